@@ -1,0 +1,74 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+let package = Package(
+    name: "TunePrep",
+    platforms: [.macOS(.v14)],
+    products: [
+        .library(name: "TunePrep", targets: ["TunePrep"]),
+        .library(name: "AstriaClient", targets: ["AstriaClient"]),
+        .library(name: "AstriaMockServer", targets: ["AstriaMockServer"]),
+        .executable(name: "tuneprep", targets: ["tuneprep"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/vapor/multipart-kit", from: "4.7.1"),
+    ],
+    targets: [
+        // System libraries, found through pkg-config; apt names the Debian packages that provide them.
+        .systemLibrary(name: "CJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg-dev"])]),
+        .systemLibrary(name: "CPNG", pkgConfig: "libpng16", providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+
+        // C shims: every setjmp/longjmp and every variadic call stays in C.
+        .target(name: "CTunePrepImaging", dependencies: ["CJPEG", "CPNG"]),
+        .target(name: "CTunePrepCurl", dependencies: ["CCurl"]),
+
+        // Decode, check, orient, resize, encode and stage photos.
+        .target(
+            name: "TunePrep",
+            dependencies: [
+                "CTunePrepImaging",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        // The Astria API client: libcurl-backed, streams multipart bodies from disk.
+        .target(
+            name: "AstriaClient",
+            dependencies: [
+                "CTunePrepCurl",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        // A local Astria-compatible server for tests, the quick start and users' integration tests.
+        .target(
+            name: "AstriaMockServer",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "MultipartKit", package: "multipart-kit"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "tuneprep",
+            dependencies: [
+                "TunePrep", "AstriaClient", "AstriaMockServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        .testTarget(name: "TunePrepTests", dependencies: ["TunePrep"]),
+        .testTarget(name: "AstriaMockServerTests", dependencies: [
+            "AstriaMockServer",
+            .product(name: "MultipartKit", package: "multipart-kit"),
+        ]),
+        .testTarget(name: "AstriaClientTests", dependencies: [
+            "AstriaClient", "AstriaMockServer",
+            .product(name: "MultipartKit", package: "multipart-kit"),
+        ]),
+        .testTarget(name: "tuneprepTests", dependencies: ["TunePrep"]),
+    ]
+)

@@ -1,0 +1,1 @@
+// The Astria client is built in the upload issue.

@@ -1,0 +1,1 @@
+// The local Astria-compatible server is built in the serve-mock issue.

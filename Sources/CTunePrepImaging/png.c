@@ -1,0 +1,303 @@
+// libpng behind a status-returning API. libpng reports errors through png_error, which longjmps
+// to the setjmp in the entry points below, never across a Swift frame.
+#include "report.h"
+
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <png.h>
+
+typedef struct {
+    const uint8_t *data;
+    size_t size;
+    size_t offset;
+    CTunePrepImaging_report *report;
+    CTunePrepImaging_status status;   // what a longjmp means; CORRUPT unless said otherwise
+} tp_png_reader;
+
+static void tp_png_error(png_structp png, png_const_charp text) {
+    tp_png_reader *reader = (tp_png_reader *)png_get_error_ptr(png);
+    if (reader != NULL) {
+        CTunePrepImaging_report_error(reader->report, text);
+        if (reader->status == CTunePrepImaging_OK) reader->status = CTunePrepImaging_CORRUPT;
+        // libpng says "... exceeds limit"/"too large" when a chunk passes our allocation caps.
+        if (strstr(text, "too large") != NULL || strstr(text, "exceeds") != NULL ||
+            strstr(text, "limit") != NULL) {
+            if (reader->status == CTunePrepImaging_CORRUPT) reader->status = CTunePrepImaging_LIMITS;
+        }
+    }
+    png_longjmp(png, 1);
+}
+
+static void tp_png_warning(png_structp png, png_const_charp text) {
+    tp_png_reader *reader = (tp_png_reader *)png_get_error_ptr(png);
+    if (reader != NULL) CTunePrepImaging_report_warning(reader->report, text);
+}
+
+static void tp_png_read(png_structp png, png_bytep out, size_t count) {
+    tp_png_reader *reader = (tp_png_reader *)png_get_io_ptr(png);
+    if (count > reader->size - reader->offset) {
+        reader->status = CTunePrepImaging_TRUNCATED;
+        png_error(png, "file ends before the image does (truncated)");
+    }
+    memcpy(out, reader->data + reader->offset, count);
+    reader->offset += count;
+}
+
+static void tp_png_apply_limits(png_structp png, const CTunePrepImaging_limits *limits) {
+    // Per-dimension limit far above any photo; the pixel-count limit is checked after IHDR.
+    png_set_user_limits(png, 1u << 20, 1u << 20);
+    png_set_chunk_cache_max(png, 1000);
+    png_alloc_size_t chunk_max = limits->max_chunk_bytes > 0 ? (png_alloc_size_t)limits->max_chunk_bytes : 8u << 20;
+    png_set_chunk_malloc_max(png, chunk_max);
+}
+
+static int tp_png_signature_ok(const uint8_t *data, size_t size) {
+    return size >= 8 && png_sig_cmp(data, 0, 8) == 0;
+}
+
+static void tp_png_fill_info(png_structp png, png_infop info, CTunePrepImaging_png_info *out) {
+    out->width = png_get_image_width(png, info);
+    out->height = png_get_image_height(png, info);
+    out->bit_depth = png_get_bit_depth(png, info);
+    out->color_type = png_get_color_type(png, info);
+    out->interlaced = png_get_interlace_type(png, info) != PNG_INTERLACE_NONE;
+    out->has_transparency = (out->color_type & PNG_COLOR_MASK_ALPHA) != 0 ||
+                            png_get_valid(png, info, PNG_INFO_tRNS) != 0;
+}
+
+CTunePrepImaging_status CTunePrepImaging_png_read_info(
+    const uint8_t *data, size_t size, const CTunePrepImaging_limits *limits,
+    CTunePrepImaging_png_info *info, CTunePrepImaging_report *report) {
+    CTunePrepImaging_report_reset(report);
+    if (info == NULL || limits == NULL) {
+        CTunePrepImaging_report_error(report, "bad argument to png_read_info");
+        return CTunePrepImaging_BAD_ARGUMENT;
+    }
+    if (!tp_png_signature_ok(data, size)) {
+        CTunePrepImaging_report_error(report, "not a PNG signature");
+        return CTunePrepImaging_CORRUPT;
+    }
+    tp_png_reader reader = {data, size, 0, report, CTunePrepImaging_OK};
+    png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &reader, tp_png_error, tp_png_warning);
+    if (png == NULL) {
+        CTunePrepImaging_report_error(report, "out of memory creating a PNG reader");
+        return CTunePrepImaging_NO_MEMORY;
+    }
+    png_infop png_info = png_create_info_struct(png);
+    if (png_info == NULL) {
+        png_destroy_read_struct(&png, NULL, NULL);
+        CTunePrepImaging_report_error(report, "out of memory creating PNG info");
+        return CTunePrepImaging_NO_MEMORY;
+    }
+    if (setjmp(png_jmpbuf(png))) {
+        png_destroy_read_struct(&png, &png_info, NULL);
+        return reader.status == CTunePrepImaging_OK ? CTunePrepImaging_CORRUPT : reader.status;
+    }
+    tp_png_apply_limits(png, limits);
+    png_set_read_fn(png, &reader, tp_png_read);
+    png_read_info(png, png_info);
+    tp_png_fill_info(png, png_info, info);
+    png_destroy_read_struct(&png, &png_info, NULL);
+    return CTunePrepImaging_OK;
+}
+
+CTunePrepImaging_status CTunePrepImaging_png_decode(
+    const uint8_t *data, size_t size, const CTunePrepImaging_limits *limits,
+    uint8_t background_red, uint8_t background_green, uint8_t background_blue,
+    CTunePrepImaging_rgb_image *image, CTunePrepImaging_report *report) {
+    CTunePrepImaging_report_reset(report);
+    if (image == NULL || limits == NULL) {
+        CTunePrepImaging_report_error(report, "bad argument to png_decode");
+        return CTunePrepImaging_BAD_ARGUMENT;
+    }
+    image->pixels = NULL;
+    image->width = 0;
+    image->height = 0;
+    if (!tp_png_signature_ok(data, size)) {
+        CTunePrepImaging_report_error(report, size < 8 ? "file too short for a PNG" : "not a PNG signature");
+        return size < 8 ? CTunePrepImaging_TRUNCATED : CTunePrepImaging_CORRUPT;
+    }
+    tp_png_reader reader = {data, size, 0, report, CTunePrepImaging_OK};
+    png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &reader, tp_png_error, tp_png_warning);
+    if (png == NULL) {
+        CTunePrepImaging_report_error(report, "out of memory creating a PNG reader");
+        return CTunePrepImaging_NO_MEMORY;
+    }
+    png_infop info = png_create_info_struct(png);
+    if (info == NULL) {
+        png_destroy_read_struct(&png, NULL, NULL);
+        CTunePrepImaging_report_error(report, "out of memory creating PNG info");
+        return CTunePrepImaging_NO_MEMORY;
+    }
+    // Written after setjmp and freed after a longjmp: volatile.
+    uint8_t *volatile pixels = NULL;
+    png_bytep *volatile rows = NULL;
+    if (setjmp(png_jmpbuf(png))) {
+        png_destroy_read_struct(&png, &info, NULL);
+        free(pixels);
+        free(rows);
+        return reader.status == CTunePrepImaging_OK ? CTunePrepImaging_CORRUPT : reader.status;
+    }
+    tp_png_apply_limits(png, limits);
+    png_set_read_fn(png, &reader, tp_png_read);
+    png_read_info(png, info);
+
+    png_uint_32 width = png_get_image_width(png, info);
+    png_uint_32 height = png_get_image_height(png, info);
+    uint64_t declared = (uint64_t)width * (uint64_t)height;
+    if (limits->max_pixels > 0 && declared > limits->max_pixels) {
+        char text[CTunePrepImaging_MESSAGE_CAPACITY];
+        snprintf(text, sizeof text, "declares %ux%u pixels (%.1f MP), over the %.1f MP limit",
+                 (unsigned)width, (unsigned)height, declared / 1e6, limits->max_pixels / 1e6);
+        CTunePrepImaging_report_error(report, text);
+        png_destroy_read_struct(&png, &info, NULL);
+        return CTunePrepImaging_TOO_LARGE;
+    }
+
+    int color_type = png_get_color_type(png, info);
+    int bit_depth = png_get_bit_depth(png, info);
+    png_set_expand(png);                       // palette -> RGB, gray < 8 bits -> 8, tRNS -> alpha
+    if (bit_depth == 16) png_set_scale_16(png); // rounds, unlike strip_16
+    if (color_type == PNG_COLOR_TYPE_GRAY || color_type == PNG_COLOR_TYPE_GRAY_ALPHA) png_set_gray_to_rgb(png);
+    png_set_interlace_handling(png);
+    png_read_update_info(png, info);
+
+    int channels = png_get_channels(png, info);
+    size_t rowbytes = png_get_rowbytes(png, info);
+    if ((channels != 3 && channels != 4) || rowbytes != (size_t)width * (size_t)channels) {
+        CTunePrepImaging_report_error(report, "unexpected PNG layout after transformation");
+        png_destroy_read_struct(&png, &info, NULL);
+        return CTunePrepImaging_UNSUPPORTED;
+    }
+    pixels = malloc(rowbytes * height);
+    rows = malloc(sizeof(png_bytep) * height);
+    if (pixels == NULL || rows == NULL) {
+        png_destroy_read_struct(&png, &info, NULL);
+        free(pixels);
+        free(rows);
+        CTunePrepImaging_report_error(report, "out of memory for the decoded image");
+        return CTunePrepImaging_NO_MEMORY;
+    }
+    for (png_uint_32 y = 0; y < height; y++) rows[y] = pixels + (size_t)y * rowbytes;
+    png_read_image(png, rows);
+    png_read_end(png, NULL); // reads through IEND, so a file cut after the pixel data still fails
+    png_destroy_read_struct(&png, &info, NULL);
+    free(rows);
+
+    if (channels == 4) {
+        // Composite over the background, in place: the RGB write never overtakes the RGBA read.
+        size_t count = (size_t)width * height;
+        uint8_t *in = pixels, *out = pixels;
+        for (size_t i = 0; i < count; i++) {
+            unsigned a = in[3], inv = 255 - a;
+            out[0] = (uint8_t)((in[0] * a + background_red * inv + 127) / 255);
+            out[1] = (uint8_t)((in[1] * a + background_green * inv + 127) / 255);
+            out[2] = (uint8_t)((in[2] * a + background_blue * inv + 127) / 255);
+            in += 4;
+            out += 3;
+        }
+        uint8_t *shrunk = realloc(pixels, count * 3);
+        if (shrunk != NULL) pixels = shrunk;
+    }
+    image->pixels = pixels;
+    image->width = width;
+    image->height = height;
+    return CTunePrepImaging_OK;
+}
+
+typedef struct {
+    uint8_t *data;
+    size_t size;
+    size_t capacity;
+    int failed;
+} tp_png_writer;
+
+static void tp_png_write(png_structp png, png_bytep bytes, size_t count) {
+    tp_png_writer *writer = (tp_png_writer *)png_get_io_ptr(png);
+    if (writer->size + count > writer->capacity) {
+        size_t capacity = writer->capacity ? writer->capacity : 4096;
+        while (capacity < writer->size + count) capacity *= 2;
+        uint8_t *grown = realloc(writer->data, capacity);
+        if (grown == NULL) {
+            writer->failed = 1;
+            png_error(png, "out of memory for the encoded PNG");
+        }
+        writer->data = grown;
+        writer->capacity = capacity;
+    }
+    memcpy(writer->data + writer->size, bytes, count);
+    writer->size += count;
+}
+
+static void tp_png_flush(png_structp png) { (void)png; }
+
+CTunePrepImaging_status CTunePrepImaging_png_encode(
+    const uint8_t *samples, uint32_t width, uint32_t height,
+    const CTunePrepImaging_png_encode_options *options,
+    uint8_t **output, size_t *output_size, CTunePrepImaging_report *report) {
+    CTunePrepImaging_report_reset(report);
+    if (samples == NULL || options == NULL || output == NULL || output_size == NULL || width == 0 || height == 0) {
+        CTunePrepImaging_report_error(report, "bad argument to png_encode");
+        return CTunePrepImaging_BAD_ARGUMENT;
+    }
+    *output = NULL;
+    *output_size = 0;
+    tp_png_reader errors = {NULL, 0, 0, report, CTunePrepImaging_OK};
+    tp_png_writer writer = {NULL, 0, 0, 0};
+    png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, &errors, tp_png_error, tp_png_warning);
+    if (png == NULL) return CTunePrepImaging_NO_MEMORY;
+    png_infop info = png_create_info_struct(png);
+    if (info == NULL) {
+        png_destroy_write_struct(&png, NULL);
+        return CTunePrepImaging_NO_MEMORY;
+    }
+    png_bytep *volatile rows = NULL;
+    if (setjmp(png_jmpbuf(png))) {
+        png_destroy_write_struct(&png, &info);
+        free(rows);
+        free(writer.data);
+        return writer.failed ? CTunePrepImaging_NO_MEMORY : CTunePrepImaging_BAD_ARGUMENT;
+    }
+    png_set_write_fn(png, &writer, tp_png_write, tp_png_flush);
+    png_set_IHDR(png, info, width, height, options->bit_depth, options->color_type,
+                 options->interlaced ? PNG_INTERLACE_ADAM7 : PNG_INTERLACE_NONE,
+                 PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+    if (options->color_type == PNG_COLOR_TYPE_PALETTE && options->palette != NULL) {
+        png_color palette[256];
+        int entries = options->palette_entries > 256 ? 256 : options->palette_entries;
+        for (int i = 0; i < entries; i++) {
+            palette[i].red = options->palette[i * 3];
+            palette[i].green = options->palette[i * 3 + 1];
+            palette[i].blue = options->palette[i * 3 + 2];
+        }
+        png_set_PLTE(png, info, palette, entries);
+        if (options->transparency != NULL && options->transparency_entries > 0) {
+            png_set_tRNS(png, info, options->transparency, options->transparency_entries, NULL);
+        }
+    }
+    if (options->exif != NULL && options->exif_size > 0 && options->exif_size < (1u << 30)) {
+        png_set_eXIf_1(png, info, (png_uint_32)options->exif_size, (png_bytep)options->exif);
+    }
+    png_write_info(png, info);
+    int channels = options->color_type == PNG_COLOR_TYPE_RGB ? 3
+                 : options->color_type == PNG_COLOR_TYPE_RGB_ALPHA ? 4
+                 : options->color_type == PNG_COLOR_TYPE_GRAY_ALPHA ? 2 : 1;
+    size_t rowbytes = ((size_t)width * channels * options->bit_depth + 7) / 8;
+    rows = malloc(sizeof(png_bytep) * height);
+    if (rows == NULL) {
+        png_destroy_write_struct(&png, &info);
+        free(writer.data);
+        return CTunePrepImaging_NO_MEMORY;
+    }
+    for (uint32_t y = 0; y < height; y++) rows[y] = (png_bytep)(samples + (size_t)y * rowbytes);
+    png_write_image(png, rows);
+    png_write_end(png, info);
+    png_destroy_write_struct(&png, &info);
+    free(rows);
+    *output = writer.data;
+    *output_size = writer.size;
+    return CTunePrepImaging_OK;
+}

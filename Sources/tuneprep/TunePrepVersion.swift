@@ -1,0 +1,3 @@
+enum TunePrepVersion {
+    static let string = "0.1.0"
+}
