@@ -39,7 +39,7 @@ let package = Package(
         .target(
             name: "AstriaClient",
             dependencies: [
-                "CTunePrepCurl",
+                "CTunePrepCurl", "TunePrep",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),

@@ -1,0 +1,76 @@
+/// Everything that decides what a prepared image looks like and which checks pass. Recorded in
+/// the manifest, so a staged set says how it was made.
+public struct PrepareOptions: Codable, Sendable, Equatable {
+    /// Longest side of an output, in pixels; images are never upscaled.
+    public var maxSide: Int = 2048
+    /// Shortest side (after orientation) an input must have to be usable.
+    public var minSide: Int = 512
+    /// JPEG quality of the outputs.
+    public var quality: Int = 92
+    /// Lowest quality used to bring an output under `maxBytes` before its size is reduced.
+    public var minQuality: Int = 80
+    /// Largest output file, in bytes.
+    public var maxBytes: Int = 3_000_000
+    /// Largest total of all outputs, in bytes; nil for no limit.
+    public var maxTotalBytes: Int? = nil
+    public var minImages: Int = 4
+    public var maxImages: Int = 20
+    /// Inputs declaring more pixels than this are refused before decoding.
+    public var maxPixels: Int = 100_000_000
+    public var chroma: ChromaSubsampling = .auto
+    /// Colour that transparent pixels are composited onto.
+    public var background: RGBColor = .white
+    /// Aspect ratio (long side over short side) beyond which an image gets a warning.
+    public var extremeAspect: Double = 3.0
+
+    public init() {}
+
+    public enum ChromaSubsampling: String, Codable, Sendable, CaseIterable {
+        /// 4:4:4 at quality 90 and above, 4:2:0 below (as libvips does).
+        case auto
+        case yuv444 = "444"
+        case yuv420 = "420"
+
+        func keepsFullChroma(atQuality quality: Int) -> Bool {
+            switch self {
+            case .auto: quality >= 90
+            case .yuv444: true
+            case .yuv420: false
+            }
+        }
+    }
+}
+
+public struct RGBColor: Codable, Sendable, Equatable, CustomStringConvertible {
+    public var red: UInt8
+    public var green: UInt8
+    public var blue: UInt8
+
+    public init(red: UInt8, green: UInt8, blue: UInt8) {
+        self.red = red
+        self.green = green
+        self.blue = blue
+    }
+
+    public static let white = RGBColor(red: 255, green: 255, blue: 255)
+    public static let black = RGBColor(red: 0, green: 0, blue: 0)
+
+    /// Parses `#rrggbb`, `rrggbb`, `white` or `black`.
+    public init?(parsing text: String) {
+        switch text.lowercased() {
+        case "white": self = .white
+        case "black": self = .black
+        default:
+            let hex = text.hasPrefix("#") ? String(text.dropFirst()) : text
+            guard hex.count == 6, let value = UInt32(hex, radix: 16) else { return nil }
+            self.init(red: UInt8(value >> 16 & 0xFF), green: UInt8(value >> 8 & 0xFF), blue: UInt8(value & 0xFF))
+        }
+    }
+
+    public var description: String {
+        "#" + [red, green, blue].map { byte in
+            let hex = String(byte, radix: 16)
+            return hex.count == 1 ? "0" + hex : hex
+        }.joined()
+    }
+}
