@@ -1,7 +1,27 @@
 import ArgumentParser
+import Foundation
+import TunePrep
 
-// Placeholder: replaced by the issue that builds `tuneprep check`.
 struct CheckCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "check", abstract: "(not built yet)")
-    func run() async throws { throw ValidationError("`tuneprep check` is not built yet") }
+    static let configuration = CommandConfiguration(
+        commandName: "check",
+        abstract: "Check photos as `prepare` would, writing nothing.",
+        discussion: "Exit status: 0 when the set is usable, 1 when checks failed, 2 for usage or I/O errors."
+    )
+
+    @OptionGroup var photoOptions: PhotoOptions
+    @Flag(help: "Print the report as JSON (the manifest prepare would write).")
+    var json = false
+
+    func run() async throws {
+        let preparer = photoOptions.preparer
+        let photos = photoOptions.photos
+        let progress = ProgressLine(quiet: photoOptions.quiet)
+        let manifest = try await Interrupt.cancelling {
+            try await preparer.check(photos, progress: { progress.update($0) })
+        }
+        progress.finish()
+        print(json ? try SetReportRenderer.json(manifest) : SetReportRenderer.table(manifest), terminator: "")
+        if !manifest.summary.usable { throw ExitCode(1) }
+    }
 }

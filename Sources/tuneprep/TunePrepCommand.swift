@@ -1,13 +1,34 @@
 import ArgumentParser
+import Foundation
 
 @main
 struct TunePrepCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tuneprep",
         abstract: "Turn a folder of photos into a clean training set and upload it to Astria.",
+        discussion: "Exit status: 0 success, 1 checks failed (or the service refused), 2 usage or I/O error.",
         version: TunePrepVersion.string,
         subcommands: [
             PrepareCommand.self, CheckCommand.self, SubmitCommand.self, TunesCommand.self, ServeMockCommand.self,
         ]
     )
+
+    /// ArgumentParser exits 64 on usage errors; TunePrep documents 2 for usage and I/O errors
+    /// and 1 for failed checks, which commands signal by throwing `ExitCode(1)`.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var command = command as? AsyncParsableCommand {
+                try await command.run()
+            } else {
+                try command.run()
+            }
+        } catch let code as ExitCode {
+            exit(withError: code)
+        } catch {
+            if exitCode(for: error) == .success { exit(withError: error) }
+            FileHandle.standardError.write(Data(("tuneprep: " + fullMessage(for: error) + "\n").utf8))
+            Foundation.exit(2)
+        }
+    }
 }

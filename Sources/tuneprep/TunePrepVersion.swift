@@ -1,3 +1,5 @@
+import TunePrep
+
 enum TunePrepVersion {
-    static let string = "0.1.0"
+    static let string = TunePrepInfo.version
 }

@@ -32,6 +32,11 @@ public struct Manifest: Codable, Sendable, Equatable {
         public var source: String
         public var sourceSha256: String?
         public var sourceBytes: Int?
+        /// Format by content (`jpeg`, `png`, ...), when it could be told.
+        public var sourceFormat: String?
+        /// Size after orientation, when the header could be read.
+        public var sourceWidth: Int?
+        public var sourceHeight: Int?
         public var verdict: Verdict
         /// The staged file; nil when the image was rejected.
         public var output: Output?

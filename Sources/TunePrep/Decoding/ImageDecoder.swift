@@ -1,0 +1,135 @@
+import CTunePrepImaging
+import Foundation
+
+/// What the header of a photo says, read without decoding its pixels.
+public struct ImageHeader: Sendable, Equatable {
+    public var format: ImageFormat
+    /// Size as stored, before orientation.
+    public var width: Int
+    public var height: Int
+    public var pixelCount: Int { width * height }
+}
+
+/// A decoded raster plus what the decoder said on the way.
+struct DecodedImage {
+    var pixels: PixelBuffer
+    /// Recoverable oddities the library reported (e.g. extraneous bytes before a marker).
+    var warnings: [String]
+}
+
+/// Limits that protect the process from hostile files.
+struct DecodeLimits {
+    var maxPixels: Int
+    var maxScans: Int = 1000
+    var maxChunkBytes: Int = 8 << 20
+    var maxTextBytes: Int = 8 << 20
+
+    var c: CTunePrepImaging_limits {
+        CTunePrepImaging_limits(
+            max_pixels: UInt64(max(0, maxPixels)), max_scans: UInt32(maxScans),
+            max_chunk_bytes: UInt64(maxChunkBytes), max_text_bytes: UInt64(maxTextBytes))
+    }
+}
+
+/// The decoding stage: JPEG through libjpeg-turbo, PNG through libpng, both behind the C shims.
+enum ImageDecoder {
+    /// Reads only the header. Fails for undecodable formats and broken headers.
+    static func header(of data: Data, limits: DecodeLimits) throws(DecodingError) -> ImageHeader {
+        let format = ImageFormat.sniff(data)
+        switch format {
+        case .jpeg:
+            var info = CTunePrepImaging_jpeg_info()
+            var report = CTunePrepImaging_report()
+            let status = data.withUnsafeBytes { raw in
+                CTunePrepImaging_jpeg_read_info(raw.bindMemory(to: UInt8.self).baseAddress, raw.count, &info, &report)
+            }
+            try check(status, format: .jpeg, report: &report)
+            return ImageHeader(format: .jpeg, width: Int(info.width), height: Int(info.height))
+        case .png:
+            var info = CTunePrepImaging_png_info()
+            var report = CTunePrepImaging_report()
+            var cLimits = limits.c
+            let status = data.withUnsafeBytes { raw in
+                CTunePrepImaging_png_read_info(raw.bindMemory(to: UInt8.self).baseAddress, raw.count, &cLimits, &info, &report)
+            }
+            try check(status, format: .png, report: &report)
+            return ImageHeader(format: .png, width: Int(info.width), height: Int(info.height))
+        default:
+            throw unsupported(format, data: data)
+        }
+    }
+
+    /// Decodes to RGB. For JPEG, `scaleEighths` (1...16) picks libjpeg-turbo's DCT-domain scale;
+    /// PNG ignores it.
+    static func decode(
+        _ data: Data, format: ImageFormat, scaleEighths: Int, limits: DecodeLimits, background: RGBColor
+    ) throws(DecodingError) -> DecodedImage {
+        var image = CTunePrepImaging_rgb_image()
+        var report = CTunePrepImaging_report()
+        var cLimits = limits.c
+        let status: CTunePrepImaging_status
+        switch format {
+        case .jpeg:
+            status = data.withUnsafeBytes { raw in
+                CTunePrepImaging_jpeg_decode(
+                    raw.bindMemory(to: UInt8.self).baseAddress, raw.count, Int32(scaleEighths), &cLimits, &image, &report)
+            }
+        case .png:
+            status = data.withUnsafeBytes { raw in
+                CTunePrepImaging_png_decode(
+                    raw.bindMemory(to: UInt8.self).baseAddress, raw.count, &cLimits,
+                    background.red, background.green, background.blue, &image, &report)
+            }
+        default:
+            throw unsupported(format, data: data)
+        }
+        try check(status, format: format, report: &report)
+        guard let pixels = image.pixels, image.width > 0, image.height > 0 else {
+            throw .corrupt(format, detail: "decoder returned no pixels")
+        }
+        return DecodedImage(
+            pixels: PixelBuffer(adopting: pixels, width: Int(image.width), height: Int(image.height)),
+            warnings: warnings(of: &report))
+    }
+
+    private static func unsupported(_ format: ImageFormat, data: Data) -> DecodingError {
+        if data.isEmpty { return .unsupportedFormat(.unknown, detail: "the file is empty") }
+        switch format {
+        case .unknown: return .unsupportedFormat(.unknown, detail: "content not recognised as an image")
+        default: return .unsupportedFormat(format, detail: "this build decodes JPEG and PNG only")
+        }
+    }
+
+    private static func check(
+        _ status: CTunePrepImaging_status, format: ImageFormat, report: inout CTunePrepImaging_report
+    ) throws(DecodingError) {
+        let detail = message(of: &report)
+        switch status {
+        case CTunePrepImaging_OK: return
+        case CTunePrepImaging_TRUNCATED: throw .truncated(format, detail: detail)
+        case CTunePrepImaging_TOO_LARGE:
+            // The C side formats the message; re-derive the numbers for a typed error.
+            throw .abusive(format, detail: detail)
+        case CTunePrepImaging_UNSUPPORTED: throw .unsupportedFormat(format, detail: detail)
+        case CTunePrepImaging_NO_MEMORY: throw .outOfMemory(detail: detail)
+        case CTunePrepImaging_LIMITS: throw .abusive(format, detail: detail)
+        default: throw .corrupt(format, detail: detail)
+        }
+    }
+
+    private static func message(of report: inout CTunePrepImaging_report) -> String {
+        withUnsafeBytes(of: &report.message) { raw in
+            String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+        }
+    }
+
+    private static func warnings(of report: inout CTunePrepImaging_report) -> [String] {
+        let stored = withUnsafeBytes(of: &report.warnings) { raw in
+            String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+        }
+        var lines = stored.split(separator: "\n").map(String.init)
+        let unstored = Int(report.warning_count) - lines.count
+        if unstored > 0 { lines.append("and \(unstored) more warnings") }
+        return lines
+    }
+}

@@ -1,0 +1,60 @@
+import CTunePrepImaging
+import Foundation
+
+/// Why an encode failed: the only causes are a bad argument or memory.
+public struct EncodingError: Error, Sendable, Equatable, CustomStringConvertible {
+    public var message: String
+    public var description: String { "JPEG encoding failed: \(message)" }
+}
+
+/// The encoding stage: baseline JFIF, 8-bit, optimised Huffman tables, no metadata at all, so
+/// GPS and the rest of EXIF never leave the machine. Output is a function of the pixels and
+/// the options alone.
+public enum JPEGEncoder {
+    public struct Options: Sendable {
+        public var quality: Int
+        public var fullChroma: Bool
+        public var progressive = false
+        /// Fixtures only: an APP1 payload (EXIF) to write. TunePrep's outputs never carry one.
+        var app1: [UInt8]? = nil
+
+        public init(quality: Int, fullChroma: Bool) {
+            self.quality = quality
+            self.fullChroma = fullChroma
+        }
+    }
+
+    public static func encode(_ image: PixelBuffer, options: Options) throws(EncodingError) -> Data {
+        try encode(pixels: image.pixels, width: image.width, height: image.height, components: 3, options: options)
+    }
+
+    /// Encodes packed samples of 1 (gray), 3 (RGB) or 4 (CMYK) components; `adobeCMYK` stores
+    /// CMYK inverted with an Adobe marker, as Photoshop does (the caller inverts the samples).
+    static func encode(
+        pixels: UnsafePointer<UInt8>, width: Int, height: Int, components: Int, options: Options,
+        adobeCMYK: Bool = false
+    ) throws(EncodingError) -> Data {
+        var report = CTunePrepImaging_report()
+        var output: UnsafeMutablePointer<UInt8>?
+        var size = 0
+        let status: CTunePrepImaging_status = {
+            func run(_ app1: UnsafePointer<UInt8>?, _ app1Size: Int) -> CTunePrepImaging_status {
+                var c = CTunePrepImaging_jpeg_encode_options(
+                    quality: Int32(options.quality), chroma_444: options.fullChroma ? 1 : 0, optimize_coding: 1,
+                    progressive: options.progressive ? 1 : 0, input_components: Int32(components),
+                    write_adobe_marker: adobeCMYK ? 1 : 0, app1: app1, app1_size: app1Size)
+                return CTunePrepImaging_jpeg_encode(pixels, UInt32(width), UInt32(height), &c, &output, &size, &report)
+            }
+            if let app1 = options.app1 {
+                return app1.withUnsafeBufferPointer { run($0.baseAddress, $0.count) }
+            }
+            return run(nil, 0)
+        }()
+        guard status == CTunePrepImaging_OK, let output else {
+            let message = withUnsafeBytes(of: &report.message) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            throw EncodingError(message: message.isEmpty ? "status \(status.rawValue)" : message)
+        }
+        defer { CTunePrepImaging_free(output) }
+        return Data(bytes: output, count: size)
+    }
+}

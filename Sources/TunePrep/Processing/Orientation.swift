@@ -1,0 +1,53 @@
+/// The eight EXIF orientations: how the stored raster must be turned to stand upright.
+public enum Orientation: Int, Sendable, Codable, CaseIterable {
+    case up = 1
+    case upMirrored = 2
+    case down = 3
+    case downMirrored = 4
+    case leftMirrored = 5
+    case right = 6
+    case rightMirrored = 7
+    case left = 8
+
+    /// True when width and height trade places.
+    public var swapsDimensions: Bool { rawValue >= 5 }
+
+    public func orientedSize(width: Int, height: Int) -> (width: Int, height: Int) {
+        swapsDimensions ? (height, width) : (width, height)
+    }
+}
+
+extension PixelBuffer {
+    /// A new raster turned upright. Each output pixel is read from the source by a start offset
+    /// and two steps, so one loop serves all eight cases.
+    func oriented(_ orientation: Orientation) -> PixelBuffer {
+        if orientation == .up { return self }
+        let (outWidth, outHeight) = orientation.orientedSize(width: width, height: height)
+        let output = PixelBuffer(width: outWidth, height: outHeight)
+        let s = stride, last = (height - 1) * s, right = (width - 1) * 3
+        let (start, stepX, stepY): (Int, Int, Int)
+        switch orientation {
+        case .up: (start, stepX, stepY) = (0, 3, s)
+        case .upMirrored: (start, stepX, stepY) = (right, -3, s)
+        case .down: (start, stepX, stepY) = (last + right, -3, -s)
+        case .downMirrored: (start, stepX, stepY) = (last, 3, -s)
+        case .leftMirrored: (start, stepX, stepY) = (0, s, 3)
+        case .right: (start, stepX, stepY) = (last, -s, 3)
+        case .rightMirrored: (start, stepX, stepY) = (last + right, -s, -3)
+        case .left: (start, stepX, stepY) = (right, s, -3)
+        }
+        let source = pixels
+        var out = output.pixels
+        for y in 0..<outHeight {
+            var from = start + y * stepY
+            for _ in 0..<outWidth {
+                out[0] = source[from]
+                out[1] = source[from + 1]
+                out[2] = source[from + 2]
+                out += 3
+                from += stepX
+            }
+        }
+        return output
+    }
+}

@@ -1,0 +1,204 @@
+import Crypto
+import Foundation
+
+/// What became of one photo: everything the checks and the manifest need, without its pixels.
+struct PhotoOutcome: Sendable {
+    var index: Int
+    var path: String
+    var sourceSha256: String?
+    var sourceBytes: Int?
+    var format: ImageFormat?
+    var orientedWidth: Int?
+    var orientedHeight: Int?
+    var orientation: Orientation = .up
+    var findings: [Finding] = []
+    var output: EncodedPhoto?
+    /// SHA-256 of the upright pixels before encoding: equal digests mean identical pixels.
+    var pixelDigest: String?
+
+    var hasError: Bool { findings.contains { $0.severity == .error } }
+}
+
+struct EncodedPhoto: Sendable {
+    var sha256: String
+    var width: Int
+    var height: Int
+    var bytes: Int
+    var quality: Int
+}
+
+/// One photo through the pipeline: read, sniff, header, checks, decode (at the smallest
+/// sufficient DCT scale), resize, orient, encode under the size cap.
+struct PhotoProcessor: Sendable {
+    var options: PrepareOptions
+
+    /// `emit` receives the encoded JPEG; nil means checks only (the encode still runs, so the
+    /// reported bytes are the real ones).
+    func process(index: Int, url: URL, path: String, emit: ((Int, Data) throws -> Void)?) -> PhotoOutcome {
+        var outcome = PhotoOutcome(index: index, path: path)
+        let data: Data
+        do {
+            data = try Data(contentsOf: url, options: .mappedIfSafe)
+        } catch {
+            outcome.findings.append(Finding(.unreadable, .error, "cannot read the file: \(Self.reason(error))"))
+            return outcome
+        }
+        outcome.sourceBytes = data.count
+        outcome.sourceSha256 = SHA256.hash(data: data).hex
+
+        let limits = DecodeLimits(maxPixels: options.maxPixels)
+        let header: ImageHeader
+        do {
+            header = try ImageDecoder.header(of: data, limits: limits)
+        } catch {
+            outcome.format = ImageFormat.sniff(data)
+            outcome.findings.append(Self.finding(for: error))
+            return outcome
+        }
+        outcome.format = header.format
+        let exif = EXIFReader.read(data, format: header.format)
+        if let problem = exif.problem {
+            outcome.findings.append(Finding(.malformedEXIF, .warning, problem))
+        }
+        outcome.orientation = exif.orientation
+        let oriented = exif.orientation.orientedSize(width: header.width, height: header.height)
+        outcome.orientedWidth = oriented.width
+        outcome.orientedHeight = oriented.height
+
+        if header.pixelCount > options.maxPixels {
+            outcome.findings.append(Finding(.tooLarge, .error, DecodingError.tooLarge(
+                width: header.width, height: header.height, limit: options.maxPixels).description))
+            return outcome
+        }
+
+        let longSide = max(header.width, header.height)
+        let target = Self.targetSize(width: header.width, height: header.height, maxSide: options.maxSide)
+        let scale = header.format == .jpeg ? Self.dctScale(longSide: longSide, target: max(target.width, target.height)) : 8
+
+        let decoded: DecodedImage
+        do {
+            decoded = try ImageDecoder.decode(
+                data, format: header.format, scaleEighths: scale, limits: limits, background: options.background)
+        } catch {
+            outcome.findings.append(Self.finding(for: error))
+            return outcome
+        }
+        for warning in decoded.warnings {
+            outcome.findings.append(Finding(.decoderWarning, .warning, warning))
+        }
+
+        let shortSide = min(oriented.width, oriented.height)
+        if shortSide < options.minSide {
+            outcome.findings.append(Finding(.tooSmall, .error,
+                "\(oriented.width)x\(oriented.height): short side \(shortSide) px is under the \(options.minSide) px minimum"))
+        }
+        let aspect = Double(max(oriented.width, oriented.height)) / Double(max(1, shortSide))
+        if aspect > options.extremeAspect {
+            outcome.findings.append(Finding(.extremeAspect, .warning,
+                "aspect ratio \(String(format: "%.1f", aspect)):1 is beyond \(String(format: "%.0f", options.extremeAspect)):1; faces may be cropped badly"))
+        }
+
+        let upright = Resampler.resize(decoded.pixels, width: target.width, height: target.height)
+            .oriented(exif.orientation)
+        outcome.pixelDigest = upright.withUnsafeBytes { SHA256.hash(data: $0).hex }
+        if outcome.hasError { return outcome }
+
+        do {
+            let (jpeg, encoded, findings) = try encodeUnderCap(upright, source: decoded.pixels, orientation: exif.orientation)
+            outcome.findings += findings
+            outcome.output = encoded
+            try emit?(index, jpeg)
+        } catch let error as EncodingError {
+            outcome.findings.append(Finding(.outputTooLarge, .error, error.message))
+        } catch {
+            outcome.findings.append(Finding(.unreadable, .error, "cannot write the prepared image: \(Self.reason(error))"))
+        }
+        return outcome
+    }
+
+    /// Lowers quality step by step down to the floor, then reduces the size, until the JPEG
+    /// fits `maxBytes`; says so in a finding when it had to.
+    private func encodeUnderCap(
+        _ upright: PixelBuffer, source: PixelBuffer, orientation: Orientation
+    ) throws -> (Data, EncodedPhoto, [Finding]) {
+        var image = upright
+        var quality = options.quality
+        let floor = min(options.minQuality, options.quality)
+        while true {
+            let jpeg = try JPEGEncoder.encode(image, options: .init(
+                quality: quality, fullChroma: options.chroma.keepsFullChroma(atQuality: quality)))
+            if jpeg.count <= options.maxBytes {
+                var findings: [Finding] = []
+                if quality < options.quality || image.width != upright.width {
+                    findings.append(Finding(.compressedHarder, .warning,
+                        "to fit \(Self.megabytes(options.maxBytes)): quality \(quality)"
+                        + (image.width != upright.width ? ", \(image.width)x\(image.height) px" : "")))
+                }
+                let encoded = EncodedPhoto(
+                    sha256: SHA256.hash(data: jpeg).hex, width: image.width, height: image.height,
+                    bytes: jpeg.count, quality: quality)
+                return (jpeg, encoded, findings)
+            }
+            if quality > floor {
+                quality = max(floor, quality - 2)
+                continue
+            }
+            // At the quality floor: shrink by 10% a step, from the decoded source for sharpness.
+            let width = image.width * 9 / 10, height = image.height * 9 / 10
+            guard min(width, height) >= max(1, options.minSide) else {
+                throw EncodingError(message:
+                    "cannot fit \(Self.megabytes(options.maxBytes)) even at quality \(floor) and \(image.width)x\(image.height) px")
+            }
+            let (sw, sh) = orientation.orientedSize(width: width, height: height)
+            image = Resampler.resize(source, width: sw, height: sh).oriented(orientation)
+        }
+    }
+
+    /// Output size: the long side at most `maxSide`, never upscaled, aspect kept.
+    static func targetSize(width: Int, height: Int, maxSide: Int) -> (width: Int, height: Int) {
+        let longSide = max(width, height)
+        guard longSide > maxSide else { return (width, height) }
+        let scale = Double(maxSide) / Double(longSide)
+        let w = width >= height ? maxSide : max(1, Int((Double(width) * scale).rounded()))
+        let h = height > width ? maxSide : max(1, Int((Double(height) * scale).rounded()))
+        return (w, h)
+    }
+
+    /// The smallest M (in M/8) whose DCT-scaled decode still leaves at least `target` pixels on
+    /// the long side, so the resampler only ever reduces.
+    static func dctScale(longSide: Int, target: Int) -> Int {
+        for m in 1...8 where (longSide * m + 7) / 8 >= target { return m }
+        return 8
+    }
+
+    static func finding(for error: DecodingError) -> Finding {
+        switch error {
+        case .unsupportedFormat: Finding(.unsupportedFormat, .error, error.description)
+        case .tooLarge: Finding(.tooLarge, .error, error.description)
+        case .truncated, .corrupt, .abusive, .outOfMemory: Finding(.corrupt, .error, error.description)
+        }
+    }
+
+    static func reason(_ error: any Error) -> String {
+        if let error = error as? CocoaError, let underlying = error.userInfo[NSUnderlyingErrorKey] as? NSError {
+            return String(cString: strerror(Int32(underlying.code)))
+        }
+        return (error as NSError).localizedDescription
+    }
+
+    static func megabytes(_ bytes: Int) -> String { String(format: "%.1f MB", Double(bytes) / 1_000_000) }
+}
+
+extension Digest {
+    var hex: String {
+        var text = ""
+        text.reserveCapacity(Self.byteCount * 2)
+        for byte in self {
+            text.append(Character(Unicode.Scalar(hexDigits[Int(byte >> 4)])))
+            text.append(Character(Unicode.Scalar(hexDigits[Int(byte & 0xF)])))
+        }
+        return text
+    }
+}
+
+private let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)

@@ -1,0 +1,52 @@
+import Foundation
+
+/// One photo to process: where it is, and the path to show and record for it.
+struct PhotoInput: Sendable {
+    var url: URL
+    var path: String
+}
+
+/// Expands files and folders into a stable list of photos: folders recursively, hidden files
+/// and folders skipped, each folder's entries in byte order of their names. A file is an input
+/// whatever its extension: the format is decided by content.
+enum InputCollector {
+    static func collect(_ arguments: [String]) throws(StagingError) -> [PhotoInput] {
+        guard !arguments.isEmpty else { throw .noInputs }
+        var inputs: [PhotoInput] = []
+        var seen = Set<String>()
+        let manager = FileManager.default
+        func add(_ url: URL, _ path: String) {
+            let key = url.standardizedFileURL.resolvingSymlinksInPath().path
+            if seen.insert(key).inserted { inputs.append(PhotoInput(url: url, path: path)) }
+        }
+        func walk(_ folder: URL, _ shown: String) throws(StagingError) {
+            let names: [String]
+            do {
+                names = try manager.contentsOfDirectory(atPath: folder.path)
+            } catch {
+                throw .cannotList(shown, reason: PhotoProcessor.reason(error))
+            }
+            for name in names.sorted(by: { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }) where !name.hasPrefix(".") {
+                let url = folder.appendingPathComponent(name)
+                let path = shown.hasSuffix("/") ? shown + name : shown + "/" + name
+                var isFolder: ObjCBool = false
+                guard manager.fileExists(atPath: url.path, isDirectory: &isFolder) else { continue }  // dangling link
+                if isFolder.boolValue {
+                    // A link to a folder could loop; only real folders are walked.
+                    let attributes = try? manager.attributesOfItem(atPath: url.path)
+                    if attributes?[.type] as? FileAttributeType == .typeSymbolicLink { continue }
+                    try walk(url, path)
+                } else {
+                    add(url, path)
+                }
+            }
+        }
+        for argument in arguments {
+            let url = URL(fileURLWithPath: argument)
+            var isFolder: ObjCBool = false
+            guard manager.fileExists(atPath: url.path, isDirectory: &isFolder) else { throw .inputNotFound(argument) }
+            if isFolder.boolValue { try walk(url, argument) } else { add(url, argument) }
+        }
+        return inputs
+    }
+}

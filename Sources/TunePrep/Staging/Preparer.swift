@@ -1,0 +1,169 @@
+import Crypto
+import Foundation
+
+/// Progress of a check or prepare run, one event per finished photo.
+public struct PrepareProgress: Sendable {
+    public var completed: Int
+    public var total: Int
+    /// The photo just finished, as given (path).
+    public var path: String
+    /// True when that photo will be staged (so far: duplicates are decided at the end).
+    public var accepted: Bool
+}
+
+/// Checks and prepares photo sets: the library face of `tuneprep check` and `tuneprep prepare`.
+///
+/// ```swift
+/// let preparer = Preparer(options: PrepareOptions())
+/// let set = try await preparer.prepare(["photos/"], into: URL(fileURLWithPath: "staged"))
+/// print(set.manifest.summary.staged, set.isUsable)
+/// ```
+public struct Preparer: Sendable {
+    public var options: PrepareOptions
+    /// Photos processed at once; each holds one decoded image in memory.
+    public var workers: Int
+
+    public init(options: PrepareOptions = PrepareOptions(), workers: Int = ProcessInfo.processInfo.activeProcessorCount) {
+        self.options = options
+        self.workers = max(1, workers)
+    }
+
+    /// Runs every check and reports what `prepare` would stage, writing nothing.
+    public func check(
+        _ paths: [String], progress: (@Sendable (PrepareProgress) -> Void)? = nil
+    ) async throws(StagingError) -> Manifest {
+        let inputs = try InputCollector.collect(paths)
+        let outcomes = try await run(inputs, emit: nil, progress: progress)
+        return assemble(outcomes).manifest
+    }
+
+    /// Prepares the photos into `directory`, atomically: the set is built beside it and renamed
+    /// into place. An existing `directory` is replaced only with `force`. The set is written
+    /// even when set-level checks fail (its manifest then says `usable: false`), so it can be
+    /// inspected; submitting refuses it.
+    public func prepare(
+        _ paths: [String], into directory: URL, force: Bool = false,
+        progress: (@Sendable (PrepareProgress) -> Void)? = nil
+    ) async throws(StagingError) -> StagedSet {
+        let inputs = try InputCollector.collect(paths)
+        let staging = try StagingDirectory(destination: directory, force: force)
+        do {
+            let outcomes = try await run(inputs, emit: { index, data in try staging.writePending(index: index, data: data) }, progress: progress)
+            let (manifest, kept) = assemble(outcomes)
+            try staging.commit(kept: kept, manifest: manifest)
+            return StagedSet(directory: staging.destination, manifest: manifest)
+        } catch {
+            staging.discard()
+            throw error
+        }
+    }
+
+    private func run(
+        _ inputs: [PhotoInput], emit: (@Sendable (Int, Data) throws -> Void)?,
+        progress: (@Sendable (PrepareProgress) -> Void)?
+    ) async throws(StagingError) -> [PhotoOutcome] {
+        let processor = PhotoProcessor(options: options)
+        let limit = workers
+        let result: [PhotoOutcome]? = await withTaskGroup(of: PhotoOutcome?.self) { group in
+            var next = 0
+            var outcomes: [PhotoOutcome] = []
+            outcomes.reserveCapacity(inputs.count)
+            func startNext() -> Bool {
+                guard next < inputs.count, !Task.isCancelled else { return false }
+                let index = next, input = inputs[index]
+                next += 1
+                group.addTask {
+                    if Task.isCancelled { return nil }
+                    return processor.process(index: index, url: input.url, path: input.path, emit: emit)
+                }
+                return true
+            }
+            // At most `workers` photos in flight: memory stays bounded however large the set.
+            for _ in 0..<limit where !startNext() { break }
+            while let outcome = await group.next() {
+                guard let outcome else { continue }
+                outcomes.append(outcome)
+                progress?(PrepareProgress(
+                    completed: outcomes.count, total: inputs.count, path: outcome.path, accepted: !outcome.hasError))
+                _ = startNext()
+            }
+            return Task.isCancelled ? nil : outcomes
+        }
+        guard let result else { throw .cancelled }
+        return result.sorted { $0.index < $1.index }
+    }
+
+    /// Set-level decisions: duplicates (the later of a pair is dropped), counts, total bytes,
+    /// output names and the content id.
+    func assemble(_ outcomes: [PhotoOutcome]) -> (manifest: Manifest, kept: [(index: Int, name: String)]) {
+        var outcomes = outcomes
+        var firstBySource: [String: String] = [:]
+        var firstByPixels: [String: String] = [:]
+        for i in outcomes.indices where !outcomes[i].hasError {
+            let outcome = outcomes[i]
+            if let digest = outcome.sourceSha256, let first = firstBySource[digest] {
+                outcomes[i].findings.append(Finding(.duplicate, .error, "byte-identical to \(first)", related: first))
+                continue
+            }
+            if let digest = outcome.pixelDigest, let first = firstByPixels[digest] {
+                outcomes[i].findings.append(Finding(.duplicate, .error, "same pixels as \(first) after orientation", related: first))
+                continue
+            }
+            if let digest = outcome.sourceSha256 { firstBySource[digest] = outcome.path }
+            if let digest = outcome.pixelDigest { firstByPixels[digest] = outcome.path }
+        }
+
+        let stagedCount = outcomes.filter { !$0.hasError && $0.output != nil }.count
+        let digits = max(2, String(stagedCount).count)
+        var kept: [(index: Int, name: String)] = []
+        var images: [Manifest.Image] = []
+        var totalBytes = 0
+        for outcome in outcomes {
+            var output: Manifest.Output?
+            if !outcome.hasError, let encoded = outcome.output {
+                let number = String(kept.count + 1)
+                let name = String(repeating: "0", count: max(0, digits - number.count)) + number + ".jpg"
+                kept.append((outcome.index, name))
+                totalBytes += encoded.bytes
+                output = Manifest.Output(
+                    name: name, sha256: encoded.sha256, width: encoded.width, height: encoded.height,
+                    bytes: encoded.bytes, quality: encoded.quality)
+            }
+            images.append(Manifest.Image(
+                source: outcome.path, sourceSha256: outcome.sourceSha256, sourceBytes: outcome.sourceBytes,
+                sourceFormat: outcome.format?.rawValue, sourceWidth: outcome.orientedWidth, sourceHeight: outcome.orientedHeight,
+                verdict: output == nil ? .rejected : .staged, output: output,
+                orientationApplied: output == nil ? 1 : outcome.orientation.rawValue, findings: outcome.findings))
+        }
+
+        var findings: [Finding] = []
+        if kept.count < options.minImages {
+            findings.append(Finding(.tooFewImages, .error,
+                "\(kept.count) usable image\(kept.count == 1 ? "" : "s"); at least \(options.minImages) needed"))
+        }
+        if kept.count > options.maxImages {
+            findings.append(Finding(.tooManyImages, .error,
+                "\(kept.count) usable images; at most \(options.maxImages) allowed (choose the best, or raise --max-images)"))
+        }
+        if let maxTotal = options.maxTotalBytes, totalBytes > maxTotal {
+            findings.append(Finding(.totalTooLarge, .error,
+                "outputs total \(PhotoProcessor.megabytes(totalBytes)), over the \(PhotoProcessor.megabytes(maxTotal)) limit"))
+        }
+        let warnings = images.reduce(0) { $0 + $1.findings.filter { $0.severity == .warning }.count }
+        let summary = Manifest.Summary(
+            inputs: outcomes.count, staged: kept.count, rejected: outcomes.count - kept.count, warnings: warnings,
+            totalBytes: totalBytes, usable: !findings.contains { $0.severity == .error })
+        var hasher = SHA256()
+        for image in images { if let output = image.output { hasher.update(data: Data(output.sha256.utf8)) } }
+        let setId = "tp-" + hasher.finalize().hex.prefix(20)
+        let manifest = Manifest(
+            schemaVersion: Manifest.currentSchemaVersion, tool: .init(name: "tuneprep", version: TunePrepInfo.version),
+            setId: setId, options: options, images: images, summary: summary, findings: findings)
+        return (manifest, kept)
+    }
+}
+
+/// The library's name and version, as recorded in manifests.
+public enum TunePrepInfo {
+    public static let version = "0.1.0"
+}

@@ -1,0 +1,71 @@
+import ArgumentParser
+import Foundation
+import TunePrep
+
+/// The options `prepare` and `check` share: inputs, image settings and set limits.
+struct PhotoOptions: ParsableArguments {
+    @Argument(help: "Photos, or folders of photos (searched recursively; hidden files skipped).")
+    var photos: [String] = []
+
+    @Option(help: "Longest side of an output, in pixels (never upscaled).")
+    var maxSide = 2048
+    @Option(help: "Shortest side (after orientation) a photo needs to be usable.")
+    var minSide = 512
+    @Option(help: "JPEG quality of the outputs (1-100).")
+    var quality = 92
+    @Option(help: "Lowest quality used to fit --max-bytes before the size is reduced.")
+    var minQuality = 80
+    @Option(help: "Largest output file, in bytes.")
+    var maxBytes = 3_000_000
+    @Option(help: "Largest total of all outputs, in bytes.")
+    var maxTotal: Int?
+    @Option(help: "Fewest usable photos a set needs.")
+    var minImages = 4
+    @Option(help: "Most usable photos a set may have.")
+    var maxImages = 20
+    @Option(help: "Refuse photos declaring more megapixels than this, before decoding.")
+    var maxMegapixels = 100.0
+    @Option(help: "Chroma subsampling: auto (4:4:4 at quality 90 and up), 444 or 420.")
+    var chroma: PrepareOptions.ChromaSubsampling = .auto
+    @Option(help: "Background for transparent pixels: white, black or #rrggbb.")
+    var background = "white"
+    @Option(help: "Photos processed at once (default: the number of cores).")
+    var workers: Int?
+    @Flag(help: "No progress output.")
+    var quiet = false
+
+    func validate() throws {
+        guard !photos.isEmpty else { throw ValidationError("give at least one photo or folder") }
+        guard (1...100).contains(quality) else { throw ValidationError("--quality must be 1-100") }
+        guard (1...100).contains(minQuality) else { throw ValidationError("--min-quality must be 1-100") }
+        guard maxSide >= 16 else { throw ValidationError("--max-side must be at least 16") }
+        guard minSide >= 1 else { throw ValidationError("--min-side must be at least 1") }
+        guard maxBytes >= 10_000 else { throw ValidationError("--max-bytes must be at least 10000") }
+        guard minImages >= 0, maxImages >= minImages else { throw ValidationError("need 0 <= --min-images <= --max-images") }
+        guard maxMegapixels > 0 else { throw ValidationError("--max-megapixels must be positive") }
+        guard RGBColor(parsing: background) != nil else { throw ValidationError("--background: use white, black or #rrggbb") }
+        if let workers, workers < 1 { throw ValidationError("--workers must be at least 1") }
+    }
+
+    var prepareOptions: PrepareOptions {
+        var options = PrepareOptions()
+        options.maxSide = maxSide
+        options.minSide = minSide
+        options.quality = quality
+        options.minQuality = minQuality
+        options.maxBytes = maxBytes
+        options.maxTotalBytes = maxTotal
+        options.minImages = minImages
+        options.maxImages = maxImages
+        options.maxPixels = Int(maxMegapixels * 1_000_000)
+        options.chroma = chroma
+        options.background = RGBColor(parsing: background) ?? .white
+        return options
+    }
+
+    var preparer: Preparer {
+        workers.map { Preparer(options: prepareOptions, workers: $0) } ?? Preparer(options: prepareOptions)
+    }
+}
+
+extension PrepareOptions.ChromaSubsampling: ExpressibleByArgument {}

@@ -1,0 +1,47 @@
+import Foundation
+import TunePrep
+
+/// Renders a manifest as the human table of `check` and `prepare`.
+enum SetReportRenderer {
+    static func verdict(of image: Manifest.Image) -> String {
+        if let error = image.findings.first(where: { $0.severity == .error }) { return error.code.rawValue }
+        return image.findings.isEmpty ? "ok" : "ok (warnings)"
+    }
+
+    static func table(_ manifest: Manifest) -> String {
+        var rows: [[String]] = [["FILE", "PIXELS", "BYTES", "VERDICT", "REASONS"]]
+        for image in manifest.images {
+            let pixels = image.sourceWidth.flatMap { w in image.sourceHeight.map { "\(w)x\($0)" } } ?? "-"
+            let bytes = image.sourceBytes.map(byteString) ?? "-"
+            let reasons = image.findings.map(\.message).joined(separator: "; ")
+            rows.append([image.source, pixels, bytes, verdict(of: image), reasons])
+        }
+        let widths = (0..<4).map { column in rows.map { $0[column].count }.max() ?? 0 }
+        var lines = rows.map { row in
+            (0..<4).map { row[$0].padding(toLength: widths[$0], withPad: " ", startingAt: 0) }.joined(separator: "  ")
+                + "  " + row[4]
+        }
+        lines = lines.map { $0.replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression) }
+        lines.append("")
+        lines.append(summary(manifest))
+        for finding in manifest.findings { lines.append("  \(finding.severity.rawValue): \(finding.message)") }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    static func summary(_ manifest: Manifest) -> String {
+        let s = manifest.summary
+        return "\(s.inputs) photo\(s.inputs == 1 ? "" : "s"): \(s.staged) usable, \(s.rejected) rejected, "
+            + "\(s.warnings) warning\(s.warnings == 1 ? "" : "s"); \(byteString(s.totalBytes)) prepared; "
+            + (s.usable ? "set is usable" : "set is NOT usable")
+    }
+
+    static func byteString(_ bytes: Int) -> String {
+        if bytes >= 1_000_000 { return String(format: "%.1f MB", Double(bytes) / 1_000_000) }
+        if bytes >= 1_000 { return String(format: "%.0f kB", Double(bytes) / 1_000) }
+        return "\(bytes) B"
+    }
+
+    static func json(_ manifest: Manifest) throws -> String {
+        String(decoding: try Manifest.makeEncoder().encode(manifest), as: UTF8.self) + "\n"
+    }
+}
