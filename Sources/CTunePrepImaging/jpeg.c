@@ -51,20 +51,16 @@ static void tp_jpeg_error_exit(j_common_ptr cinfo) {
     }
 }
 
-// libjpeg treats a truncated or garbled entropy stream as a warning and fills the rest of the
-// image with grey. For a training photo that is data loss, so those warnings fail the decode;
-// the rest (extraneous bytes before a marker, odd JFIF versions) are kept as warnings.
+// libjpeg treats a truncated entropy stream as a warning and fills the rest of the image with
+// grey. For a training photo that is data loss, so the "premature end" family fails the decode;
+// the rest (extraneous bytes before a marker, a bad Huffman code libjpeg recovers from, odd JFIF
+// versions) are kept as warnings, as djpeg and Pillow keep them.
 static void tp_jpeg_emit_message(j_common_ptr cinfo, int level) {
     if (level >= 0) return; // trace messages
     switch (cinfo->err->msg_code) {
     case JWRN_JPEG_EOF:
     case JWRN_HIT_MARKER:
         tp_jpeg_fail(cinfo, CTunePrepImaging_TRUNCATED);
-        break;
-    case JWRN_MUST_RESYNC:
-    case JWRN_HUFF_BAD_CODE:
-    case JWRN_ARITH_BAD_CODE:
-        tp_jpeg_fail(cinfo, CTunePrepImaging_CORRUPT);
         break;
     default: {
         tp_jpeg_error *error = (tp_jpeg_error *)cinfo->err;

@@ -52,6 +52,10 @@ static void tp_png_apply_limits(png_structp png, const CTunePrepImaging_limits *
     png_set_chunk_cache_max(png, 1000);
     png_alloc_size_t chunk_max = limits->max_chunk_bytes > 0 ? (png_alloc_size_t)limits->max_chunk_bytes : 8u << 20;
     png_set_chunk_malloc_max(png, chunk_max);
+    // Text chunks are never needed (EXIF is read separately) and are where decompression bombs
+    // hide: skip them unread.
+    static const png_byte text_chunks[] = {'t', 'E', 'X', 't', '\0', 'z', 'T', 'X', 't', '\0', 'i', 'T', 'X', 't', '\0'};
+    png_set_keep_unknown_chunks(png, PNG_HANDLE_CHUNK_NEVER, text_chunks, 3);
 }
 
 static int tp_png_signature_ok(const uint8_t *data, size_t size) {

@@ -9,7 +9,7 @@ struct TunePrepCommand: AsyncParsableCommand {
         discussion: "Exit status: 0 success, 1 checks failed (or the service refused), 2 usage or I/O error.",
         version: TunePrepVersion.string,
         subcommands: [
-            PrepareCommand.self, CheckCommand.self, SubmitCommand.self, TunesCommand.self, ServeMockCommand.self,
+            PrepareCommand.self, CheckCommand.self, SubmitCommand.self, TunesCommand.self, ServeMockCommand.self, MakeSamplesCommand.self,
         ]
     )
 

@@ -155,6 +155,8 @@ enum EXIFReader {
                 }
                 if let value, let orientation = Orientation(rawValue: value) {
                     reading.orientation = orientation
+                } else if let value, type == 3 || type == 4 {
+                    reading.problem = "EXIF orientation \(value) is not one of 1-8; treated as 1"
                 } else {
                     reading.problem = "EXIF orientation is unreadable (type \(type), count \(n), value \(value.map(String.init) ?? "none")); treated as 1"
                 }

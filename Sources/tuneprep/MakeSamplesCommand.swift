@@ -1,0 +1,20 @@
+import ArgumentParser
+import Foundation
+import TunePrep
+
+/// Writes the sample photos that `samples/` holds, so they are reproducible from source.
+struct MakeSamplesCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "make-samples",
+        abstract: "Write TunePrep's synthetic sample photos (good, rotated, too small, duplicate, truncated).",
+        shouldDisplay: false
+    )
+
+    @Argument(help: "Folder to write them to.")
+    var directory = "samples"
+
+    func run() throws {
+        try SampleSet.write(to: URL(fileURLWithPath: directory))
+        for file in SampleSet.files { print("\(directory)/\(file.name)  (\(file.expectation))") }
+    }
+}
