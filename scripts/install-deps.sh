@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Installs the system packages TunePrep builds and tests with (Debian/Ubuntu), only those missing.
+set -euo pipefail
+packages=(pkg-config libjpeg-dev libpng-dev libcurl4-openssl-dev curl)
+missing=()
+for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    export DEBIAN_FRONTEND=noninteractive
+    $sudo apt-get update -qq
+    $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
