@@ -21,10 +21,13 @@ let package = Package(
         // System libraries, found through pkg-config; apt names the Debian packages that provide them.
         .systemLibrary(name: "CJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg-dev"])]),
         .systemLibrary(name: "CPNG", pkgConfig: "libpng16", providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(name: "CHEIF", pkgConfig: "libheif", providers: [.apt(["libheif-dev"])]),
+        .systemLibrary(name: "CWebP", pkgConfig: "libwebpdemux", providers: [.apt(["libwebp-dev"])]),
+        .systemLibrary(name: "CLCMS", pkgConfig: "lcms2", providers: [.apt(["liblcms2-dev"])]),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
 
         // C shims: every setjmp/longjmp and every variadic call stays in C.
-        .target(name: "CTunePrepImaging", dependencies: ["CJPEG", "CPNG"]),
+        .target(name: "CTunePrepImaging", dependencies: ["CJPEG", "CPNG", "CHEIF", "CWebP", "CLCMS"]),
         .target(name: "CTunePrepCurl", dependencies: ["CCurl"]),
 
         // Decode, check, orient, resize, encode and stage photos.

@@ -23,11 +23,14 @@ struct DecodeLimits {
     var maxScans: Int = 1000
     var maxChunkBytes: Int = 8 << 20
     var maxTextBytes: Int = 8 << 20
+    /// Convert from embedded ICC profiles (and PNG gAMA) to sRGB.
+    var manageColor = true
 
-    var c: CTunePrepImaging_limits {
-        CTunePrepImaging_limits(
+    var c: CTunePrepImaging_decode_options {
+        CTunePrepImaging_decode_options(
             max_pixels: UInt64(max(0, maxPixels)), max_scans: UInt32(maxScans),
-            max_chunk_bytes: UInt64(maxChunkBytes), max_text_bytes: UInt64(maxTextBytes))
+            max_chunk_bytes: UInt64(maxChunkBytes), max_text_bytes: UInt64(maxTextBytes),
+            manage_color: manageColor ? 1 : 0)
     }
 }
 
