@@ -24,7 +24,7 @@ import Testing
     @Test func createTuneWithImageFiles() async throws {
         let folder = try fixtureFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
-        try await withServer(MockServerOptions(apiKey: testKey, deliverCallbacks: false)) { server in
+        try await withServer(MockServerOptions(apiKey: testKey, deliverCallbacks: false)) { server throws in
             let result = try await runSnippet(
                 #"""
                 # With images as multipart/form-data
@@ -84,7 +84,7 @@ import Testing
     @Test func createTuneWithImageURLs() async throws {
         let folder = try fixtureFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
-        try await withServer(MockServerOptions(apiKey: testKey, deliverCallbacks: false)) { server in
+        try await withServer(MockServerOptions(apiKey: testKey, deliverCallbacks: false)) { server throws in
             let result = try await runSnippet(
                 #"""
                 # With image_urls as form-data
@@ -114,7 +114,7 @@ import Testing
     @Test func createTuneAsJSON() async throws {
         let folder = try fixtureFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
-        try await withServer(MockServerOptions(apiKey: testKey, deliverCallbacks: false)) { server in
+        try await withServer(MockServerOptions(apiKey: testKey, deliverCallbacks: false)) { server throws in
             let result = try await runSnippet(
                 #"""
                 # As JSON
@@ -168,7 +168,7 @@ import Testing
     @Test func createPackTuneWithImageFiles() async throws {
         let folder = try fixtureFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
-        try await withServer(MockServerOptions(apiKey: testKey, deliverCallbacks: false)) { server in
+        try await withServer(MockServerOptions(apiKey: testKey, deliverCallbacks: false)) { server throws in
             let result = try await runSnippet(
                 #"""
                 # With images as multipart/form-data
@@ -208,7 +208,7 @@ import Testing
     @Test func createPackTuneWithImageURLsAndAsJSON() async throws {
         let folder = try fixtureFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
-        try await withServer(MockServerOptions(apiKey: testKey, deliverCallbacks: false)) { server in
+        try await withServer(MockServerOptions(apiKey: testKey, deliverCallbacks: false)) { server throws in
             let form = try await runSnippet(
                 #"""
                 # With image_urls as form-data
@@ -264,7 +264,7 @@ import Testing
     @Test func listTunes() async throws {
         let folder = try fixtureFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
-        try await withServer(MockServerOptions(apiKey: testKey, deliverCallbacks: false)) { server in
+        try await withServer(MockServerOptions(apiKey: testKey, deliverCallbacks: false)) { server throws in
             _ = try await curl(["-X", "POST"] + auth + tuneForm(title: "first") + [server.baseURL.absoluteString + "/tunes"], cwd: folder)
             let result = try await runSnippet(
                 #"""

@@ -43,6 +43,8 @@ struct CurlResponse: Sendable {
     var exitCode: Int32
     var status: Int
     var headers: [String: String]
+    /// Status lines of every header block received, e.g. ["HTTP/1.1 100 Continue", "HTTP/1.1 201 Created"].
+    var statusLines: [String]
     var body: Data
     var json: Any? { try? JSONSerialization.jsonObject(with: body) }
     var object: [String: Any] { (json as? [String: Any]) ?? [:] }
@@ -64,13 +66,15 @@ func curl(_ arguments: [String], cwd: URL? = nil) async throws -> CurlResponse {
     var headers: [String: String] = [:]
     let headerText = (try? String(contentsOf: headerFile, encoding: .utf8)) ?? ""
     // With 100 Continue there are two header blocks; the last one is the answer.
-    let lastBlock = headerText.components(separatedBy: "\r\n\r\n").filter { !$0.isEmpty }.last ?? ""
+    let blocks = headerText.components(separatedBy: "\r\n\r\n").filter { !$0.isEmpty }
+    let lastBlock = blocks.last ?? ""
     for line in lastBlock.components(separatedBy: "\r\n") {
         guard let colon = line.firstIndex(of: ":") else { continue }
         headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
     }
     return CurlResponse(
         exitCode: result.exitCode, status: Int(result.text) ?? 0, headers: headers,
+        statusLines: blocks.compactMap { $0.components(separatedBy: "\r\n").first },
         body: (try? Data(contentsOf: bodyFile)) ?? Data()
     )
 }
@@ -136,4 +140,12 @@ func eventually(seconds: Double = 5, _ condition: () async throws -> Bool) async
 func tuneForm(title: String, name: String = "man", images: [String] = ["1.jpg"], extra: [String] = []) -> [String] {
     ["-F", "tune[title]=\(title)", "-F", "tune[name]=\(name)"]
         + images.flatMap { ["-F", "tune[images][]=@\($0)"] } + extra.flatMap { ["-F", $0] }
+}
+
+/// Collects log lines from the server's threads.
+final class LineCollector: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: [String] = []
+    func append(_ line: String) { lock.withLock { stored.append(line) } }
+    var lines: [String] { lock.withLock { stored } }
 }
