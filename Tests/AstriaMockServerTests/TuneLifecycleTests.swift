@@ -143,7 +143,7 @@ import Testing
                             "tune[prompts_callback]=\(sink)/all",
                         ]) + [server.baseURL.absoluteString + "/p/260/tunes"], cwd: folder)
                 #expect(pack.status == 201)
-                #expect(try await eventually { await server.callbackDeliveries().count == 5 })
+                #expect(await eventually { await server.callbackDeliveries().count == 5 })
                 let deliveries = await server.callbackDeliveries()
                 #expect(deliveries.allSatisfy { $0.status == 200 && $0.error == nil })
                 #expect(deliveries.filter { $0.kind == .prompt }.count == 3)
@@ -171,7 +171,7 @@ import Testing
             // Port 9 (discard) on loopback: nothing listens there.
             let r = try await createJSON(server, title: "cb", extra: #","branch":"fast","callback":"http://127.0.0.1:9/hook""#)
             #expect(r.status == 201)
-            #expect(try await eventually { await server.callbackDeliveries().count == 1 })
+            #expect(await eventually { await server.callbackDeliveries().count == 1 })
             let delivery = try #require(await server.callbackDeliveries().first)
             #expect(delivery.status == nil && delivery.error != nil)
             #expect(try await curl(auth + [server.baseURL.absoluteString + "/tunes"]).status == 200)
