@@ -105,8 +105,13 @@ public struct TuneRequest: Sendable, Equatable {
     /// new prompt whenever `text` repeats, which holds because `text` always comes first.
     public enum PromptForm: Sendable { case indexed, brackets }
 
+    /// Multipart whenever there are files; JSON or multipart by choice otherwise (`image_urls`
+    /// travel either way, as the service's examples show).
+    public enum BodyEncoding: Sendable { case automatic, multipart, json }
+
     public var title: String
     public var name: String
+    public var encoding: BodyEncoding = .automatic
     public var images: [Image] = []
     public var imageURLs: [String] = []
     public var callback: String?
@@ -140,6 +145,9 @@ public struct TuneRequest: Sendable, Equatable {
         guard !name.trimmingCharacters(in: .whitespaces).isEmpty else { throw .invalidRequest("the class name is empty") }
         for key in characteristics.keys where key.isEmpty || !key.unicodeScalars.allSatisfy({ $0.properties.isAlphabetic && $0.isASCII || ("0"..."9").contains($0) || $0 == "_" }) {
             throw .invalidRequest("characteristic key \"\(key)\" must be ASCII letters, digits or _")
+        }
+        guard !images.isEmpty || !imageURLs.isEmpty || !tuneIds.isEmpty else {
+            throw .invalidRequest("no images: give image files, image URLs or (for a pack) tune ids")
         }
         for prompt in prompts where prompt.text.isEmpty {
             throw .invalidRequest("a prompt has no text")
@@ -227,9 +235,13 @@ public struct TuneRequest: Sendable, Equatable {
     /// The body to send: multipart when there are files, JSON otherwise.
     public func body() throws(AstriaError) -> RequestBody {
         try validate()
-        if images.isEmpty {
+        switch (encoding, images.isEmpty) {
+        case (.json, false):
+            throw .invalidRequest("image files need a multipart body, not JSON")
+        case (.json, true), (.automatic, true):
             return RequestBody(contentType: "application/json", data: try jsonBody())
+        case (.multipart, _), (.automatic, false):
+            return try multipartForm().encode()
         }
-        return try multipartForm().encode()
     }
 }
