@@ -45,7 +45,7 @@ public struct TransferOptions: Sendable {
     public var lowSpeedLimit: Int = 1024
     public var lowSpeedTime: Duration = .seconds(75)
     /// libcurl's upload buffer (its default is 64 KiB); larger buffers mean fewer callbacks.
-    public var uploadBufferSize: Int = 512 * 1024
+    public var uploadBufferSize: Int = 64 * 1024
     /// A response larger than this is refused (a tune list is a few hundred KB).
     public var maxResponseBytes: Int = 64 * 1024 * 1024
     public var userAgent: String = "tuneprep-astria-client/0.1"
