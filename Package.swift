@@ -64,6 +64,9 @@ let package = Package(
             ]
         ),
 
+        // `swift run -c release tuneprep-upload-bench`: AstriaClient's upload throughput beside curl's.
+        .executableTarget(name: "tuneprep-upload-bench", dependencies: ["AstriaClient"]),
+
         .testTarget(name: "TunePrepTests", dependencies: ["TunePrep"]),
         .testTarget(name: "AstriaMockServerTests", dependencies: [
             "AstriaMockServer",
