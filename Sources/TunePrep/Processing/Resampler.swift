@@ -69,8 +69,10 @@ enum Resampler {
     /// Resizes `source` to exactly `width` x `height`.
     static func resize(_ source: PixelBuffer, width: Int, height: Int) -> PixelBuffer {
         if source.width == width && source.height == height { return source }
-        let horizontal = source.width == width ? source : resizeRows(source, to: width)
-        return horizontal.height == height ? horizontal : resizeColumns(horizontal, to: height)
+        // Columns first: that pass works on whole rows and vectorises, and it leaves fewer rows
+        // for the per-pixel horizontal pass when the image shrinks.
+        let vertical = source.height == height ? source : resizeColumns(source, to: height)
+        return vertical.width == width ? vertical : resizeRows(vertical, to: width)
     }
 
     private static func resizeRows(_ source: PixelBuffer, to width: Int) -> PixelBuffer {
