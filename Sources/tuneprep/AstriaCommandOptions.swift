@@ -140,7 +140,9 @@ enum CommandRunner {
         } catch let error as AstriaError {
             printError(error.description)
             switch error.underlying {
-            case .validation(_, let body), .http(_, _, let body) where !body.isEmpty:
+            case .validation(_, let body) where !body.isEmpty:
+                printError("service answer: \(body.prefix(2000))")
+            case .http(_, _, let body) where !body.isEmpty:
                 printError("service answer: \(body.prefix(2000))")
             default: break
             }
