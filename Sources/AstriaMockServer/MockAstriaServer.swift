@@ -63,7 +63,9 @@ public final class MockAstriaServer: Sendable {
             },
             logger: Logger(label: "astria-mock", factory: { _ in SwiftLogNoOpLogHandler() })
         )
-        let task = Task {
+        // On the server's own threads: its child tasks (every connection) and the actors they call
+        // follow, so a busy cooperative pool in the host process cannot stall the server.
+        let task = Task(executorPreference: ServerExecutor.shared) {
             defer { portContinuation.finish() }
             try await app.run()
         }

@@ -73,7 +73,7 @@ actor TuneStore {
             promptsCallback: draft.promptsCallback, createdAt: now, eta: eta, trainedAt: nil
         )
         tunes[id] = tune
-        training[id] = Task { [weak self] in
+        training[id] = Task(executorPreference: ServerExecutor.shared) { [weak self] in
             try? await Task.sleep(for: duration)
             guard !Task.isCancelled else { return }
             await self?.finishTraining(id)
@@ -132,7 +132,7 @@ actor TuneStore {
         }
         guard !posts.isEmpty else { return }
         // Delivered outside the actor so that a slow receiver does not hold up requests.
-        Task { [weak self] in
+        Task(executorPreference: ServerExecutor.shared) { [weak self] in
             for (kind, url, body) in posts {
                 let (status, error) = await callbacks.post(body.data, to: url)
                 await self?.record(CallbackDelivery(kind: kind, tuneID: id, url: url, status: status, error: error))

@@ -31,6 +31,42 @@ import Testing
         #expect(try FileManager.default.contentsOfDirectory(atPath: data.appendingPathComponent("tunes").path).sorted() == ["1", "2"])
     }
 
+    /// Tests in the same process may occupy every thread of Swift's cooperative pool with long
+    /// synchronous work; the server runs on threads of its own and keeps answering meanwhile.
+    @Test func answersWhileTheCooperativePoolIsBusy() async throws {
+        try await withServer { server throws in
+            let released = Flag()
+            // More blockers than the pool has threads; each holds its thread, never suspending,
+            // until curl has its answer (or a minute passes, so that a failure cannot hang the run).
+            let blockers = (0..<max(8, 2 * ProcessInfo.processInfo.activeProcessorCount)).map { _ in
+                Task.detached {
+                    let deadline = ContinuousClock.now + .seconds(60)
+                    while !released.isSet, ContinuousClock.now < deadline { usleep(1000) }
+                }
+            }
+            // curl runs and is waited for on a plain thread: the test's own task cannot run now.
+            let url = server.baseURL.absoluteString + "/tunes"
+            let status: String = await withCheckedContinuation { continuation in
+                Thread {
+                    let process = Process()
+                    process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+                    process.arguments = ["-sS", "--max-time", "60", "-o", "/dev/null", "-w", "%{http_code}"] + auth + [url]
+                    let output = Pipe()
+                    process.standardOutput = output
+                    var text = "curl did not start"
+                    if (try? process.run()) != nil {
+                        text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+                        process.waitUntilExit()
+                    }
+                    released.set()
+                    continuation.resume(returning: text)
+                }.start()
+            }
+            for blocker in blockers { await blocker.value }
+            #expect(status == "200")
+        }
+    }
+
     @Test func portInUseIsAnError() async throws {
         try await withServer { server throws in
             await #expect(throws: MockServerError.self) {

@@ -1,0 +1,51 @@
+import Foundation
+
+/// Threads of the mock server's own, on which its tasks (connections, handlers, training timers,
+/// callbacks) and the actors they call run instead of Swift's global cooperative pool.
+///
+/// The server usually lives inside a test process. That pool has one thread per core, so on a
+/// small CI machine a few tests doing long synchronous work (decoding images, say) can occupy it
+/// for minutes; a server on the pool would then stop answering and its clients would time out.
+/// On these threads it keeps answering however busy the pool is.
+final class ServerExecutor: TaskExecutor, @unchecked Sendable {
+    /// Shared by every server in the process; the threads live as long as the process.
+    static let shared = ServerExecutor(threads: max(4, ProcessInfo.processInfo.activeProcessorCount))
+
+    private let condition = NSCondition()
+    private var jobs: [UnownedJob] = []
+    private var next = 0
+
+    private init(threads: Int) {
+        for index in 0..<threads {
+            let thread = Thread { [unowned self] in self.work() }
+            thread.name = "astria-mock-\(index)"
+            thread.start()
+        }
+    }
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        condition.lock()
+        jobs.append(job)
+        condition.signal()
+        condition.unlock()
+    }
+
+    private func work() {
+        while true {
+            condition.lock()
+            while next == jobs.count { condition.wait() }
+            let job = jobs[next]
+            next += 1
+            if next == jobs.count {  // drained: drop the consumed slots
+                jobs.removeAll(keepingCapacity: true)
+                next = 0
+            } else if next >= 1024 {
+                jobs.removeFirst(next)
+                next = 0
+            }
+            condition.unlock()
+            job.runSynchronously(on: asUnownedTaskExecutor())
+        }
+    }
+}
