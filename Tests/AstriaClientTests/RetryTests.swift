@@ -151,28 +151,30 @@ import Testing
 
     /// Cancelled while waiting for the answer, once the whole body is out: the server would answer
     /// only after a minute (that bounds a hang), so `.cancelled` means the transfer was stopped, not
-    /// waited out. Which event comes when is the test's clock, not the wall clock.
+    /// waited out. The cancel comes from the progress event itself (on libcurl's thread), so when
+    /// it lands depends on events, not on how busy the machine or the task pool is.
     @Test func cancellationStopsATransferWaitingForTheAnswer() async throws {
         try await withServer(serverOptions(faults: FaultPlan(latency: .seconds(60), scope: .allRequests))) { server in
             let client = try makeClient(server)
             let tuneRequest = try self.request("cancel me")
-            let (bodyOut, signalBodyOut) = AsyncStream<Void>.makeStream()
             let events = EventRecorder()
+            let cancelWhenSent = CancelOnEvent()
+            let (attached, attach) = AsyncStream<Void>.makeStream()
             let task = Task {
-                defer { signalBodyOut.finish() }  // ends the wait below if the transfer ends first
+                for await _ in attached {}  // until the handle is in place, so no event is missed
                 return try await client.createTune(tuneRequest, idempotent: true) { event in
                     events.record(event)
-                    if case .progress(let p) = event, p.isComplete { signalBodyOut.yield() }
+                    if case .progress(let p) = event, p.isComplete { cancelWhenSent.fire() }
                 }
             }
-            var iterator = bodyOut.makeAsyncIterator()
-            await iterator.next()
-            task.cancel()
+            cancelWhenSent.attach(task)
+            attach.finish()
             let result = await task.result
             guard case .failure(let error as AstriaError) = result, case .cancelled(bodySent: true) = error else {
                 Issue.record("expected cancelled after the body was sent, got \(result)"); return
             }
             #expect("\(error)".contains("cancelled after the whole request was sent"))
+            #expect(events.progress.filter(\.isComplete).count == 1)
             #expect(events.retries.isEmpty)
             #expect(await server.tunes().isEmpty)
         }
@@ -188,11 +190,10 @@ import Testing
             let events = EventRecorder()
             let cancelOnFirstEvent = CancelOnEvent()
             // Cancelled from inside the first progress event (on libcurl's thread), so the cancel
-            // lands before the body is out whatever the machine's speed; the task waits until the
-            // handle is in place so that the cancel cannot be missed.
+            // lands before the body is out whatever the machine's speed.
             let (attached, attach) = AsyncStream<Void>.makeStream()
             let task = Task {
-                for await _ in attached {}
+                for await _ in attached {}  // until the handle is in place, so no event is missed
                 return try await client.createTune(tuneRequest, idempotent: true) { event in
                     events.record(event)
                     if case .progress = event { cancelOnFirstEvent.fire() }

@@ -1,5 +1,6 @@
 import AstriaMockServer
 import Foundation
+import Synchronization
 import Testing
 import TunePrep
 
@@ -10,6 +11,8 @@ import TunePrep
         var code: Int32
         var stdout: String
         var stderr: String
+        /// With `interruptWhenUploading`: whether the SIGINT went while uploading (not at the deadline).
+        var interruptedWhileUploading = false
         var all: String { stdout + stderr }
     }
 
@@ -39,34 +42,40 @@ import TunePrep
         process.environment = environment
         process.standardOutput = try FileHandle(forWritingTo: out)
         process.standardError = try FileHandle(forWritingTo: err)
-        // Wait without blocking a concurrency thread: the server answers on those threads.
+        let interruptedWhileUploading = Mutex(false)
+        // Wait without blocking a concurrency thread: other tests need them.
         let code: Int32 = try await withCheckedThrowingContinuation { continuation in
             process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
-            do { try process.run() } catch { continuation.resume(throwing: error) }
+            do { try process.run() } catch { continuation.resume(throwing: error); return }
             if interruptWhenUploading {
-                Task { await Self.interruptOnceUploading(process, stderr: err) }
+                // A plain thread: a busy task pool in this process must not delay the Ctrl-C.
+                Thread {
+                    Self.interruptOnceUploading(process, stderr: err) { interruptedWhileUploading.withLock { $0 = true } }
+                }.start()
             }
         }
         return Run(code: code, stdout: String(decoding: try Data(contentsOf: out), as: UTF8.self),
-                   stderr: String(decoding: try Data(contentsOf: err), as: UTF8.self))
+                   stderr: String(decoding: try Data(contentsOf: err), as: UTF8.self),
+                   interruptedWhileUploading: interruptedWhileUploading.withLock { $0 })
     }
 
     /// Waits (up to a minute, which only bounds a hang) until the process has printed its first
-    /// upload progress line and no longer takes SIGINT's default action, then sends one SIGINT.
-    static func interruptOnceUploading(_ process: Process, stderr: URL) async {
+    /// upload progress line and no longer takes SIGINT's default action, then calls `uploading`
+    /// and sends one SIGINT (at the deadline, only the SIGINT).
+    static func interruptOnceUploading(_ process: Process, stderr: URL, uploading: () -> Void) {
         let deadline = ContinuousClock.now + .seconds(60)
         while process.isRunning {
-            let uploading = ((try? String(contentsOf: stderr, encoding: .utf8)) ?? "").contains("upload:")
-            if uploading && handlesSIGINT(process.processIdentifier) {
+            let started = ((try? String(contentsOf: stderr, encoding: .utf8)) ?? "").contains("upload:")
+            if started && handlesSIGINT(process.processIdentifier) {
+                uploading()
                 process.interrupt()
                 return
             }
             if ContinuousClock.now >= deadline {
-                Issue.record("the upload did not start within 60 s; interrupting anyway")
                 process.interrupt()
                 return
             }
-            try? await Task.sleep(for: .milliseconds(10))
+            usleep(10_000)
         }
     }
 
@@ -209,6 +218,7 @@ import TunePrep
             let dir = try stagedSet()
             let run = try await tuneprep(["submit", dir.path, "--name", "man", "--base-url", server.baseURL.absoluteString],
                                          interruptWhenUploading: true)
+            #expect(run.interruptedWhileUploading, "\(run.stderr)")
             #expect(run.code == 130, "\(run.stderr)")
             #expect(run.stderr.contains("interrupted"))
             #expect(!run.all.contains(fakeKey))
