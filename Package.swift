@@ -21,10 +21,13 @@ let package = Package(
         // System libraries, found through pkg-config; apt names the Debian packages that provide them.
         .systemLibrary(name: "CJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg-dev"])]),
         .systemLibrary(name: "CPNG", pkgConfig: "libpng16", providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(name: "CHEIF", pkgConfig: "libheif", providers: [.apt(["libheif-dev"])]),
+        .systemLibrary(name: "CWebP", pkgConfig: "libwebpdemux", providers: [.apt(["libwebp-dev"])]),
+        .systemLibrary(name: "CLCMS", pkgConfig: "lcms2", providers: [.apt(["liblcms2-dev"])]),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
 
         // C shims: every setjmp/longjmp and every variadic call stays in C.
-        .target(name: "CTunePrepImaging", dependencies: ["CJPEG", "CPNG"]),
+        .target(name: "CTunePrepImaging", dependencies: ["CJPEG", "CPNG", "CHEIF", "CWebP", "CLCMS"]),
         .target(name: "CTunePrepCurl", dependencies: ["CCurl"]),
 
         // Decode, check, orient, resize, encode and stage photos.
@@ -50,6 +53,7 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "MultipartKit", package: "multipart-kit"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         .executableTarget(
@@ -59,6 +63,9 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+
+        // `swift run -c release tuneprep-upload-bench`: AstriaClient's upload throughput beside curl's.
+        .executableTarget(name: "tuneprep-upload-bench", dependencies: ["AstriaClient"]),
 
         .testTarget(name: "TunePrepTests", dependencies: ["TunePrep"]),
         .testTarget(name: "AstriaMockServerTests", dependencies: [

@@ -1,6 +1,7 @@
 // libjpeg-turbo behind a status-returning API. libjpeg reports fatal errors through error_exit,
 // which must not return: ours records the message and longjmps back to the entry point that
 // called setjmp, in this file, so no Swift frame is ever skipped.
+#include "color.h"
 #include "report.h"
 
 #include <setjmp.h>
@@ -155,7 +156,7 @@ CTunePrepImaging_status CTunePrepImaging_jpeg_read_info(
 
 CTunePrepImaging_status CTunePrepImaging_jpeg_decode(
     const uint8_t *data, size_t size, int scale_numerator,
-    const CTunePrepImaging_limits *limits,
+    const CTunePrepImaging_decode_options *limits,
     CTunePrepImaging_rgb_image *image, CTunePrepImaging_report *report) {
     CTunePrepImaging_report_reset(report);
     if (image == NULL || limits == NULL || scale_numerator < 1 || scale_numerator > 16) {
@@ -176,6 +177,7 @@ CTunePrepImaging_status CTunePrepImaging_jpeg_decode(
     // Written after setjmp and read after a longjmp: volatile, so the cleanup sees them.
     uint8_t *volatile pixels = NULL;
     JSAMPLE *volatile cmyk_rows = NULL;
+    cmsHTRANSFORM volatile transform = NULL;
 
     memset(&error, 0, sizeof error);
     memset(&progress, 0, sizeof progress);
@@ -188,9 +190,11 @@ CTunePrepImaging_status CTunePrepImaging_jpeg_decode(
         jpeg_destroy_decompress(&cinfo);
         free(pixels);
         free(cmyk_rows);
+        if (transform != NULL) cmsDeleteTransform(transform);
         return error.status;
     }
     jpeg_create_decompress(&cinfo);
+    if (limits->manage_color) jpeg_save_markers(&cinfo, JPEG_APP0 + 2, 0xFFFF);  // ICC_PROFILE chunks
     progress.pub.progress_monitor = tp_jpeg_progress_monitor;
     progress.max_scans = limits->max_scans;
     cinfo.progress = &progress.pub;
@@ -209,6 +213,18 @@ CTunePrepImaging_status CTunePrepImaging_jpeg_decode(
 
     int is_cmyk = cinfo.jpeg_color_space == JCS_CMYK || cinfo.jpeg_color_space == JCS_YCCK;
     int inverted = cinfo.saw_Adobe_marker;
+    image->profile[0] = '\0';
+    image->color_converted = 0;
+    image->image_count = 1;
+    if (limits->manage_color && cinfo.jpeg_color_space != JCS_GRAYSCALE) {
+        JOCTET *icc = NULL;
+        unsigned int icc_size = 0;
+        if (jpeg_read_icc_profile(&cinfo, &icc, &icc_size)) {
+            cmsUInt32Number format = !is_cmyk ? TYPE_RGB_8 : inverted ? TYPE_CMYK_8_REV : TYPE_CMYK_8;
+            transform = CTunePrepImaging_color_transform(icc, icc_size, format, image->profile, sizeof image->profile, report);
+            free(icc);
+        }
+    }
     cinfo.out_color_space = is_cmyk ? JCS_CMYK : JCS_RGB;
     cinfo.scale_num = (unsigned int)scale_numerator;
     cinfo.scale_denom = 8;
@@ -222,6 +238,7 @@ CTunePrepImaging_status CTunePrepImaging_jpeg_decode(
     if (pixels == NULL) {
         CTunePrepImaging_report_error(report, "out of memory for the decoded image");
         jpeg_destroy_decompress(&cinfo);
+        if (transform != NULL) cmsDeleteTransform(transform);
         return CTunePrepImaging_NO_MEMORY;
     }
     if (is_cmyk) {
@@ -230,6 +247,7 @@ CTunePrepImaging_status CTunePrepImaging_jpeg_decode(
             CTunePrepImaging_report_error(report, "out of memory for CMYK rows");
             jpeg_destroy_decompress(&cinfo);
             free(pixels);
+            if (transform != NULL) cmsDeleteTransform(transform);
             return CTunePrepImaging_NO_MEMORY;
         }
     }
@@ -242,9 +260,12 @@ CTunePrepImaging_status CTunePrepImaging_jpeg_decode(
             rows[i] = is_cmyk ? cmyk_rows + (size_t)i * width * 4 : pixels + (size_t)(first + i) * stride;
         }
         JDIMENSION got = jpeg_read_scanlines(&cinfo, rows, wanted);
-        if (is_cmyk) {
-            for (JDIMENSION i = 0; i < got; i++) {
-                tp_cmyk_row_to_rgb(rows[i], pixels + (size_t)(first + i) * stride, width, inverted);
+        for (JDIMENSION i = 0; i < got; i++) {
+            uint8_t *out = pixels + (size_t)(first + i) * stride;
+            if (transform != NULL) {
+                CTunePrepImaging_color_apply(transform, rows[i], out, width);
+            } else if (is_cmyk) {
+                tp_cmyk_row_to_rgb(rows[i], out, width, inverted);
             }
         }
         if (got == 0) {
@@ -253,12 +274,17 @@ CTunePrepImaging_status CTunePrepImaging_jpeg_decode(
             jpeg_destroy_decompress(&cinfo);
             free(pixels);
             free(cmyk_rows);
+            if (transform != NULL) cmsDeleteTransform(transform);
             return CTunePrepImaging_CORRUPT;
         }
     }
     jpeg_finish_decompress(&cinfo);
     jpeg_destroy_decompress(&cinfo);
     free(cmyk_rows);
+    if (transform != NULL) {
+        cmsDeleteTransform(transform);
+        image->color_converted = 1;
+    }
     image->pixels = pixels;
     image->width = width;
     image->height = height;

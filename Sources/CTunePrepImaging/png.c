@@ -1,5 +1,6 @@
 // libpng behind a status-returning API. libpng reports errors through png_error, which longjmps
 // to the setjmp in the entry points below, never across a Swift frame.
+#include "color.h"
 #include "report.h"
 
 #include <setjmp.h>
@@ -46,7 +47,7 @@ static void tp_png_read(png_structp png, png_bytep out, size_t count) {
     reader->offset += count;
 }
 
-static void tp_png_apply_limits(png_structp png, const CTunePrepImaging_limits *limits) {
+static void tp_png_apply_limits(png_structp png, const CTunePrepImaging_decode_options *limits) {
     // Per-dimension limit far above any photo; the pixel-count limit is checked after IHDR.
     png_set_user_limits(png, 1u << 20, 1u << 20);
     png_set_chunk_cache_max(png, 1000);
@@ -73,7 +74,7 @@ static void tp_png_fill_info(png_structp png, png_infop info, CTunePrepImaging_p
 }
 
 CTunePrepImaging_status CTunePrepImaging_png_read_info(
-    const uint8_t *data, size_t size, const CTunePrepImaging_limits *limits,
+    const uint8_t *data, size_t size, const CTunePrepImaging_decode_options *limits,
     CTunePrepImaging_png_info *info, CTunePrepImaging_report *report) {
     CTunePrepImaging_report_reset(report);
     if (info == NULL || limits == NULL) {
@@ -109,7 +110,7 @@ CTunePrepImaging_status CTunePrepImaging_png_read_info(
 }
 
 CTunePrepImaging_status CTunePrepImaging_png_decode(
-    const uint8_t *data, size_t size, const CTunePrepImaging_limits *limits,
+    const uint8_t *data, size_t size, const CTunePrepImaging_decode_options *limits,
     uint8_t background_red, uint8_t background_green, uint8_t background_blue,
     CTunePrepImaging_rgb_image *image, CTunePrepImaging_report *report) {
     CTunePrepImaging_report_reset(report);
@@ -139,10 +140,12 @@ CTunePrepImaging_status CTunePrepImaging_png_decode(
     // Written after setjmp and freed after a longjmp: volatile.
     uint8_t *volatile pixels = NULL;
     png_bytep *volatile rows = NULL;
+    cmsHTRANSFORM volatile transform = NULL;
     if (setjmp(png_jmpbuf(png))) {
         png_destroy_read_struct(&png, &info, NULL);
         free(pixels);
         free(rows);
+        if (transform != NULL) cmsDeleteTransform(transform);
         return reader.status == CTunePrepImaging_OK ? CTunePrepImaging_CORRUPT : reader.status;
     }
     tp_png_apply_limits(png, limits);
@@ -163,6 +166,29 @@ CTunePrepImaging_status CTunePrepImaging_png_decode(
 
     int color_type = png_get_color_type(png, info);
     int bit_depth = png_get_bit_depth(png, info);
+    image->profile[0] = '\0';
+    image->color_converted = 0;
+    image->image_count = 1;
+    if (limits->manage_color) {
+        // sRGB chunk: already sRGB. iCCP: convert (colour images; a grey profile is left alone).
+        // gAMA alone: libpng converts from the file's gamma to sRGB's.
+        png_charp name = NULL;
+        int compression = 0;
+        png_bytep profile = NULL;
+        png_uint_32 profile_size = 0;
+        double gamma = 0;
+        if (png_get_valid(png, info, PNG_INFO_sRGB)) {
+            snprintf(image->profile, sizeof image->profile, "sRGB (sRGB chunk)");
+        } else if (png_get_iCCP(png, info, &name, &compression, &profile, &profile_size)) {
+            if ((color_type & PNG_COLOR_MASK_COLOR) != 0) {
+                transform = CTunePrepImaging_color_transform(profile, profile_size, TYPE_RGB_8, image->profile, sizeof image->profile, report);
+            }
+        } else if (png_get_gAMA(png, info, &gamma) && (gamma < 0.4 || gamma > 0.5)) {
+            snprintf(image->profile, sizeof image->profile, "gamma %.2f (gAMA chunk)", 1.0 / gamma);
+            png_set_gamma(png, PNG_DEFAULT_sRGB, PNG_DEFAULT_sRGB);
+            image->color_converted = 1;
+        }
+    }
     png_set_expand(png);                       // palette -> RGB, gray < 8 bits -> 8, tRNS -> alpha
     if (bit_depth == 16) png_set_scale_16(png); // rounds, unlike strip_16
     if (color_type == PNG_COLOR_TYPE_GRAY || color_type == PNG_COLOR_TYPE_GRAY_ALPHA) png_set_gray_to_rgb(png);
@@ -174,6 +200,7 @@ CTunePrepImaging_status CTunePrepImaging_png_decode(
     if ((channels != 3 && channels != 4) || rowbytes != (size_t)width * (size_t)channels) {
         CTunePrepImaging_report_error(report, "unexpected PNG layout after transformation");
         png_destroy_read_struct(&png, &info, NULL);
+        if (transform != NULL) cmsDeleteTransform(transform);
         return CTunePrepImaging_UNSUPPORTED;
     }
     pixels = malloc(rowbytes * height);
@@ -182,6 +209,7 @@ CTunePrepImaging_status CTunePrepImaging_png_decode(
         png_destroy_read_struct(&png, &info, NULL);
         free(pixels);
         free(rows);
+        if (transform != NULL) cmsDeleteTransform(transform);
         CTunePrepImaging_report_error(report, "out of memory for the decoded image");
         return CTunePrepImaging_NO_MEMORY;
     }
@@ -205,6 +233,11 @@ CTunePrepImaging_status CTunePrepImaging_png_decode(
         }
         uint8_t *shrunk = realloc(pixels, count * 3);
         if (shrunk != NULL) pixels = shrunk;
+    }
+    if (transform != NULL) {
+        CTunePrepImaging_color_apply(transform, pixels, pixels, (size_t)width * height);
+        cmsDeleteTransform(transform);
+        image->color_converted = 1;
     }
     image->pixels = pixels;
     image->width = width;

@@ -1,7 +1,145 @@
+import AstriaClient
 import ArgumentParser
+import Foundation
 
-// Placeholder: replaced by the issue that builds `tuneprep tunes`.
 struct TunesCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "tunes", abstract: "(not built yet)")
-    func run() async throws { throw ValidationError("`tuneprep tunes` is not built yet") }
+    static let configuration = CommandConfiguration(
+        commandName: "tunes",
+        abstract: "List, show and delete tunes; list packs.",
+        discussion: "Exit codes: 0 done, 1 other failure, 4 key refused (401), 6 service unavailable, 64 usage, 130 interrupted.",
+        subcommands: [List.self, Show.self, Delete.self, Packs.self]
+    )
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List tunes, newest first.")
+
+        @Option(help: "Tunes per page (at most 120).")
+        var limit: Int = 20
+
+        @Option(name: .customLong("before-id"), help: "Only tunes older than this id (paging).")
+        var beforeID: Int?
+
+        @Flag(help: "Every page.")
+        var all = false
+
+        @Flag(help: "JSON array on stdout.")
+        var json = false
+
+        @OptionGroup var astria: AstriaCommandOptions
+
+        func validate() throws {
+            guard (1...120).contains(limit) else { throw ValidationError("--limit must be from 1 to 120") }
+        }
+
+        func run() async throws {
+            let command = self
+            try await CommandRunner.run(json: json) {
+                let client = try command.astria.client()
+                let tunes = command.all
+                    ? try await client.listAllTunes(pageSize: command.limit)
+                    : try await client.listTunes(limit: command.limit, beforeID: command.beforeID)
+                if command.json { return printJSON(tunes) }
+                printTable(
+                    ["ID", "TITLE", "NAME", "BRANCH", "STATUS", "CREATED"],
+                    tunes.map { [String($0.id), $0.title ?? "", $0.name ?? "", $0.branch ?? "", status($0), $0.createdAt.map(shortDate) ?? ""] }
+                )
+            }
+        }
+    }
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show one tune.")
+
+        @Argument(help: "Tune id.")
+        var id: Int
+
+        @Flag(help: "JSON on stdout.")
+        var json = false
+
+        @OptionGroup var astria: AstriaCommandOptions
+
+        func run() async throws {
+            let command = self
+            try await CommandRunner.run(json: json) {
+                let tune = try await command.astria.client().tune(id: command.id)
+                if command.json { return printJSON(tune) }
+                let rows: [(String, String?)] = [
+                    ("id", String(tune.id)), ("title", tune.title), ("name", tune.name), ("status", status(tune)),
+                    ("branch", tune.branch), ("model type", tune.modelType), ("token", tune.token),
+                    ("created", tune.createdAt.map(AstriaDate.format)), ("eta", tune.eta.map(AstriaDate.format)),
+                    ("trained", tune.trainedAt.map(AstriaDate.format)), ("expires", tune.expiresAt.map(AstriaDate.format)),
+                    ("url", tune.url), ("images", tune.origImages.map { String($0.count) }),
+                ]
+                for (label, value) in rows { if let value { print("\(label.padding(toLength: 11, withPad: " ", startingAt: 0)) \(value)") } }
+            }
+        }
+    }
+
+    struct Delete: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Delete a tune and its images.")
+
+        @Argument(help: "Tune id.")
+        var id: Int
+
+        @Flag(help: "JSON on stdout.")
+        var json = false
+
+        @OptionGroup var astria: AstriaCommandOptions
+
+        func run() async throws {
+            let command = self
+            try await CommandRunner.run(json: json) {
+                try await command.astria.client().deleteTune(id: command.id)
+                if command.json { JSONLines.write(["event": "deleted", "tune_id": command.id]) } else { print("deleted tune \(command.id)") }
+            }
+        }
+    }
+
+    struct Packs: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List your packs (or the gallery's).")
+
+        @Flag(help: "The public gallery packs.")
+        var gallery = false
+
+        @Flag(help: "JSON array on stdout.")
+        var json = false
+
+        @OptionGroup var astria: AstriaCommandOptions
+
+        func run() async throws {
+            let command = self
+            try await CommandRunner.run(json: json) {
+                let packs = try await command.astria.client().packs(gallery: command.gallery)
+                if command.json { return printJSON(packs) }
+                printTable(["ID", "SLUG", "TITLE"], packs.map { [String($0.id), $0.slug ?? "", $0.title ?? ""] })
+            }
+        }
+    }
+}
+
+private func status(_ tune: Tune) -> String {
+    if tune.trainedAt != nil { return "trained" }
+    if tune.startedTrainingAt != nil { return "training" }
+    return "queued"
+}
+
+private func shortDate(_ date: Date) -> String {
+    String(AstriaDate.format(date).prefix(16)).replacingOccurrences(of: "T", with: " ")
+}
+
+private func printJSON<T: Encodable>(_ value: T) {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    if let data = try? encoder.encode(value) { print(String(decoding: data, as: UTF8.self)) }
+}
+
+/// Left-aligned columns; a cell is cut at 40 characters so one long title cannot wreck the table.
+private func printTable(_ header: [String], _ rows: [[String]]) {
+    let cut = rows.map { $0.map { $0.count > 40 ? String($0.prefix(39)) + "…" : $0 } }
+    var widths = header.map(\.count)
+    for row in cut { for (i, cell) in row.enumerated() { widths[i] = max(widths[i], cell.count) } }
+    for row in [header] + cut {
+        print(row.enumerated().map { i, cell in i == row.count - 1 ? cell : cell.padding(toLength: widths[i], withPad: " ", startingAt: 0) }.joined(separator: "  "))
+    }
+    if rows.isEmpty { FileHandle.standardError.write(Data("(no entries)\n".utf8)) }
 }

@@ -59,20 +59,28 @@ typedef struct {
     int has_transparency;  // an alpha channel or a tRNS chunk
 } CTunePrepImaging_png_info;
 
-// A decoded image: 8-bit RGB, rows packed (stride = width * 3). Free with CTunePrepImaging_free.
+// A decoded image: 8-bit sRGB, rows packed (stride = width * 3). Free pixels with CTunePrepImaging_free.
 typedef struct {
     uint8_t *pixels;
     uint32_t width;
     uint32_t height;
+    // The embedded colour profile's description ("" when none), and whether the pixels were
+    // converted from it to sRGB.
+    char profile[96];
+    int color_converted;
+    // HEIF: the number of top-level images (the primary one is decoded). WebP: animation frames.
+    int image_count;
 } CTunePrepImaging_rgb_image;
 
-// Limits applied while decoding; anything over them is refused before pixels are allocated.
+// Limits applied while decoding (anything over them is refused before pixels are allocated),
+// and whether embedded colour profiles are honoured.
 typedef struct {
     uint64_t max_pixels;
     uint32_t max_scans;          // progressive JPEG scans (a JPEG-bomb vector)
     uint64_t max_chunk_bytes;    // PNG: largest ancillary chunk libpng may allocate
     uint64_t max_text_bytes;     // PNG: largest decompressed text/iCCP payload
-} CTunePrepImaging_limits;
+    int manage_color;            // convert from an embedded ICC profile (or PNG gAMA) to sRGB
+} CTunePrepImaging_decode_options;
 
 void CTunePrepImaging_free(void *pointer);
 
@@ -85,7 +93,7 @@ CTunePrepImaging_status CTunePrepImaging_jpeg_read_info(
 // Grayscale is expanded, CMYK and YCCK (Adobe-inverted or not) are converted to RGB.
 CTunePrepImaging_status CTunePrepImaging_jpeg_decode(
     const uint8_t *data, size_t size, int scale_numerator,
-    const CTunePrepImaging_limits *limits,
+    const CTunePrepImaging_decode_options *limits,
     CTunePrepImaging_rgb_image *image, CTunePrepImaging_report *report);
 
 typedef struct {
@@ -108,13 +116,13 @@ CTunePrepImaging_status CTunePrepImaging_jpeg_encode(
 
 // PNG
 CTunePrepImaging_status CTunePrepImaging_png_read_info(
-    const uint8_t *data, size_t size, const CTunePrepImaging_limits *limits,
+    const uint8_t *data, size_t size, const CTunePrepImaging_decode_options *limits,
     CTunePrepImaging_png_info *info, CTunePrepImaging_report *report);
 
 // Decodes any PNG to 8-bit RGB: palettes and low bit depths expanded, 16-bit scaled down,
 // interlacing undone, transparency composited over the background colour.
 CTunePrepImaging_status CTunePrepImaging_png_decode(
-    const uint8_t *data, size_t size, const CTunePrepImaging_limits *limits,
+    const uint8_t *data, size_t size, const CTunePrepImaging_decode_options *limits,
     uint8_t background_red, uint8_t background_green, uint8_t background_blue,
     CTunePrepImaging_rgb_image *image, CTunePrepImaging_report *report);
 
@@ -136,5 +144,45 @@ CTunePrepImaging_status CTunePrepImaging_png_encode(
     const uint8_t *samples, uint32_t width, uint32_t height,
     const CTunePrepImaging_png_encode_options *options,
     uint8_t **output, size_t *output_size, CTunePrepImaging_report *report);
+
+// HEIF/HEIC through libheif. The container's rotation and mirroring are applied by the
+// decoder (so EXIF orientation must not be applied again); width/height are after them.
+typedef struct {
+    uint32_t width;
+    uint32_t height;
+    int has_alpha;
+    int image_count;
+} CTunePrepImaging_heif_info;
+
+CTunePrepImaging_status CTunePrepImaging_heif_read_info(
+    const uint8_t *data, size_t size, CTunePrepImaging_heif_info *info, CTunePrepImaging_report *report);
+
+CTunePrepImaging_status CTunePrepImaging_heif_decode(
+    const uint8_t *data, size_t size, const CTunePrepImaging_decode_options *options,
+    uint8_t background_red, uint8_t background_green, uint8_t background_blue,
+    CTunePrepImaging_rgb_image *image, CTunePrepImaging_report *report);
+
+// WebP through libwebp (the first frame of an animation).
+typedef struct {
+    uint32_t width;
+    uint32_t height;
+    int has_alpha;
+    int frame_count;
+} CTunePrepImaging_webp_info;
+
+CTunePrepImaging_status CTunePrepImaging_webp_read_info(
+    const uint8_t *data, size_t size, CTunePrepImaging_webp_info *info, CTunePrepImaging_report *report);
+
+CTunePrepImaging_status CTunePrepImaging_webp_decode(
+    const uint8_t *data, size_t size, const CTunePrepImaging_decode_options *options,
+    uint8_t background_red, uint8_t background_green, uint8_t background_blue,
+    CTunePrepImaging_rgb_image *image, CTunePrepImaging_report *report);
+
+// Colour: converts packed 8-bit RGB from an ICC profile to sRGB in place (used by the decoders,
+// and by tests to check against an independent conversion). Returns OK without change when the
+// profile is sRGB; CORRUPT when the profile is unusable.
+CTunePrepImaging_status CTunePrepImaging_rgb_to_srgb(
+    uint8_t *pixels, size_t pixel_count, const uint8_t *icc, size_t icc_size,
+    char *description, size_t description_capacity, int *converted, CTunePrepImaging_report *report);
 
 #endif

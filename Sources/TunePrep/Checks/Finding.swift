@@ -31,6 +31,12 @@ public struct FindingCode: RawRepresentable, Codable, Sendable, Hashable, Custom
     public static let malformedEXIF = FindingCode("malformed-exif")
     public static let compressedHarder = FindingCode("compressed-harder")
     public static let outputTooLarge = FindingCode("output-too-large")
+    public static let multiImage = FindingCode("multi-image")
+    public static let blurry = FindingCode("blurry")
+    public static let nearDuplicate = FindingCode("near-duplicate")
+    public static let tooDark = FindingCode("too-dark")
+    public static let overexposed = FindingCode("overexposed")
+    public static let grayscale = FindingCode("grayscale")
 
     // Per set.
     public static let tooFewImages = FindingCode("too-few-images")

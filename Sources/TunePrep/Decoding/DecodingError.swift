@@ -16,7 +16,7 @@ public enum DecodingError: Error, Sendable, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .unsupportedFormat(let format, let detail):
-            format == .unknown ? "not a JPEG or PNG image (\(detail))" : "unsupported format \(format.rawValue.uppercased()) (\(detail))"
+            format == .unknown ? "not a JPEG, PNG, HEIF or WebP image (\(detail))" : "unsupported format \(format.rawValue.uppercased()) (\(detail))"
         case .truncated(let format, let detail): "truncated \(format.rawValue.uppercased()): \(detail)"
         case .corrupt(let format, let detail): "corrupt \(format.rawValue.uppercased()): \(detail)"
         case .tooLarge(let width, let height, let limit):

@@ -21,6 +21,9 @@ enum EXIFReader {
         switch format {
         case .jpeg: block = jpegEXIF(data)
         case .png: block = pngEXIF(data)
+        case .webp: block = webpEXIF(data)
+        // HEIF rotates and mirrors in its container (irot/imir), which the decoder applies; its
+        // EXIF orientation is informative only and must not be applied a second time.
         default: block = nil
         }
         guard let block else { return EXIFReading() }
@@ -57,6 +60,23 @@ enum EXIFReader {
                     return Array(bytes[payload])
                 }
                 i += 2 + length
+            }
+            return nil
+        }
+    }
+
+    /// The EXIF chunk of a WebP (RIFF) file.
+    static func webpEXIF(_ data: Data) -> [UInt8]? {
+        data.withUnsafeBytes { raw -> [UInt8]? in
+            let bytes = raw.bindMemory(to: UInt8.self)
+            var i = 12
+            while i + 8 <= bytes.count {
+                let type = String(decoding: bytes[i..<(i + 4)], as: UTF8.self)
+                let length = Int(bytes[i + 4]) | Int(bytes[i + 5]) << 8 | Int(bytes[i + 6]) << 16 | Int(bytes[i + 7]) << 24
+                let start = i + 8
+                guard length >= 0, length <= bytes.count - start else { return nil }
+                if type == "EXIF" { return Array(bytes[start..<(start + length)]) }
+                i = start + length + (length & 1)
             }
             return nil
         }

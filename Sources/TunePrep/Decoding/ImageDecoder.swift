@@ -15,6 +15,12 @@ struct DecodedImage {
     var pixels: PixelBuffer
     /// Recoverable oddities the library reported (e.g. extraneous bytes before a marker).
     var warnings: [String]
+    /// The embedded colour profile's description, when there was one.
+    var profile: String?
+    /// True when the pixels were converted from that profile to sRGB.
+    var colorConverted = false
+    /// HEIF: top-level images in the file; WebP: animation frames. The first/primary is decoded.
+    var imageCount = 1
 }
 
 /// Limits that protect the process from hostile files.
@@ -23,11 +29,14 @@ struct DecodeLimits {
     var maxScans: Int = 1000
     var maxChunkBytes: Int = 8 << 20
     var maxTextBytes: Int = 8 << 20
+    /// Convert from embedded ICC profiles (and PNG gAMA) to sRGB.
+    var manageColor = true
 
-    var c: CTunePrepImaging_limits {
-        CTunePrepImaging_limits(
+    var c: CTunePrepImaging_decode_options {
+        CTunePrepImaging_decode_options(
             max_pixels: UInt64(max(0, maxPixels)), max_scans: UInt32(maxScans),
-            max_chunk_bytes: UInt64(maxChunkBytes), max_text_bytes: UInt64(maxTextBytes))
+            max_chunk_bytes: UInt64(maxChunkBytes), max_text_bytes: UInt64(maxTextBytes),
+            manage_color: manageColor ? 1 : 0)
     }
 }
 
@@ -54,6 +63,22 @@ enum ImageDecoder {
             }
             try check(status, format: .png, report: &report)
             return ImageHeader(format: .png, width: Int(info.width), height: Int(info.height))
+        case .heif:
+            var info = CTunePrepImaging_heif_info()
+            var report = CTunePrepImaging_report()
+            let status = data.withUnsafeBytes { raw in
+                CTunePrepImaging_heif_read_info(raw.bindMemory(to: UInt8.self).baseAddress, raw.count, &info, &report)
+            }
+            try check(status, format: .heif, report: &report)
+            return ImageHeader(format: .heif, width: Int(info.width), height: Int(info.height))
+        case .webp:
+            var info = CTunePrepImaging_webp_info()
+            var report = CTunePrepImaging_report()
+            let status = data.withUnsafeBytes { raw in
+                CTunePrepImaging_webp_read_info(raw.bindMemory(to: UInt8.self).baseAddress, raw.count, &info, &report)
+            }
+            try check(status, format: .webp, report: &report)
+            return ImageHeader(format: .webp, width: Int(info.width), height: Int(info.height))
         default:
             throw unsupported(format, data: data)
         }
@@ -80,6 +105,18 @@ enum ImageDecoder {
                     raw.bindMemory(to: UInt8.self).baseAddress, raw.count, &cLimits,
                     background.red, background.green, background.blue, &image, &report)
             }
+        case .heif:
+            status = data.withUnsafeBytes { raw in
+                CTunePrepImaging_heif_decode(
+                    raw.bindMemory(to: UInt8.self).baseAddress, raw.count, &cLimits,
+                    background.red, background.green, background.blue, &image, &report)
+            }
+        case .webp:
+            status = data.withUnsafeBytes { raw in
+                CTunePrepImaging_webp_decode(
+                    raw.bindMemory(to: UInt8.self).baseAddress, raw.count, &cLimits,
+                    background.red, background.green, background.blue, &image, &report)
+            }
         default:
             throw unsupported(format, data: data)
         }
@@ -87,16 +124,18 @@ enum ImageDecoder {
         guard let pixels = image.pixels, image.width > 0, image.height > 0 else {
             throw .corrupt(format, detail: "decoder returned no pixels")
         }
+        let profile = withUnsafeBytes(of: &image.profile) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
         return DecodedImage(
             pixels: PixelBuffer(adopting: pixels, width: Int(image.width), height: Int(image.height)),
-            warnings: warnings(of: &report))
+            warnings: warnings(of: &report), profile: profile.isEmpty ? nil : profile,
+            colorConverted: image.color_converted != 0, imageCount: Int(max(1, image.image_count)))
     }
 
     private static func unsupported(_ format: ImageFormat, data: Data) -> DecodingError {
         if data.isEmpty { return .unsupportedFormat(.unknown, detail: "the file is empty") }
         switch format {
         case .unknown: return .unsupportedFormat(.unknown, detail: "content not recognised as an image")
-        default: return .unsupportedFormat(format, detail: "this build decodes JPEG and PNG only")
+        default: return .unsupportedFormat(format, detail: "TunePrep decodes JPEG, PNG, HEIF and WebP")
         }
     }
 

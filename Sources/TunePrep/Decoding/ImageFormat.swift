@@ -11,7 +11,7 @@ public enum ImageFormat: String, Codable, Sendable, CaseIterable {
     case unknown
 
     /// Formats this build decodes.
-    public var isDecodable: Bool { self == .jpeg || self == .png }
+    public var isDecodable: Bool { [.jpeg, .png, .heif, .webp].contains(self) }
 
     public static func sniff<Bytes: Collection<UInt8>>(_ bytes: Bytes) -> ImageFormat where Bytes.Index == Int {
         let head = Array(bytes.prefix(32))

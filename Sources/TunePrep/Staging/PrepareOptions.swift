@@ -22,6 +22,9 @@ public struct PrepareOptions: Codable, Sendable, Equatable {
     public var background: RGBColor = .white
     /// Aspect ratio (long side over short side) beyond which an image gets a warning.
     public var extremeAspect: Double = 3.0
+    /// Quality checks (warnings). Thresholds apply to `QualityScores`, measured on a 512 px
+    /// downscale; the defaults were calibrated on real photos (see the README).
+    public var thresholds = QualityThresholds()
 
     public init() {}
 
@@ -39,6 +42,23 @@ public struct PrepareOptions: Codable, Sendable, Equatable {
             }
         }
     }
+}
+
+/// Where the image-quality warnings start.
+public struct QualityThresholds: Codable, Sendable, Equatable {
+    /// `blurry` when the Laplacian variance is under this.
+    public var minSharpness: Double = 60
+    /// `near-duplicate` when two photos' perceptual hashes differ in at most this many bits.
+    public var nearDuplicateBits: Int = 10
+    /// `too-dark` when mean luma is under this, or when more than `maxDarkShare` of pixels are crushed.
+    public var minMeanLuma: Double = 45
+    public var maxDarkShare: Double = 0.6
+    /// `overexposed` when more than this share of pixels is clipped to white.
+    public var maxClippedShare: Double = 0.25
+    /// `grayscale` when colourfulness is under this.
+    public var minColorfulness: Double = 2.5
+
+    public init() {}
 }
 
 public struct RGBColor: Codable, Sendable, Equatable, CustomStringConvertible {

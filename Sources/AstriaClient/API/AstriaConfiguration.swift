@@ -1,0 +1,41 @@
+import Foundation
+
+/// An Astria API key. It prints as a redacted stub, so it cannot leak through interpolation,
+/// `dump` or an error message.
+public struct APIKey: Sendable, Equatable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
+    let secret: String
+
+    /// Surrounding whitespace (a trailing newline in a key file) is dropped; an empty key is nil.
+    public init?(_ secret: String) {
+        let trimmed = secret.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !trimmed.isEmpty, !trimmed.contains(where: { $0.isNewline }) else { return nil }
+        self.secret = trimmed
+    }
+
+    public var description: String { "[redacted API key]" }
+    public var debugDescription: String { description }
+    public var customMirror: Mirror { Mirror(self, children: []) }
+
+    /// Replaces every occurrence of the key in `text` (a server might echo it back).
+    public func redact(_ text: String) -> String {
+        text.replacingOccurrences(of: secret, with: description)
+    }
+}
+
+public struct AstriaConfiguration: Sendable {
+    public static let defaultBaseURL = "https://api.astria.ai"
+
+    /// e.g. `https://api.astria.ai` or `http://127.0.0.1:8080`; a trailing `/` is ignored.
+    public var baseURL: String
+    public var apiKey: APIKey
+    public var retry: RetryPolicy
+    public var transfer: TransferOptions
+
+    public init(baseURL: String = AstriaConfiguration.defaultBaseURL, apiKey: APIKey,
+                retry: RetryPolicy = .default, transfer: TransferOptions = TransferOptions()) {
+        self.baseURL = baseURL
+        self.apiKey = apiKey
+        self.retry = retry
+        self.transfer = transfer
+    }
+}

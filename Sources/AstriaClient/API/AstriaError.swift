@@ -1,0 +1,86 @@
+import Foundation
+
+/// Every way a call to the Astria API can fail, by layer: building the request (`invalidRequest`,
+/// `file`), moving bytes (`transport`, `cancelled`), the service's answer (`unauthorized`,
+/// `validation`, `rateLimited`, `gatewayTimeout`, `http`, `decoding`), and the retry loop
+/// (`gaveUp`, wrapping the last failure). Messages never contain the API key.
+public enum AstriaError: Error, Sendable, CustomStringConvertible {
+    /// The request could not be built (missing title, bad base URL, no images...).
+    case invalidRequest(String)
+    /// A file of the body could not be read, or changed while it was being sent.
+    case file(path: String, reason: String)
+    /// libcurl could not complete the exchange (connect, send, receive, stalled transfer).
+    /// `bodySent`: every byte of the request body had left, so the service may have acted on it.
+    case transport(CurlFailure, bodySent: Bool)
+    /// 401: the key is missing, wrong or revoked.
+    case unauthorized(message: String)
+    /// 422: the service rejected a field; `message` summarises the Rails-style `body`.
+    case validation(message: String, body: String)
+    /// 429 with no attempts or time left to wait out `Retry-After`.
+    case rateLimited(retryAfter: Duration?)
+    /// 504 that was not resent: the service probably created the tune anyway.
+    case gatewayTimeout(body: String)
+    /// Any other unsuccessful status.
+    case http(status: Int, message: String, body: String)
+    /// A successful answer that is not the JSON expected.
+    case decoding(what: String, detail: String, body: String)
+    /// The task was cancelled (Ctrl-C). `bodySent`: the service may have the request anyway.
+    case cancelled(bodySent: Bool)
+    /// The retry loop stopped (attempt or time cap) after `attempts` tries; `last` says why.
+    indirect case gaveUp(attempts: Int, elapsed: Duration, last: AstriaError)
+
+    /// The failure behind any `gaveUp` wrapping.
+    public var underlying: AstriaError {
+        if case .gaveUp(_, _, let last) = self { return last.underlying }
+        return self
+    }
+
+    public var description: String {
+        switch self {
+        case .invalidRequest(let why):
+            return "invalid request: \(why)"
+        case .file(let path, let reason):
+            return "\(path): \(reason)"
+        case .transport(let failure, let bodySent):
+            return "network failure: \(failure.message)" + (bodySent ? " (after the whole request was sent: the service may have received it)" : "")
+        case .unauthorized(let message):
+            return "the API key was refused (401): \(message)"
+        case .validation(let message, _):
+            return "the service rejected the request (422): \(message)"
+        case .rateLimited(let after):
+            return "rate limited (429)" + (after.map { ", asked to wait \(Int(seconds($0))) s" } ?? "")
+        case .gatewayTimeout:
+            return "the service timed out (504) and probably created the tune anyway; not resent because the request is not idempotent (check `tuneprep tunes list`)"
+        case .http(let status, let message, _):
+            return "the service answered \(status)" + (message.isEmpty ? "" : ": \(message)")
+        case .decoding(let what, let detail, _):
+            return "unexpected answer for \(what): \(detail)"
+        case .cancelled(let bodySent):
+            return "cancelled" + (bodySent ? " after the whole request was sent: the service may have created the tune (check `tuneprep tunes list`)" : "; the request was not completed")
+        case .gaveUp(let attempts, let elapsed, let last):
+            return "\(last) (gave up after \(attempts) attempt\(attempts == 1 ? "" : "s") in \(Int(seconds(elapsed))) s)"
+        }
+    }
+}
+
+/// A short human summary of an error body: Rails' `{"field": ["message"]}`, `{"error": "..."}`
+/// or `{"message": "..."}`, else the text itself, shortened.
+func serviceMessage(from body: Data) -> String {
+    if let object = try? JSONSerialization.jsonObject(with: body) {
+        if let dict = object as? [String: Any] {
+            for key in ["error", "message", "errors"] {
+                if let text = dict[key] as? String { return text }
+            }
+            let parts = dict.keys.sorted().compactMap { key -> String? in
+                if let list = dict[key] as? [Any] { return "\(key) " + list.map { "\($0)" }.joined(separator: ", ") }
+                if let text = dict[key] as? String { return "\(key) \(text)" }
+                if let nested = dict[key] as? [String: Any] { return "\(key) \(nested)" }
+                return nil
+            }
+            if !parts.isEmpty { return parts.joined(separator: "; ") }
+        }
+        if let list = object as? [Any] { return list.map { "\($0)" }.joined(separator: "; ") }
+    }
+    let text = String(decoding: body, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    return text.count > 300 ? String(text.prefix(300)) + "…" : text
+}

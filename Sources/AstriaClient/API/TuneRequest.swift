@@ -1,0 +1,247 @@
+import Foundation
+
+/// What `POST /tunes` and `POST /p/:id/tunes` take. Sent as multipart when there are image files
+/// (Rails nested-parameter names, `tune[...]`), as JSON otherwise.
+public struct TuneRequest: Sendable, Equatable {
+    /// An image file to upload; `filename` is what the service sees (default: the file's name).
+    public struct Image: Sendable, Equatable {
+        public var path: String
+        public var filename: String
+        public var contentType: String
+
+        /// The content type comes from the file's first bytes (JPEG or PNG), else its extension.
+        public init(path: String, filename: String? = nil, contentType: String? = nil) throws(AstriaError) {
+            self.path = path
+            self.filename = filename ?? URL(fileURLWithPath: path).lastPathComponent
+            if let contentType {
+                self.contentType = contentType
+            } else if let sniffed = Self.sniffContentType(path) {
+                self.contentType = sniffed
+            } else {
+                throw .file(path: path, reason: "not a JPEG or PNG image")
+            }
+        }
+
+        static func sniffContentType(_ path: String) -> String? {
+            if let handle = FileHandle(forReadingAtPath: path) {
+                defer { try? handle.close() }
+                let head = [UInt8]((try? handle.read(upToCount: 8)) ?? Data())
+                if head.starts(with: [0xFF, 0xD8, 0xFF]) { return "image/jpeg" }
+                if head.starts(with: [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) { return "image/png" }
+            }
+            switch URL(fileURLWithPath: path).pathExtension.lowercased() {
+            case "jpg", "jpeg": return "image/jpeg"
+            case "png": return "image/png"
+            default: return nil
+            }
+        }
+    }
+
+    /// One prompt of `prompts_attributes`; `text` is required by the service.
+    public struct Prompt: Sendable, Equatable, Codable {
+        public var text: String
+        public var negativePrompt: String?
+        public var callback: String?
+        public var numImages: Int?
+        public var seed: Int?
+        public var steps: Int?
+        public var cfgScale: Double?
+        public var width: Int?
+        public var height: Int?
+        public var superResolution: Bool?
+        public var faceCorrect: Bool?
+        public var faceSwap: Bool?
+        public var inpaintFaces: Bool?
+        public var hiresFix: Bool?
+        public var aspectRatio: String?
+        public var scheduler: String?
+        public var style: String?
+        public var colorGrading: String?
+        public var filmGrain: Bool?
+
+        public init(text: String, callback: String? = nil) {
+            self.text = text
+            self.callback = callback
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case text, callback, seed, steps, scheduler, style
+            case negativePrompt = "negative_prompt", numImages = "num_images", cfgScale = "cfg_scale"
+            case width = "w", height = "h", superResolution = "super_resolution", faceCorrect = "face_correct"
+            case faceSwap = "face_swap", inpaintFaces = "inpaint_faces", hiresFix = "hires_fix", aspectRatio = "ar"
+            case colorGrading = "color_grading", filmGrain = "film_grain"
+        }
+
+        /// (field, value) pairs in a fixed order, `text` first, for the form encoding.
+        var formFields: [(String, String)] {
+            var fields: [(String, String)] = [("text", text)]
+            func add(_ key: CodingKeys, _ value: (any CustomStringConvertible)?) {
+                if let value { fields.append((key.rawValue, value.description)) }
+            }
+            add(.negativePrompt, negativePrompt)
+            add(.callback, callback)
+            add(.numImages, numImages)
+            add(.seed, seed)
+            add(.steps, steps)
+            add(.cfgScale, cfgScale)
+            add(.width, width)
+            add(.height, height)
+            add(.superResolution, superResolution)
+            add(.faceCorrect, faceCorrect)
+            add(.faceSwap, faceSwap)
+            add(.inpaintFaces, inpaintFaces)
+            add(.hiresFix, hiresFix)
+            add(.aspectRatio, aspectRatio)
+            add(.scheduler, scheduler)
+            add(.style, style)
+            add(.colorGrading, colorGrading)
+            add(.filmGrain, filmGrain)
+            return fields
+        }
+    }
+
+    /// How prompts are named in a form. Both are Rails forms: `indexed` (`[0][text]`, as the
+    /// service's own example) is unambiguous; `brackets` (`[][text]`) relies on Rails starting a
+    /// new prompt whenever `text` repeats, which holds because `text` always comes first.
+    public enum PromptForm: Sendable { case indexed, brackets }
+
+    /// Multipart whenever there are files; JSON or multipart by choice otherwise (`image_urls`
+    /// travel either way, as the service's examples show).
+    public enum BodyEncoding: Sendable { case automatic, multipart, json }
+
+    public var title: String
+    public var name: String
+    public var encoding: BodyEncoding = .automatic
+    public var images: [Image] = []
+    public var imageURLs: [String] = []
+    public var callback: String?
+    public var branch: String?
+    public var baseTuneId: Int?
+    public var modelType: String?
+    public var preset: String?
+    public var token: String?
+    public var faceCrop: Bool?
+    public var steps: Int?
+    public var trainingFaceCorrect: Bool?
+    public var autoExtend: Bool?
+    /// `tune[characteristics][KEY]`; keys are letters, digits and `_` (they become a Rails key).
+    public var characteristics: [String: String] = [:]
+    public var prompts: [Prompt] = []
+    public var promptForm: PromptForm = .indexed
+    /// (packs) `tune[prompt_attributes][callback]`: called as each prompt finishes.
+    public var promptAttributesCallback: String?
+    /// (packs) `tune[prompts_callback]`: called once with all prompts.
+    public var promptsCallback: String?
+    public var tuneIds: [Int] = []
+    public var promptIds: [Int] = []
+
+    public init(title: String, name: String) {
+        self.title = title
+        self.name = name
+    }
+
+    func validate() throws(AstriaError) {
+        guard !title.trimmingCharacters(in: .whitespaces).isEmpty else { throw .invalidRequest("the title is empty") }
+        guard !name.trimmingCharacters(in: .whitespaces).isEmpty else { throw .invalidRequest("the class name is empty") }
+        for key in characteristics.keys where key.isEmpty || !key.unicodeScalars.allSatisfy({ $0.properties.isAlphabetic && $0.isASCII || ("0"..."9").contains($0) || $0 == "_" }) {
+            throw .invalidRequest("characteristic key \"\(key)\" must be ASCII letters, digits or _")
+        }
+        guard !images.isEmpty || !imageURLs.isEmpty || !tuneIds.isEmpty else {
+            throw .invalidRequest("no images: give image files, image URLs or (for a pack) tune ids")
+        }
+        for prompt in prompts where prompt.text.isEmpty {
+            throw .invalidRequest("a prompt has no text")
+        }
+    }
+
+    /// The Rails form fields, in send order (files last, so small fields arrive first).
+    public var formFields: [(name: String, value: String)] {
+        var fields: [(name: String, value: String)] = [("tune[title]", title), ("tune[name]", name)]
+        func add(_ key: String, _ value: (any CustomStringConvertible)?) {
+            if let value { fields.append(("tune[\(key)]", value.description)) }
+        }
+        add("callback", callback)
+        add("branch", branch)
+        add("base_tune_id", baseTuneId)
+        add("model_type", modelType)
+        add("preset", preset)
+        add("token", token)
+        add("face_crop", faceCrop)
+        add("steps", steps)
+        add("training_face_correct", trainingFaceCorrect)
+        add("auto_extend", autoExtend)
+        for key in characteristics.keys.sorted() {
+            fields.append(("tune[characteristics][\(key)]", characteristics[key]!))
+        }
+        for (index, prompt) in prompts.enumerated() {
+            let slot = promptForm == .indexed ? "\(index)" : ""
+            for (key, value) in prompt.formFields {
+                fields.append(("tune[prompts_attributes][\(slot)][\(key)]", value))
+            }
+        }
+        if let promptAttributesCallback { fields.append(("tune[prompt_attributes][callback]", promptAttributesCallback)) }
+        add("prompts_callback", promptsCallback)
+        for id in tuneIds { fields.append(("tune[tune_ids][]", String(id))) }
+        for id in promptIds { fields.append(("tune[prompt_ids][]", String(id))) }
+        for url in imageURLs { fields.append(("tune[image_urls][]", url)) }
+        return fields
+    }
+
+    /// The multipart form: the fields, then one `tune[images][]` part per image.
+    public func multipartForm(boundary: String = MultipartForm.randomBoundary()) -> MultipartForm {
+        var form = MultipartForm(boundary: boundary)
+        for field in formFields { form.add(field.name, field.value) }
+        for image in images {
+            form.addFile("tune[images][]", path: image.path, filename: image.filename, contentType: image.contentType)
+        }
+        return form
+    }
+
+    /// The JSON body, `{"tune": {...}}`, for requests without files.
+    public func jsonBody() throws(AstriaError) -> Data {
+        var tune: [String: Any] = ["title": title, "name": name]
+        func add(_ key: String, _ value: Any?) { if let value { tune[key] = value } }
+        add("callback", callback)
+        add("branch", branch)
+        add("base_tune_id", baseTuneId)
+        add("model_type", modelType)
+        add("preset", preset)
+        add("token", token)
+        add("face_crop", faceCrop)
+        add("steps", steps)
+        add("training_face_correct", trainingFaceCorrect)
+        add("auto_extend", autoExtend)
+        if !characteristics.isEmpty { tune["characteristics"] = characteristics }
+        if !prompts.isEmpty {
+            do {
+                let data = try JSONEncoder().encode(prompts)
+                tune["prompts_attributes"] = try JSONSerialization.jsonObject(with: data)
+            } catch {
+                throw .invalidRequest("cannot encode prompts: \(error)")
+            }
+        }
+        if let promptAttributesCallback { tune["prompt_attributes"] = ["callback": promptAttributesCallback] }
+        add("prompts_callback", promptsCallback)
+        if !tuneIds.isEmpty { tune["tune_ids"] = tuneIds }
+        if !promptIds.isEmpty { tune["prompt_ids"] = promptIds }
+        if !imageURLs.isEmpty { tune["image_urls"] = imageURLs }
+        do {
+            return try JSONSerialization.data(withJSONObject: ["tune": tune], options: [.sortedKeys, .withoutEscapingSlashes])
+        } catch {
+            throw .invalidRequest("cannot encode the request as JSON: \(error)")
+        }
+    }
+
+    /// The body to send: multipart when there are files, JSON otherwise.
+    public func body() throws(AstriaError) -> RequestBody {
+        try validate()
+        switch (encoding, images.isEmpty) {
+        case (.json, false):
+            throw .invalidRequest("image files need a multipart body, not JSON")
+        case (.json, true), (.automatic, true):
+            return RequestBody(contentType: "application/json", data: try jsonBody())
+        case (.multipart, _), (.automatic, false):
+            return try multipartForm().encode()
+        }
+    }
+}

@@ -1,1 +1,0 @@
-// The Astria client is built in the upload issue.

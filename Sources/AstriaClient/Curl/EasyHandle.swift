@@ -1,0 +1,83 @@
+import CTunePrepCurl
+
+/// A libcurl failure: the code and libcurl's message for it.
+public struct CurlFailure: Error, Sendable, Equatable, CustomStringConvertible {
+    public let code: Int
+    public let message: String
+
+    init(_ code: CURLcode, detail: String = "") {
+        self.code = Int(code.rawValue)
+        let text = String(cString: curl_easy_strerror(code))
+        self.message = detail.isEmpty ? text : "\(text): \(detail)"
+    }
+
+    public var description: String { "\(message) (curl error \(code))" }
+}
+
+/// Owns one `CURL *` easy handle: typed setters over the per-type C shims, and cleanup on deinit.
+/// Not thread-safe; a handle lives on the one thread that performs its transfer.
+final class EasyHandle {
+    let raw: UnsafeMutableRawPointer
+
+    init() throws(CurlFailure) {
+        let global = CTunePrepCurl_global_init_once()
+        guard global == CURLE_OK else { throw CurlFailure(global, detail: "curl_global_init") }
+        guard let handle = curl_easy_init() else { throw CurlFailure(CURLE_FAILED_INIT, detail: "curl_easy_init") }
+        raw = handle
+    }
+
+    deinit { curl_easy_cleanup(raw) }
+
+    func set(_ option: CURLoption, _ value: Int) throws(CurlFailure) {
+        try check(CTunePrepCurl_setopt_long(raw, option, value), option)
+    }
+
+    func set(_ option: CURLoption, _ value: Bool) throws(CurlFailure) {
+        try set(option, value ? 1 : 0)
+    }
+
+    /// String options: libcurl copies the string, so a temporary C string is enough.
+    func set(_ option: CURLoption, _ value: String) throws(CurlFailure) {
+        let rc = value.withCString { CTunePrepCurl_setopt_pointer(raw, option, $0) }
+        try check(rc, option)
+    }
+
+    /// Pointer options (lists, owner pointers); the caller keeps `value` alive for the transfer.
+    func set(_ option: CURLoption, pointer value: UnsafeRawPointer?) throws(CurlFailure) {
+        try check(CTunePrepCurl_setopt_pointer(raw, option, value), option)
+    }
+
+    func set(_ option: CURLoption, offset value: Int64) throws(CurlFailure) {
+        try check(CTunePrepCurl_setopt_off_t(raw, option, value), option)
+    }
+
+    func perform() -> CURLcode { curl_easy_perform(raw) }
+
+    func infoLong(_ info: CURLINFO) -> Int {
+        var value = 0
+        return CTunePrepCurl_getinfo_long(raw, info, &value) == CURLE_OK ? value : 0
+    }
+
+    func infoOffset(_ info: CURLINFO) -> Int64 {
+        var value: Int64 = 0
+        return CTunePrepCurl_getinfo_off_t(raw, info, &value) == CURLE_OK ? value : 0
+    }
+
+    private func check(_ code: CURLcode, _ option: CURLoption) throws(CurlFailure) {
+        guard code == CURLE_OK else { throw CurlFailure(code, detail: "setting option \(option.rawValue)") }
+    }
+}
+
+/// A `curl_slist` of request headers, freed on deinit.
+final class HeaderList {
+    private(set) var raw: UnsafeMutablePointer<curl_slist>?
+
+    init(_ lines: [String]) {
+        for line in lines {
+            // curl_slist_append copies the string; on allocation failure keep what we have.
+            if let next = curl_slist_append(raw, line) { raw = next }
+        }
+    }
+
+    deinit { curl_slist_free_all(raw) }
+}

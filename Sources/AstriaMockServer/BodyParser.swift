@@ -1,0 +1,86 @@
+import Foundation
+import Hummingbird
+
+/// A request body as Rails would see it: nested `params`, plus the flat fields and files it arrived as.
+struct ParsedBody: Sendable {
+    var params: ParamHash
+    var fields: [FormField]
+    var files: [UploadedFile]
+}
+
+enum BodyParser {
+    /// A body that cannot be read as parameters (Rails answers 400).
+    struct BadBody: Error {
+        var reason: String
+    }
+
+    /// Reads the whole body, refusing more than `limit` bytes with 413.
+    static func read(_ request: Request, limit: Int) async throws -> Data {
+        var data = Data()
+        for try await chunk in request.body {
+            guard data.count + chunk.readableBytes <= limit else { throw HTTPError(.contentTooLarge) }
+            data.append(contentsOf: chunk.readableBytesView)
+        }
+        return data
+    }
+
+    static func parse(contentType: String?, body: Data) throws(BadBody) -> ParsedBody {
+        let type = HeaderParameters.parse(contentType ?? "").value.lowercased()
+        if body.isEmpty && !type.hasPrefix("multipart/") {
+            return ParsedBody(params: ParamHash(), fields: [], files: [])
+        }
+        switch type {
+        case "multipart/form-data":
+            guard let boundary = MultipartBody.boundary(contentType: contentType ?? "") else {
+                throw BadBody(reason: "multipart/form-data without a boundary")
+            }
+            let parts: [MultipartBody.Part]
+            do {
+                parts = try MultipartBody.parse(body, boundary: boundary)
+            } catch {
+                throw BadBody(reason: error.reason)
+            }
+            var pairs: [(String, ParamValue)] = []
+            var fields: [FormField] = []
+            var files: [UploadedFile] = []
+            for part in parts {
+                switch part {
+                case .field(let name, let value):
+                    pairs.append((name, .string(value)))
+                    fields.append(FormField(name: name, value: value))
+                case .file(let file):
+                    pairs.append((file.fieldName, .file(file)))
+                    files.append(file)
+                }
+            }
+            return ParsedBody(params: try nest(pairs), fields: fields, files: files)
+        case "application/x-www-form-urlencoded":
+            let pairs = RailsParameters.formPairs(String(decoding: body, as: UTF8.self))
+            return ParsedBody(
+                params: try nest(pairs.map { ($0, .string($1)) }),
+                fields: pairs.map { FormField(name: $0, value: $1) }, files: []
+            )
+        case _ where type == "application/json" || type.hasSuffix("+json"):
+            guard let json = JSONValue.parse(body), case .object(let pairs) = json else {
+                throw BadBody(reason: "the body is not a JSON object")
+            }
+            // Rails' wrap_parameters: a JSON body without a `tune` key is taken as the tune itself.
+            let wrapped: JSONValue = pairs.contains { $0.0 == "tune" } ? json : .object([("tune", json)])
+            guard case .hash(let params) = ParamValue(json: wrapped) else {
+                throw BadBody(reason: "the body is not a JSON object")
+            }
+            let fields = RailsParameters.flatten(json).map { FormField(name: $0, value: $1) }
+            return ParsedBody(params: params, fields: fields, files: [])
+        default:
+            throw BadBody(reason: "unsupported Content-Type '\(type)'; use multipart/form-data or application/json")
+        }
+    }
+
+    private static func nest(_ pairs: [(String, ParamValue)]) throws(BadBody) -> ParamHash {
+        do {
+            return try RailsParameters.nest(pairs)
+        } catch {
+            throw BadBody(reason: error.message)
+        }
+    }
+}

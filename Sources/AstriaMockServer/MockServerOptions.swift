@@ -1,0 +1,166 @@
+import Foundation
+
+/// How a ``MockAstriaServer`` listens, authenticates, trains and misbehaves.
+public struct MockServerOptions: Sendable {
+    /// Address to bind; keep it a loopback address unless others must reach the server.
+    public var host: String
+    /// Port to bind; 0 picks a free port (read it back from ``MockAstriaServer/port``).
+    public var port: Int
+    /// Folder for uploaded images. `nil`: a new temporary folder, removed by ``MockAstriaServer/stop()``.
+    public var dataDirectory: URL?
+    /// The only Bearer key accepted; `nil` accepts any non-empty key.
+    public var apiKey: String?
+    /// A second `POST` with the title of an existing tune returns that tune (status 200) instead of creating one.
+    public var idempotency: Bool
+    /// Time from creation to `trained_at` for every branch but `fast`.
+    public var trainingDuration: Duration
+    /// Time from creation to `trained_at` for `branch=fast`.
+    public var fastTrainingDuration: Duration
+    /// POST callbacks when training ends; off, nothing leaves the machine.
+    public var deliverCallbacks: Bool
+    /// Request bodies above this many bytes answer 413, as a proxy's body limit would.
+    public var maxBodyBytes: Int
+    /// Injected failures and latency.
+    public var faults: FaultPlan
+    /// Receives one line per request (never the API key); `nil` logs nothing.
+    public var requestLog: (@Sendable (String) -> Void)?
+
+    public init(
+        host: String = "127.0.0.1",
+        port: Int = 0,
+        dataDirectory: URL? = nil,
+        apiKey: String? = nil,
+        idempotency: Bool = true,
+        trainingDuration: Duration = .seconds(60),
+        fastTrainingDuration: Duration = .seconds(2),
+        deliverCallbacks: Bool = true,
+        maxBodyBytes: Int = 256 * 1024 * 1024,
+        faults: FaultPlan = FaultPlan(),
+        requestLog: (@Sendable (String) -> Void)? = nil
+    ) {
+        self.host = host
+        self.port = port
+        self.dataDirectory = dataDirectory
+        self.apiKey = apiKey
+        self.idempotency = idempotency
+        self.trainingDuration = trainingDuration
+        self.fastTrainingDuration = fastTrainingDuration
+        self.deliverCallbacks = deliverCallbacks
+        self.maxBodyBytes = maxBodyBytes
+        self.faults = faults
+        self.requestLog = requestLog
+    }
+}
+
+/// Failures to inject, the way a proxy or an overloaded backend would produce them.
+///
+/// A scripted fault is used up by one request, in order; after the script, each random rate is
+/// tried in turn. Faults apply to tune-creating requests (`POST /tunes`, `POST /p/:id/tunes`)
+/// unless ``scope`` is ``Scope/allRequests``; latency applies to every API request.
+public struct FaultPlan: Sendable, Equatable {
+    /// What one request suffers.
+    public enum Fault: Sendable, Equatable, CustomStringConvertible {
+        /// Handled normally.
+        case ok
+        /// Answered at once with this status (500, 429 with `Retry-After`, 503, ...), nothing processed.
+        case status(Int)
+        /// Processed completely (a tune is created), then answered 504, like the service's 30 s limit.
+        case timeoutAfterProcessing
+        /// The connection is closed while the request body is still arriving; nothing is processed.
+        case drop
+
+        /// Parses `ok`, `drop`, `504` or another status code from 400 to 599.
+        public init(parsing text: String) throws(MockServerError) {
+            let t = text.trimmingCharacters(in: .whitespaces).lowercased()
+            switch t {
+            case "ok": self = .ok
+            case "drop": self = .drop
+            case "504": self = .timeoutAfterProcessing
+            default:
+                guard let code = Int(t), (400...599).contains(code) else {
+                    throw .invalidFault(text, reason: "expected ok, drop or a status code from 400 to 599")
+                }
+                self = .status(code)
+            }
+        }
+
+        public var description: String {
+            switch self {
+            case .ok: return "ok"
+            case .status(let code): return String(code)
+            case .timeoutAfterProcessing: return "504"
+            case .drop: return "drop"
+            }
+        }
+    }
+
+    /// Which requests faults apply to.
+    public enum Scope: String, Sendable, Equatable {
+        case createTune = "create"
+        case allRequests = "all"
+    }
+
+    /// Faults used up one per request, in order.
+    public var script: [Fault]
+    /// After the script: each fault's probability per request (their sum must not exceed 1).
+    public var rates: [Rate]
+    /// Added before every API request is handled.
+    public var latency: Duration
+    /// The `Retry-After` seconds sent with a 429.
+    public var retryAfterSeconds: Int
+    public var scope: Scope
+    /// Seed for the random rates, for repeatable runs; `nil` seeds from the clock.
+    public var seed: UInt64?
+
+    /// A fault and its probability per request.
+    public struct Rate: Sendable, Equatable {
+        public var fault: Fault
+        public var probability: Double
+        public init(fault: Fault, probability: Double) {
+            self.fault = fault
+            self.probability = probability
+        }
+    }
+
+    public init(
+        script: [Fault] = [],
+        rates: [Rate] = [],
+        latency: Duration = .zero,
+        retryAfterSeconds: Int = 1,
+        scope: Scope = .createTune,
+        seed: UInt64? = nil
+    ) {
+        self.script = script
+        self.rates = rates
+        self.latency = latency
+        self.retryAfterSeconds = retryAfterSeconds
+        self.scope = scope
+        self.seed = seed
+    }
+
+    /// Parses a script such as `500,429,ok,504,drop`.
+    public static func parseScript(_ text: String) throws(MockServerError) -> [Fault] {
+        var faults: [Fault] = []
+        for item in text.split(separator: ",") where !item.trimmingCharacters(in: .whitespaces).isEmpty {
+            faults.append(try Fault(parsing: String(item)))
+        }
+        return faults
+    }
+
+    /// Parses rates such as `500=0.1,429=0.05,drop=0.01`.
+    public static func parseRates(_ text: String) throws(MockServerError) -> [Rate] {
+        var rates: [Rate] = []
+        for item in text.split(separator: ",") where !item.trimmingCharacters(in: .whitespaces).isEmpty {
+            let parts = item.split(separator: "=", maxSplits: 1)
+            guard parts.count == 2, let p = Double(parts[1].trimmingCharacters(in: .whitespaces)), (0...1).contains(p)
+            else {
+                throw .invalidFault(String(item), reason: "expected FAULT=PROBABILITY with a probability from 0 to 1")
+            }
+            rates.append(Rate(fault: try Fault(parsing: String(parts[0])), probability: p))
+        }
+        guard rates.reduce(0, { $0 + $1.probability }) <= 1 + 1e-9 else {
+            throw .invalidFault(text, reason: "the probabilities add up to more than 1")
+        }
+        return rates
+    }
+}

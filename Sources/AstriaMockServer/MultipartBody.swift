@@ -1,0 +1,108 @@
+import Foundation
+import MultipartKit
+
+/// Splits a `multipart/form-data` body into named fields and files with MultipartKit's parser.
+enum MultipartBody {
+    struct Malformed: Error {
+        var reason: String
+    }
+
+    enum Part {
+        case field(name: String, value: String)
+        case file(UploadedFile)
+    }
+
+    /// The `boundary` parameter of a multipart Content-Type, or nil when it is not multipart.
+    static func boundary(contentType: String) -> String? {
+        let (type, params) = HeaderParameters.parse(contentType)
+        guard type.lowercased().hasPrefix("multipart/") else { return nil }
+        return params["boundary"].flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    static func parse(_ body: Data, boundary: String) throws(Malformed) -> [Part] {
+        // MultipartKit stops quietly at a truncated body; a body cut short must not pass as complete.
+        guard body.range(of: Data("--\(boundary)--".utf8), options: .backwards) != nil else {
+            throw Malformed(reason: "multipart body is incomplete (no closing boundary)")
+        }
+        let parser = MultipartParser(boundary: boundary)
+        var parts: [Part] = []
+        var headers: [(String, String)] = []
+        var current = Data()
+        parser.onHeader = { name, value in headers.append((name, value)) }
+        parser.onBody = { buffer in
+            current.append(contentsOf: buffer.readableBytesView)
+            buffer.moveReaderIndex(forwardBy: buffer.readableBytes)
+        }
+        parser.onPartComplete = {
+            if let part = makePart(headers: headers, body: current) { parts.append(part) }
+            headers = []
+            current = Data()
+        }
+        do {
+            try parser.execute([UInt8](body))
+        } catch {
+            throw Malformed(reason: "multipart body is malformed")
+        }
+        return parts
+    }
+
+    private static func makePart(headers: [(String, String)], body: Data) -> Part? {
+        func header(_ name: String) -> String? {
+            headers.first { $0.0.lowercased() == name }?.1
+        }
+        guard let disposition = header("content-disposition") else { return nil }
+        let (_, params) = HeaderParameters.parse(disposition)
+        guard let name = params["name"], !name.isEmpty else { return nil }
+        if let filename = params["filename"] {
+            // A browser sends an empty file input as filename=""; Rails ignores it too.
+            if filename.isEmpty && body.isEmpty { return nil }
+            let type = header("content-type") ?? "application/octet-stream"
+            return .file(UploadedFile(fieldName: name, filename: filename, contentType: type, bytes: body))
+        }
+        return .field(name: name, value: String(decoding: body, as: UTF8.self))
+    }
+}
+
+/// `value; key=token; key="quoted \" string"` header parameters.
+enum HeaderParameters {
+    static func parse(_ header: String) -> (value: String, params: [String: String]) {
+        var chars = Array(header)[...]
+        func skipSpaces() { while let c = chars.first, c == " " || c == "\t" { chars.removeFirst() } }
+        func token(until stops: Set<Character>) -> String {
+            var out = ""
+            while let c = chars.first, !stops.contains(c) { out.append(c); chars.removeFirst() }
+            return out.trimmingCharacters(in: .whitespaces)
+        }
+        let value = token(until: [";"])
+        var params: [String: String] = [:]
+        while chars.first == ";" {
+            chars.removeFirst()
+            skipSpaces()
+            let key = token(until: ["=", ";"]).lowercased()
+            var val = ""
+            if chars.first == "=" {
+                chars.removeFirst()
+                skipSpaces()
+                if chars.first == "\"" {
+                    chars.removeFirst()
+                    while let c = chars.first {
+                        chars.removeFirst()
+                        if c == "\\", let next = chars.first {
+                            val.append(next)
+                            chars.removeFirst()
+                        } else if c == "\"" {
+                            break
+                        } else {
+                            val.append(c)
+                        }
+                    }
+                    _ = token(until: [";"])
+                } else {
+                    val = token(until: [";"])
+                }
+            }
+            if !key.isEmpty && params[key] == nil { params[key] = val }
+        }
+        return (value, params)
+    }
+}

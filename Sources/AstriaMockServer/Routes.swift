@@ -1,0 +1,145 @@
+import Foundation
+import Hummingbird
+
+/// The API's endpoints, the served files and the callback sink.
+struct Routes: Sendable {
+    let options: MockServerOptions
+    let store: TuneStore
+    let journal: RequestJournal
+    let dataDirectory: URL
+    let address: BaseAddress
+    let startedAt: Date
+
+    private var baseURL: String { address.url }
+
+    func register(on router: Router<MockRequestContext>) {
+        router.post("tunes") { request, context in try await createTune(request, context, packID: nil) }
+        router.post("p/:pack_id/tunes") { request, context in
+            try await createTune(request, context, packID: context.parameters.get("pack_id") ?? "")
+        }
+        router.get("tunes") { request, _ in await listTunes(request) }
+        router.get("tunes/:id") { _, context in await showTune(context.parameters.get("id")) }
+        router.delete("tunes/:id") { _, context in await deleteTune(context.parameters.get("id")) }
+        router.get("tunes/:id/prompts") { _, context in await listPrompts(context.parameters.get("id")) }
+        router.get("packs") { _, _ in packs() }
+        router.get("gallery/packs") { _, _ in packs() }
+        router.get("files/**") { _, context in serveFile(context.parameters.getCatchAll()) }
+        router.post("_mock/callbacks/**") { request, _ in try await receiveCallback(request) }
+    }
+
+    private func createTune(_ request: Request, _ context: MockRequestContext, packID: String?) async throws -> Response {
+        let body = try await BodyParser.read(request, limit: options.maxBodyBytes)
+        let parsed: ParsedBody
+        do {
+            parsed = try BodyParser.parse(contentType: request.headers[.contentType], body: body)
+        } catch {
+            return Responses.error(.badRequest, error.reason)
+        }
+        context.notes.set(
+            fields: parsed.fields,
+            files: parsed.files.map {
+                RecordedFile(
+                    fieldName: $0.fieldName, filename: $0.filename, contentType: $0.contentType,
+                    byteCount: $0.bytes.count, sha256: TuneStore.sha256($0.bytes)
+                )
+            }
+        )
+        var pack: Pack?
+        if let packID {
+            guard let id = Int(packID), let found = Pack.find(id) else {
+                return Responses.error(.notFound, "Pack not found")
+            }
+            pack = found
+        }
+        guard let tuneParams = parsed.params["tune"]?.hash, !tuneParams.pairs.isEmpty else {
+            return Responses.error(.badRequest, "param is missing or the value is empty: tune")
+        }
+        switch TuneValidation.validate(tuneParams, pack: pack) {
+        case .failure(let errors):
+            return Responses.json(.unprocessableContent, errors.json)
+        case .success(let draft):
+            let (tune, created) = try await store.create(draft, idempotency: options.idempotency)
+            return Responses.json(created ? .created : .ok, tune.json(baseURL: baseURL))
+        }
+    }
+
+    private func listTunes(_ request: Request) async -> Response {
+        let query = Dictionary(
+            RailsParameters.formPairs(request.uri.query ?? ""), uniquingKeysWith: { _, last in last }
+        )
+        struct BadQuery: Error { var message: String }
+        func integer(_ name: String, minimum: Int) throws(BadQuery) -> Int? {
+            guard let text = query[name], !text.isEmpty else { return nil }
+            guard let n = Int(text), n >= minimum else {
+                throw BadQuery(message: "\(name) must be an integer of at least \(minimum)")
+            }
+            return n
+        }
+        let limit: Int, offset: Int, beforeID: Int?
+        do {
+            limit = min(try integer("limit", minimum: 1) ?? 20, 120)
+            offset = try integer("offset", minimum: 0) ?? 0
+            beforeID = try integer("before_id", minimum: 1)
+        } catch {
+            return Responses.error(.badRequest, error.message)
+        }
+        guard offset <= 200 else {
+            return Responses.error(.badRequest, "offset must be at most 200; page with before_id instead")
+        }
+        let tunes = await store.list(limit: limit, beforeID: beforeID, offset: offset)
+        return Responses.json(.ok, .array(tunes.map { $0.json(baseURL: baseURL) }))
+    }
+
+    /// `/tunes/12` and `/tunes/12.json` (the tune's `url`) name the same tune.
+    private func tuneID(_ text: String?) -> Int? {
+        guard var text else { return nil }
+        if text.hasSuffix(".json") { text.removeLast(5) }
+        return Int(text)
+    }
+
+    private func showTune(_ id: String?) async -> Response {
+        guard let id = tuneID(id), let tune = await store.tune(id) else { return Responses.error(.notFound, "Not found") }
+        return Responses.json(.ok, tune.json(baseURL: baseURL))
+    }
+
+    private func deleteTune(_ id: String?) async -> Response {
+        guard let id = tuneID(id), let tune = await store.delete(id) else { return Responses.error(.notFound, "Not found") }
+        return Responses.json(.ok, tune.json(baseURL: baseURL))
+    }
+
+    private func listPrompts(_ id: String?) async -> Response {
+        guard let id = tuneID(id), let tune = await store.tune(id) else { return Responses.error(.notFound, "Not found") }
+        return Responses.json(.ok, .array(tune.prompts.reversed().map { $0.json(baseURL: baseURL) }))
+    }
+
+    private func packs() -> Response {
+        Responses.json(.ok, .array(Pack.builtIn.map { $0.json(createdAt: startedAt) }))
+    }
+
+    private func serveFile(_ components: [Substring]) -> Response {
+        if components == ["mock"] {
+            return Response(
+                status: .ok, headers: [.contentType: "application/octet-stream"],
+                body: .init(byteBuffer: ByteBuffer(string: "astria mock checkpoint\n"))
+            )
+        }
+        // Only plain names: no "..", no hidden files, nothing outside the data folder.
+        guard !components.isEmpty, components.allSatisfy({ !$0.isEmpty && !$0.hasPrefix(".") && !$0.contains("\\") })
+        else { return Responses.error(.notFound, "Not found") }
+        let url = components.reduce(dataDirectory) { $0.appendingPathComponent(String($1)) }
+        guard let data = FileManager.default.contents(atPath: url.path) else {
+            return Responses.error(.notFound, "Not found")
+        }
+        let types = ["jpeg": "image/jpeg", "png": "image/png", "webp": "image/webp", "heic": "image/heic"]
+        let type = ImageSniffer.kind(of: data).flatMap { types[$0] } ?? "application/octet-stream"
+        return Response(
+            status: .ok, headers: [.contentType: type], body: .init(byteBuffer: ByteBuffer(bytes: data))
+        )
+    }
+
+    private func receiveCallback(_ request: Request) async throws -> Response {
+        let body = try await BodyParser.read(request, limit: options.maxBodyBytes)
+        await journal.append(ReceivedCallback(path: request.uri.description, body: body))
+        return Responses.json(.ok, .object([("ok", .bool(true))]))
+    }
+}

@@ -1,0 +1,104 @@
+// WebP through libwebp: the demuxer finds the first frame and any ICC profile; the decoder
+// returns RGBA, composited here over the background.
+#include "color.h"
+#include "report.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <webp/decode.h>
+#include <webp/demux.h>
+
+CTunePrepImaging_status CTunePrepImaging_webp_read_info(
+    const uint8_t *data, size_t size, CTunePrepImaging_webp_info *info, CTunePrepImaging_report *report) {
+    CTunePrepImaging_report_reset(report);
+    if (info == NULL) return CTunePrepImaging_BAD_ARGUMENT;
+    WebPData webp = {data, size};
+    WebPDemuxer *demux = WebPDemux(&webp);
+    if (demux == NULL) {
+        CTunePrepImaging_report_error(report, "not a readable WebP container");
+        return CTunePrepImaging_CORRUPT;
+    }
+    info->width = WebPDemuxGetI(demux, WEBP_FF_CANVAS_WIDTH);
+    info->height = WebPDemuxGetI(demux, WEBP_FF_CANVAS_HEIGHT);
+    info->frame_count = (int)WebPDemuxGetI(demux, WEBP_FF_FRAME_COUNT);
+    info->has_alpha = (WebPDemuxGetI(demux, WEBP_FF_FORMAT_FLAGS) & ALPHA_FLAG) != 0;
+    WebPDemuxDelete(demux);
+    return CTunePrepImaging_OK;
+}
+
+CTunePrepImaging_status CTunePrepImaging_webp_decode(
+    const uint8_t *data, size_t size, const CTunePrepImaging_decode_options *options,
+    uint8_t background_red, uint8_t background_green, uint8_t background_blue,
+    CTunePrepImaging_rgb_image *image, CTunePrepImaging_report *report) {
+    CTunePrepImaging_report_reset(report);
+    if (image == NULL || options == NULL) return CTunePrepImaging_BAD_ARGUMENT;
+    memset(image, 0, sizeof *image);
+    WebPData webp = {data, size};
+    WebPDemuxer *demux = WebPDemux(&webp);
+    if (demux == NULL) {
+        CTunePrepImaging_report_error(report, "not a readable WebP container (truncated or corrupt)");
+        return CTunePrepImaging_CORRUPT;
+    }
+    uint32_t canvas_width = WebPDemuxGetI(demux, WEBP_FF_CANVAS_WIDTH);
+    uint32_t canvas_height = WebPDemuxGetI(demux, WEBP_FF_CANVAS_HEIGHT);
+    uint64_t declared = (uint64_t)canvas_width * canvas_height;
+    if (options->max_pixels > 0 && declared > options->max_pixels) {
+        char text[CTunePrepImaging_MESSAGE_CAPACITY];
+        snprintf(text, sizeof text, "declares %ux%u pixels (%.1f MP), over the %.1f MP limit",
+                 canvas_width, canvas_height, declared / 1e6, options->max_pixels / 1e6);
+        CTunePrepImaging_report_error(report, text);
+        WebPDemuxDelete(demux);
+        return CTunePrepImaging_TOO_LARGE;
+    }
+    image->image_count = (int)WebPDemuxGetI(demux, WEBP_FF_FRAME_COUNT);
+    WebPIterator frame;
+    if (!WebPDemuxGetFrame(demux, 1, &frame)) {
+        CTunePrepImaging_report_error(report, "WebP has no frame");
+        WebPDemuxDelete(demux);
+        return CTunePrepImaging_CORRUPT;
+    }
+    cmsHTRANSFORM transform = NULL;
+    WebPChunkIterator chunk;
+    if (options->manage_color && WebPDemuxGetChunk(demux, "ICCP", 1, &chunk)) {
+        transform = CTunePrepImaging_color_transform(chunk.chunk.bytes, chunk.chunk.size, TYPE_RGB_8, image->profile, sizeof image->profile, report);
+        WebPDemuxReleaseChunkIterator(&chunk);
+    }
+    int width = 0, height = 0;
+    uint8_t *rgba = WebPDecodeRGBA(frame.fragment.bytes, frame.fragment.size, &width, &height);
+    WebPDemuxReleaseIterator(&frame);
+    WebPDemuxDelete(demux);
+    if (rgba == NULL || width <= 0 || height <= 0) {
+        CTunePrepImaging_report_error(report, "WebP frame does not decode (truncated or corrupt)");
+        if (transform != NULL) cmsDeleteTransform(transform);
+        WebPFree(rgba);
+        return CTunePrepImaging_CORRUPT;
+    }
+    size_t count = (size_t)width * (size_t)height;
+    uint8_t *pixels = malloc(count * 3);
+    if (pixels == NULL) {
+        CTunePrepImaging_report_error(report, "out of memory for the decoded image");
+        if (transform != NULL) cmsDeleteTransform(transform);
+        WebPFree(rgba);
+        return CTunePrepImaging_NO_MEMORY;
+    }
+    const uint8_t *in = rgba;
+    uint8_t *out = pixels;
+    for (size_t i = 0; i < count; i++, in += 4, out += 3) {
+        unsigned a = in[3], inv = 255 - a;
+        out[0] = (uint8_t)((in[0] * a + background_red * inv + 127) / 255);
+        out[1] = (uint8_t)((in[1] * a + background_green * inv + 127) / 255);
+        out[2] = (uint8_t)((in[2] * a + background_blue * inv + 127) / 255);
+    }
+    WebPFree(rgba);
+    if (transform != NULL) {
+        CTunePrepImaging_color_apply(transform, pixels, pixels, count);
+        cmsDeleteTransform(transform);
+        image->color_converted = 1;
+    }
+    image->pixels = pixels;
+    image->width = (uint32_t)width;
+    image->height = (uint32_t)height;
+    return CTunePrepImaging_OK;
+}

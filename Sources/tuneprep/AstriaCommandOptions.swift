@@ -1,0 +1,198 @@
+import AstriaClient
+import ArgumentParser
+import Foundation
+
+/// Options shared by `submit` and `tunes`: where the service is, the key, and the retry caps.
+/// The key is read from ASTRIA_API_KEY or a file, never from an option value (which `ps` shows).
+struct AstriaCommandOptions: ParsableArguments {
+    @Option(name: .customLong("base-url"), help: "API base URL (default: $ASTRIA_BASE_URL, else https://api.astria.ai).")
+    var baseURL: String?
+
+    @Option(name: .customLong("api-key-file"), help: ArgumentHelp("File holding the API key (default: $ASTRIA_API_KEY).", valueName: "path"))
+    var apiKeyFile: String?
+
+    @Option(name: .customLong("retry-wait"), help: ArgumentHelp("First wait before retrying a 500 or a connection failure, in seconds; later waits double.", valueName: "seconds"))
+    var retryWait: Double = 30
+
+    @Option(name: .customLong("idempotent-wait"), help: ArgumentHelp("Wait before resending after a 504, in seconds.", valueName: "seconds"))
+    var idempotentWait: Double = 60
+
+    @Option(name: .customLong("max-attempts"), help: "Attempts in all, the first included.")
+    var maxAttempts: Int = 5
+
+    @Option(name: .customLong("max-time"), help: ArgumentHelp("No retry starts after this many seconds.", valueName: "seconds"))
+    var maxTime: Double = 1800
+
+    @Option(name: .customLong("stall-time"), help: ArgumentHelp("Fail a transfer that moves under 1 KB/s for this many seconds.", valueName: "seconds"))
+    var stallTime: Int = 75
+
+    func validate() throws {
+        guard retryWait >= 0, retryWait.isFinite, idempotentWait >= 0, idempotentWait.isFinite else {
+            throw ValidationError("waits must be zero or more seconds")
+        }
+        guard (1...100).contains(maxAttempts) else { throw ValidationError("--max-attempts must be from 1 to 100") }
+        guard maxTime > 0, maxTime.isFinite else { throw ValidationError("--max-time must be more than 0") }
+        guard stallTime >= 1 else { throw ValidationError("--stall-time must be at least 1 second") }
+    }
+
+    var resolvedBaseURL: String {
+        if let baseURL, !baseURL.isEmpty { return baseURL }
+        if let env = ProcessInfo.processInfo.environment["ASTRIA_BASE_URL"], !env.isEmpty { return env }
+        return AstriaConfiguration.defaultBaseURL
+    }
+
+    /// The key, from --api-key-file or ASTRIA_API_KEY; exits 64 with a plain message when absent.
+    func apiKey() throws -> APIKey {
+        if let apiKeyFile {
+            let text: String
+            do {
+                text = try String(contentsOfFile: apiKeyFile, encoding: .utf8)
+            } catch {
+                throw CommandFailure(.usage, "cannot read the API key file \(apiKeyFile): \((error as NSError).localizedDescription)")
+            }
+            guard let key = APIKey(text) else { throw CommandFailure(.usage, "the API key file \(apiKeyFile) is empty or not one line") }
+            return key
+        }
+        if let env = ProcessInfo.processInfo.environment["ASTRIA_API_KEY"], let key = APIKey(env) {
+            return key
+        }
+        throw CommandFailure(.usage, "no API key: set ASTRIA_API_KEY or pass --api-key-file PATH")
+    }
+
+    func retryPolicy() -> RetryPolicy {
+        var policy = RetryPolicy()
+        policy.firstWait = .milliseconds(Int64(retryWait * 1000))
+        policy.idempotentWait = .milliseconds(Int64(idempotentWait * 1000))
+        policy.maxAttempts = maxAttempts
+        policy.maxTotalTime = .milliseconds(Int64(maxTime * 1000))
+        return policy
+    }
+
+    func client() throws -> AstriaAPI {
+        var transfer = TransferOptions()
+        transfer.lowSpeedTime = .seconds(stallTime)
+        transfer.userAgent = "tuneprep/\(TunePrepVersion.string)"
+        let configuration = AstriaConfiguration(baseURL: resolvedBaseURL, apiKey: try apiKey(), retry: retryPolicy(), transfer: transfer)
+        do {
+            return try AstriaAPI(configuration: configuration)
+        } catch {
+            throw CommandFailure(.usage, error.description)
+        }
+    }
+}
+
+/// The documented exit codes of `submit` and `tunes` (ArgumentParser itself uses 64 for bad usage).
+enum ExitStatus: Int32 {
+    case failure = 1
+    /// The staged set was refused: not a set, checks failed, already submitted, no images.
+    case refused = 3
+    /// 401: the key was refused.
+    case unauthorized = 4
+    /// 422: the service rejected a field.
+    case rejected = 5
+    /// Network failures, 5xx, 429: gave up after the retries.
+    case unavailable = 6
+    /// 504 not resent: the tune was probably created; check `tuneprep tunes list`.
+    case uncertain = 7
+    case usage = 64
+    /// Ctrl-C.
+    case interrupted = 130
+
+    init(_ error: AstriaError) {
+        switch error.underlying {
+        case .invalidRequest: self = .usage
+        case .file: self = .refused
+        case .unauthorized: self = .unauthorized
+        case .validation: self = .rejected
+        case .transport(_, let bodySent): self = bodySent ? .uncertain : .unavailable
+        case .rateLimited: self = .unavailable
+        case .gatewayTimeout: self = .uncertain
+        case .http(let status, _, _): self = status >= 500 ? .unavailable : .failure
+        case .decoding: self = .failure
+        case .cancelled: self = .interrupted
+        case .gaveUp: self = .failure
+        }
+    }
+}
+
+/// A failure already explained: printed to stderr as `tuneprep: message`, then exit with `status`.
+struct CommandFailure: Error {
+    let status: ExitStatus
+    let message: String
+    init(_ status: ExitStatus, _ message: String) {
+        self.status = status
+        self.message = message
+    }
+}
+
+enum CommandRunner {
+    /// Runs `body` so that Ctrl-C cancels it cleanly (a second Ctrl-C exits at once), prints a
+    /// failure as one plain line (with the service's body when it helps) and exits with its code.
+    static func run(json: Bool, _ body: @escaping @Sendable () async throws -> Void) async throws {
+        let task = Task { try await body() }
+        let interrupts = InterruptWatcher { task.cancel() }
+        defer { interrupts.stop() }
+        do {
+            try await task.value
+        } catch let failure as CommandFailure {
+            printError(failure.message)
+            throw ExitCode(failure.status.rawValue)
+        } catch let error as AstriaError {
+            printError(error.description)
+            switch error.underlying {
+            case .validation(_, let body), .http(_, _, let body) where !body.isEmpty:
+                printError("service answer: \(body.prefix(2000))")
+            default: break
+            }
+            if case .cancelled = error.underlying { printError("interrupted") }
+            throw ExitCode(ExitStatus(error).rawValue)
+        } catch is CancellationError {
+            printError("interrupted")
+            throw ExitCode(ExitStatus.interrupted.rawValue)
+        }
+    }
+
+    static func printError(_ message: String) {
+        FileHandle.standardError.write(Data("tuneprep: \(message)\n".utf8))
+    }
+}
+
+/// SIGINT → cancel the running task; a second SIGINT exits immediately with 130.
+final class InterruptWatcher: @unchecked Sendable {
+    private let source: DispatchSourceSignal
+    private let lock = NSLock()
+    private var count = 0
+
+    init(onInterrupt: @escaping @Sendable () -> Void) {
+        signal(SIGINT, SIG_IGN)
+        source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
+        source.setEventHandler { [unowned self] in
+            let seen = lock.withLock { count += 1; return count }
+            if seen == 1 {
+                FileHandle.standardError.write(Data("\ntuneprep: stopping (Ctrl-C again to quit at once)…\n".utf8))
+                onInterrupt()
+            } else {
+                exit(ExitStatus.interrupted.rawValue)
+            }
+        }
+        source.resume()
+    }
+
+    func stop() {
+        source.cancel()
+        signal(SIGINT, SIG_DFL)
+    }
+}
+
+/// Writes one JSON object per line to stdout (NDJSON).
+enum JSONLines {
+    static func write(_ object: [String: Any]) {
+        guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]) else { return }
+        FileHandle.standardOutput.write(data + Data("\n".utf8))
+    }
+
+    static func object<T: Encodable>(_ value: T) -> Any {
+        guard let data = try? JSONEncoder().encode(value), let object = try? JSONSerialization.jsonObject(with: data) else { return NSNull() }
+        return object
+    }
+}

@@ -1,0 +1,206 @@
+import AstriaMockServer
+import Foundation
+import Testing
+import TunePrep
+
+/// `tuneprep submit` and `tuneprep tunes`, run as the built binary against an in-process
+/// AstriaMockServer. The key is passed only through the environment and must appear nowhere.
+@Suite struct SubmitCommandTests {
+    struct Run {
+        var code: Int32
+        var stdout: String
+        var stderr: String
+        var all: String { stdout + stderr }
+    }
+
+    /// The `tuneprep` binary sits beside the test bundle in the build folder.
+    static var binary: String {
+        let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        var dir = URL(fileURLWithPath: exe).deletingLastPathComponent()
+        if dir.lastPathComponent.hasSuffix(".xctest") { dir = dir.deletingLastPathComponent() }
+        return dir.appendingPathComponent("tuneprep").path
+    }
+
+    func tuneprep(_ arguments: [String], key: String? = fakeKey, interruptAfter: Duration? = nil) async throws -> Run {
+        #expect(FileManager.default.isExecutableFile(atPath: Self.binary), "build the tuneprep product first")
+        let dir = try temporaryFolder("proc")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let out = dir.appendingPathComponent("out"), err = dir.appendingPathComponent("err")
+        FileManager.default.createFile(atPath: out.path, contents: nil)
+        FileManager.default.createFile(atPath: err.path, contents: nil)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.binary)
+        process.arguments = arguments
+        var environment = ProcessInfo.processInfo.environment
+        environment["ASTRIA_API_KEY"] = key
+        environment["ASTRIA_BASE_URL"] = nil
+        process.environment = environment
+        process.standardOutput = try FileHandle(forWritingTo: out)
+        process.standardError = try FileHandle(forWritingTo: err)
+        // Wait without blocking a concurrency thread: the server answers on those threads.
+        let code: Int32 = try await withCheckedThrowingContinuation { continuation in
+            process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
+            do { try process.run() } catch { continuation.resume(throwing: error) }
+            if let interruptAfter {
+                Task { try? await Task.sleep(for: interruptAfter); process.interrupt() }
+            }
+        }
+        return Run(code: code, stdout: String(decoding: try Data(contentsOf: out), as: UTF8.self),
+                   stderr: String(decoding: try Data(contentsOf: err), as: UTF8.self))
+    }
+
+    /// A staged set written by hand: JPEG-looking files and a manifest from Manifest's own encoder.
+    func stagedSet(usable: Bool = true, images: Int = 4, size: Int = 20_000) throws -> URL {
+        let dir = try temporaryFolder("staged")
+        let names = (1...images).map { String(format: "%02d.jpg", $0) }
+        let files = try writeImages(names, in: dir, size: size)
+        let options = try JSONSerialization.jsonObject(with: Manifest.makeEncoder().encode(PrepareOptions()))
+        let imageEntries: [[String: Any]] = try files.map { file in
+            let data = try Data(contentsOf: file)
+            return ["source": "/photos/\(file.lastPathComponent)", "verdict": "staged", "orientation_applied": 1, "findings": [],
+                    "output": ["name": file.lastPathComponent, "sha256": sha256Hex(data), "width": 1024, "height": 1024,
+                               "bytes": data.count, "quality": 92]]
+        }
+        let object: [String: Any] = [
+            "schema_version": 1, "tool": ["name": "tuneprep", "version": "0.1.0"], "set_id": "tp-\(UUID().uuidString.prefix(12).lowercased())",
+            "options": options, "images": imageEntries, "findings": [],
+            "summary": ["inputs": images, "staged": images, "rejected": 0, "warnings": 0, "total_bytes": images * size, "usable": usable],
+        ]
+        let manifest = try Manifest.makeDecoder().decode(Manifest.self, from: JSONSerialization.data(withJSONObject: object))
+        try Manifest.makeEncoder().encode(manifest).write(to: dir.appendingPathComponent(Manifest.fileName))
+        return dir
+    }
+
+    func setID(_ dir: URL) throws -> String { try StagedSet.load(from: dir).manifest.setId }
+
+    @Test func dryRunPrintsFieldsAndFilesAndSendsNothing() async throws {
+        try await withServer { server in
+            let dir = try stagedSet()
+            let run = try await tuneprep(["submit", dir.path, "--name", "man", "--characteristic", "eye_color=blue eyes",
+                                          "--prompt", "ohwx man, {{eye_color}}", "--dry-run", "--base-url", server.baseURL.absoluteString])
+            #expect(run.code == 0, "\(run.stderr)")
+            #expect(run.stdout.contains("tune[title] = \(try setID(dir))"))
+            #expect(run.stdout.contains("tune[characteristics][eye_color] = blue eyes"))
+            #expect(run.stdout.contains("tune[prompts_attributes][0][text] = ohwx man, {{eye_color}}"))
+            #expect(run.stdout.components(separatedBy: "tune[images][] = @").count == 5)
+            #expect(run.stdout.contains("Bearer [redacted]"))
+            #expect(!run.all.contains(fakeKey))
+            #expect(await server.requests().isEmpty)
+            #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("submission.json").path))
+        }
+    }
+
+    @Test func submitRecordsTheResultRefusesARepeatAndForceIsIdempotent() async throws {
+        try await withServer { server in
+            let dir = try stagedSet()
+            let base = ["--base-url", server.baseURL.absoluteString]
+            let first = try await tuneprep(["submit", dir.path, "--name", "man", "--branch", "fast"] + base)
+            #expect(first.code == 0, "\(first.stderr)")
+            #expect(first.stderr.contains("upload:"))  // not a terminal: plain progress lines
+            let tunes = await server.tunes()
+            #expect(tunes.count == 1)
+            let tune = try #require(tunes.first)
+            #expect(tune.title == (try setID(dir)))
+            #expect(tune.images.count == 4)
+
+            let resultData = try Data(contentsOf: dir.appendingPathComponent("submission.json"))
+            let result = try #require(try JSONSerialization.jsonObject(with: resultData) as? [String: Any])
+            #expect(result["tune_id"] as? Int == tune.id)
+            #expect(result["title"] as? String == tune.title)
+            #expect(result["url"] is String && result["submitted_at"] is String)
+            #expect(!String(decoding: resultData, as: UTF8.self).contains(fakeKey))
+
+            let again = try await tuneprep(["submit", dir.path, "--name", "man"] + base)
+            #expect(again.code == 3)
+            #expect(again.stderr.contains("already submitted as tune \(tune.id)"))
+
+            let forced = try await tuneprep(["submit", dir.path, "--name", "man", "--branch", "fast", "--force", "--json"] + base)
+            #expect(forced.code == 0, "\(forced.stderr)")
+            #expect(await server.tunes().count == 1)  // same title: the service returned the same tune
+            let events = forced.stdout.split(separator: "\n").compactMap {
+                try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+            }
+            let progress = events.filter { $0["event"] as? String == "progress" }.compactMap { $0["bytes_sent"] as? Int }
+            #expect(progress == progress.sorted() && progress.count >= 2)
+            #expect(progress.last == events.first?["total_bytes"] as? Int)
+            #expect(events.last?["event"] as? String == "submitted" && events.last?["tune_id"] as? Int == tune.id)
+            for run in [first, again, forced] { #expect(!run.all.contains(fakeKey)) }
+        }
+    }
+
+    @Test func refusals() async throws {
+        try await withServer { server in
+            let base = ["--base-url", server.baseURL.absoluteString]
+            let unusable = try await tuneprep(["submit", try stagedSet(usable: false).path, "--name", "man"] + base)
+            #expect(unusable.code == 3 && unusable.stderr.contains("failed its checks"))
+            let notASet = try await tuneprep(["submit", try temporaryFolder().path, "--name", "man"] + base)
+            #expect(notASet.code == 3 && notASet.stderr.contains("not a staged set"))
+            let noKey = try await tuneprep(["submit", try stagedSet().path, "--name", "man"] + base, key: nil)
+            #expect(noKey.code == 64 && noKey.stderr.contains("ASTRIA_API_KEY"))
+            #expect(await server.requests().isEmpty)
+        }
+    }
+
+    @Test func keyFileAndRejectionShowTheServiceMessage() async throws {
+        try await withServer { server in
+            let keyFile = try temporaryFolder().appendingPathComponent("key")
+            try "\(fakeKey)\n".write(to: keyFile, atomically: true, encoding: .utf8)
+            let run = try await tuneprep(["submit", try stagedSet().path, "--name", "man", "--branch", "warp-drive",
+                                          "--api-key-file", keyFile.path, "--base-url", server.baseURL.absoluteString], key: nil)
+            #expect(run.code == 5, "\(run.stderr)")
+            #expect(run.stderr.contains("422") && run.stderr.contains("branch"))
+            #expect(await server.requests().count == 1)
+            #expect(!run.all.contains(fakeKey))
+        }
+    }
+
+    @Test func retriesAreShownAndTheWaitIsAnOption() async throws {
+        try await withServer(serverOptions(faults: FaultPlan(script: [.status(500)]))) { server in
+            let run = try await tuneprep(["submit", try stagedSet().path, "--name", "man", "--retry-wait", "0.01",
+                                          "--base-url", server.baseURL.absoluteString])
+            #expect(run.code == 0, "\(run.stderr)")
+            #expect(run.stderr.contains("attempt 1 of 5 failed: server error (500); retrying"))
+            #expect(await server.tunes().count == 1)
+        }
+        try await withServer(serverOptions(faults: FaultPlan(script: [.status(500), .status(500)]))) { server in
+            let run = try await tuneprep(["submit", try stagedSet().path, "--name", "man", "--retry-wait", "0",
+                                          "--max-attempts", "2", "--base-url", server.baseURL.absoluteString])
+            #expect(run.code == 6, "\(run.stderr)")
+            #expect(run.stderr.contains("gave up after 2 attempts"))
+        }
+    }
+
+    @Test func ctrlCStopsCleanly() async throws {
+        try await withServer(serverOptions(faults: FaultPlan(latency: .seconds(20), scope: .allRequests))) { server in
+            let started = ContinuousClock.now
+            let run = try await tuneprep(["submit", try stagedSet().path, "--name", "man", "--base-url", server.baseURL.absoluteString],
+                                         interruptAfter: .milliseconds(800))
+            #expect(run.code == 130, "\(run.stderr)")
+            #expect(run.stderr.contains("interrupted"))
+            #expect(ContinuousClock.now - started < .seconds(10))
+        }
+    }
+
+    @Test func tunesListShowDelete() async throws {
+        try await withServer { server in
+            let base = ["--base-url", server.baseURL.absoluteString]
+            for _ in 1...3 { #expect(try await tuneprep(["submit", try stagedSet().path, "--name", "dog"] + base).code == 0) }
+            let ids = await server.tunes().map(\.id)
+            let table = try await tuneprep(["tunes", "list"] + base)
+            #expect(table.code == 0 && table.stdout.hasPrefix("ID"))
+            #expect(table.stdout.split(separator: "\n").count == 4)
+            let json = try await tuneprep(["tunes", "list", "--all", "--limit", "2", "--json"] + base)
+            let listed = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]]
+            #expect(listed?.compactMap { $0["id"] as? Int } == ids)
+            let show = try await tuneprep(["tunes", "show", String(ids[0])] + base)
+            #expect(show.code == 0 && show.stdout.contains("id          \(ids[0])"))
+            let delete = try await tuneprep(["tunes", "delete", String(ids[0])] + base)
+            #expect(delete.code == 0 && delete.stdout.contains("deleted tune \(ids[0])"))
+            let missing = try await tuneprep(["tunes", "show", String(ids[0])] + base)
+            #expect(missing.code == 1 && missing.stderr.contains("404"))
+            let unauthorized = try await tuneprep(["tunes", "list"] + base, key: "sd_FAKE_other")
+            #expect(unauthorized.code == 4 && !unauthorized.all.contains("sd_FAKE_other"))
+            for run in [table, json, show, delete, missing] { #expect(!run.all.contains(fakeKey)) }
+        }
+    }
+}

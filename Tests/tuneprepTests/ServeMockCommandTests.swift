@@ -1,0 +1,154 @@
+import Foundation
+import Testing
+
+/// `tuneprep serve-mock` run as the user runs it: the built binary, a real port, curl, SIGTERM.
+@Suite struct ServeMockCommandTests {
+    /// The `tuneprep` binary built next to this test bundle (e.g. `.build/debug/tuneprep`).
+    static func binary() throws -> URL {
+        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        for _ in 0..<5 {
+            let candidate = dir.appendingPathComponent("tuneprep")
+            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+            dir = dir.deletingLastPathComponent()
+        }
+        throw CLIError(message: "tuneprep binary not found near \(CommandLine.arguments[0]); run `swift build` first")
+    }
+
+    struct CLIError: Error, CustomStringConvertible {
+        var message: String
+        var description: String { message }
+    }
+
+    /// A running `tuneprep serve-mock`, its output captured in a file.
+    final class RunningServer: @unchecked Sendable {
+        let process = Process()
+        let output: URL
+        var baseURL = ""
+
+        init(arguments: [String], environment: [String: String]) throws {
+            output = FileManager.default.temporaryDirectory.appendingPathComponent("serve-mock-\(UUID().uuidString).log")
+            FileManager.default.createFile(atPath: output.path, contents: nil)
+            process.executableURL = try ServeMockCommandTests.binary()
+            process.arguments = ["serve-mock"] + arguments
+            var env = ProcessInfo.processInfo.environment
+            env.removeValue(forKey: "ASTRIA_API_KEY")
+            process.environment = env.merging(environment) { _, new in new }
+            let handle = try FileHandle(forWritingTo: output)
+            process.standardOutput = handle
+            process.standardError = handle
+            try process.run()
+        }
+
+        var log: String { (try? String(contentsOf: output, encoding: .utf8)) ?? "" }
+
+        /// Waits for the "listening on URL" line.
+        func waitUntilListening() async throws {
+            for _ in 0..<300 {
+                if let match = log.firstMatch(of: #/listening on (http://[0-9.]+:[0-9]+)/#) {
+                    baseURL = String(match.1)
+                    return
+                }
+                guard process.isRunning else { break }
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            throw CLIError(message: "serve-mock did not start: \(log)")
+        }
+
+        func terminate() async -> Int32 {
+            if process.isRunning { process.terminate() }  // SIGTERM
+            return await exitStatus()
+        }
+
+        /// Waits up to about five seconds for the process to end by itself, then kills it.
+        func exitStatus() async -> Int32 {
+            for _ in 0..<250 where process.isRunning { try? await Task.sleep(for: .milliseconds(20)) }
+            if process.isRunning {
+                kill(process.processIdentifier, SIGKILL)
+                process.waitUntilExit()
+                return -1
+            }
+            return process.terminationStatus
+        }
+
+        deinit { try? FileManager.default.removeItem(at: output) }
+    }
+
+    /// curl's status code and headers, run without blocking a concurrency thread.
+    static func curl(_ arguments: [String], cwd: URL? = nil) async throws -> (status: Int, headers: String) {
+        let headers = FileManager.default.temporaryDirectory.appendingPathComponent("h-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: headers) }
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("o-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: out) }
+        FileManager.default.createFile(atPath: out.path, contents: nil)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+        process.arguments = ["-sS", "--max-time", "20", "-o", "/dev/null", "-D", headers.path, "-w", "%{http_code}"] + arguments
+        if let cwd { process.currentDirectoryURL = cwd }
+        process.standardOutput = try FileHandle(forWritingTo: out)
+        let _: Int32 = try await withCheckedThrowingContinuation { continuation in
+            process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
+            do { try process.run() } catch { continuation.resume(throwing: error) }
+        }
+        let status = Int(String(decoding: try Data(contentsOf: out), as: UTF8.self)) ?? 0
+        return (status, (try? String(contentsOf: headers, encoding: .utf8)) ?? "")
+    }
+
+    @Test func servesLogsAndStopsOnSIGTERM() async throws {
+        let key = "sd_cli_secret_4242"
+        let work = FileManager.default.temporaryDirectory.appendingPathComponent("serve-mock-cli-\(UUID().uuidString)")
+        let data = work.appendingPathComponent("data")
+        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: work) }
+        let photo = Data([0xFF, 0xD8, 0xFF, 0xE0] + Array(repeating: 0x42, count: 500) + [0xFF, 0xD9])
+        try photo.write(to: work.appendingPathComponent("1.jpg"))
+
+        let server = try RunningServer(
+            arguments: ["--port", "0", "--data", data.path, "--faults", "429,ok", "--retry-after", "3"],
+            environment: ["ASTRIA_API_KEY": key])
+        try await server.waitUntilListening()
+        let auth = ["-H", "Authorization: Bearer \(key)"]
+        let form = ["-F", "tune[title]=cli", "-F", "tune[name]=man", "-F", "tune[images][]=@1.jpg"]
+        let limited = try await Self.curl(auth + form + [server.baseURL + "/tunes"], cwd: work)
+        #expect(limited.status == 429)
+        #expect(limited.headers.lowercased().contains("retry-after: 3"))
+        #expect(try await Self.curl(auth + form + [server.baseURL + "/tunes"], cwd: work).status == 201)
+        #expect(try await Self.curl(["-H", "Authorization: Bearer wrong", server.baseURL + "/tunes"]).status == 401)
+        #expect(try await Self.curl(auth + [server.baseURL + "/tunes"]).status == 200)
+
+        // The upload landed in the data folder, byte for byte.
+        let stored = try FileManager.default.subpathsOfDirectory(atPath: data.path).filter { $0.hasSuffix(".jpg") }
+        #expect(stored.count == 1)
+        if let first = stored.first {
+            #expect(try Data(contentsOf: data.appendingPathComponent(first)) == photo)
+        }
+
+        let status = await server.terminate()
+        #expect(status == 0)
+        let log = server.log
+        #expect(log.contains("POST /tunes 429"))
+        #expect(log.contains("POST /tunes 201"))
+        #expect(log.contains("GET /tunes 401"))
+        #expect(log.contains("GET /tunes 200"))
+        #expect(!log.contains(key), "the API key must never be printed")
+    }
+
+    @Test func keyFromFileAndBadFlags() async throws {
+        let work = FileManager.default.temporaryDirectory.appendingPathComponent("serve-mock-key-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: work) }
+        let keyFile = work.appendingPathComponent("key")
+        try "sd_from_file\n".write(to: keyFile, atomically: true, encoding: .utf8)
+
+        let server = try RunningServer(arguments: ["--port", "0", "--api-key-file", keyFile.path], environment: [:])
+        try await server.waitUntilListening()
+        #expect(try await Self.curl(["-H", "Authorization: Bearer sd_from_file", server.baseURL + "/tunes"]).status == 200)
+        #expect(try await Self.curl(["-H", "Authorization: Bearer other", server.baseURL + "/tunes"]).status == 401)
+        #expect(await server.terminate() == 0)
+        #expect(!server.log.contains("sd_from_file"))
+
+        let bad = try RunningServer(arguments: ["--port", "0", "--faults", "500,oops"], environment: [:])
+        let code = await bad.exitStatus()
+        #expect(code != 0)
+        #expect(bad.log.contains("oops"))
+    }
+}
