@@ -343,7 +343,7 @@ def make_tools(tuneprep: Path) -> list[Tool]:
         Tool("vipsthumbnail, 4 per process", "vips4", vips_command(4), needs=("vipsthumbnail",)),
         Tool("vipsthumbnail, 1 per process", "vips1", vips_command(1), needs=("vipsthumbnail",)),
         Tool("ImageMagick convert", "magick", magick_command, needs=("/usr/bin/convert",)),
-        Tool("floor: djpeg M/8 | cjpeg", "floor", floor_command, needs=("djpeg", "cjpeg"), jpeg_only=True, scored=False),
+        Tool("floor: djpeg M/8 + cjpeg", "floor", floor_command, needs=("djpeg", "cjpeg"), jpeg_only=True, scored=False),
     ]
 
 
@@ -581,6 +581,7 @@ def main() -> None:
     for path in (photo.path for photo in photos):  # warm the page cache before the first timed run
         path.read_bytes()
 
+    load_before = os.getloadavg()[0]
     rows: list[Row] = []
     for tool in tools:
         reason = tool_available(tool)
@@ -608,6 +609,7 @@ def main() -> None:
             print(f"{tool.name}, {workers} worker(s): {row.outputs}/{row.inputs} in {row.wall:.2f} s "
                   f"({row.rate:.2f} images/s), peak {row.peak_mb:.0f} MB", flush=True)
 
+    load_after = os.getloadavg()[0]
     score_quality(rows, tools, photos)
     seconds, how = startup_time(args.tuneprep.resolve(), scratch)
 
@@ -615,6 +617,8 @@ def main() -> None:
     print(render_table(rows))
     print()
     print(f"tuneprep --help start-up: {seconds * 1000:.1f} ms median ({how})")
+    print(f"Machine: {os.cpu_count()} cores; load average {load_before:.1f} before the timed runs, "
+          f"{load_after:.1f} after (other work on the machine slows every tool and adds noise)")
     if args.json:
         args.json.write_text(json.dumps({
             "rows": [{k: (str(v) if isinstance(v, Path) else v) for k, v in r.__dict__.items() if k != "output_map"}
