@@ -5,14 +5,15 @@
 # Installs the peers it compares with (Debian packages and PyPI only, when missing), builds
 # tuneprep in release mode into .build-bench, runs benchmarks/prepare_bench.py (which takes
 # --quick, --repeat N, --workers 1,2, --tools pillow,vips4,..., --json FILE; see its --help), then
-# the upload benchmark when the repository has one.
+# the upload benchmark (tuneprep-upload-bench) when the package has it.
 # Its own flags: --no-install (use what is installed), --no-build (use .build-bench as it is).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-install=1 build=1 args=()
+install=1 build=1 args=() upload_args=()
 for arg in "$@"; do
     case "$arg" in
+        --quick) args+=("$arg"); upload_args=(--runs 3) ;;
         --no-install) install=0 ;;
         --no-build) build=0 ;;
         *) args+=("$arg") ;;
@@ -54,14 +55,12 @@ fi
 log "prepare benchmark"
 python3 benchmarks/prepare_bench.py "${args[@]+"${args[@]}"}"
 
-# The upload benchmark is written on its own branch; run it when this checkout has it.
-upload=""
-for candidate in benchmarks/upload.sh benchmarks/upload_bench.sh benchmarks/run-upload.sh; do
-    [ -f "$candidate" ] && upload="$candidate" && break
-done
-if [ -n "$upload" ]; then
-    log "upload benchmark ($upload)"
-    bash "$upload"
+# The upload benchmark (AstriaClient beside the curl command line) lives in its own product; run it
+# when this checkout has it.
+if grep -q '"tuneprep-upload-bench"' Package.swift; then
+    log "upload benchmark (swift run -c release tuneprep-upload-bench)"
+    swift build -c release --product tuneprep-upload-bench --scratch-path .build-bench 2>&1 | tail -n 1 >&2
+    .build-bench/release/tuneprep-upload-bench "${upload_args[@]+"${upload_args[@]}"}"
 else
-    log "upload benchmark: none in this checkout yet (looked for benchmarks/upload*.sh); skipped"
+    log "upload benchmark: no tuneprep-upload-bench product in this checkout; skipped"
 fi
