@@ -13,6 +13,8 @@ Run it through benchmarks/run.sh, which installs the tools and builds TunePrep f
 from __future__ import annotations
 
 import argparse
+import hashlib
+import io
 import json
 import math
 import os
@@ -99,6 +101,11 @@ def is_opaque_photo(path: Path) -> bool:
         return image.mode in ("RGB", "L") and "transparency" not in image.info
 
 
+def megapixels(path: Path) -> float:
+    with Image.open(path) as image:
+        return image.width * image.height / 1e6
+
+
 def build_corpus(scratch: Path, shared: Path, quick: bool) -> list[Photo]:
     corpus = scratch / "corpus"
     if corpus.exists():
@@ -138,7 +145,7 @@ def build_corpus(scratch: Path, shared: Path, quick: bool) -> list[Photo]:
     files = sorted(p for p in corpus.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
     if quick:
         # Every third photo, plus the largest and the rotated copies, for a run of about a minute.
-        largest = max(files, key=lambda p: p.stat().st_size)
+        largest = max(files, key=megapixels)
         keep = set(files[::3]) | {largest} | {p for p in files if "-rot" in p.name}
         for path in files:
             if path not in keep:
@@ -173,6 +180,7 @@ def print_corpus_summary(photos: list[Photo]) -> None:
 @dataclass
 class Measurement:
     wall: float
+    cpu: float  # user + system seconds of the whole process tree
     peak_rss: int  # bytes: the largest of (sampled sum over the process tree, largest single process)
     returncode: int
 
@@ -186,9 +194,9 @@ def measure(command: list[str], env: dict[str, str] | None = None, sample_interv
     Python process inherits its high-water RSS (Linux keeps it across exec), so ru_maxrss would
     read at least this process's size.
     """
-    with tempfile.NamedTemporaryFile("r", suffix=".maxrss") as maxrss:
+    with tempfile.NamedTemporaryFile("r", suffix=".time") as report:
         start = time.perf_counter()
-        process = subprocess.Popen(["/usr/bin/time", "-f", "%M", "-o", maxrss.name, *command],
+        process = subprocess.Popen(["/usr/bin/time", "-f", "%M %U %S", "-o", report.name, *command],
                                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
         peak_sum = 0
         done = threading.Event()
@@ -218,11 +226,13 @@ def measure(command: list[str], env: dict[str, str] | None = None, sample_interv
         wall = time.perf_counter() - start
         done.set()
         sampler.join()
-        largest_process = int(maxrss.read().strip().splitlines()[-1] or 0) * 1024
+        # The last line is "%M %U %S" (a line before it tells a non-zero exit status).
+        kilobytes, user, system = report.read().strip().splitlines()[-1].split()
+        largest_process = int(kilobytes) * 1024
     if process.returncode != 0:
         message = stderr.decode(errors="replace").strip().splitlines()[-5:]
         print(f"  note: {Path(command[0]).name} exited {process.returncode}: {' | '.join(message)}", file=sys.stderr)
-    return Measurement(wall, max(peak_sum, largest_process), process.returncode)
+    return Measurement(wall, float(user) + float(system), max(peak_sum, largest_process), process.returncode)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -233,43 +243,6 @@ def fit_size(width: int, height: int, max_side: int = MAX_SIDE) -> tuple[int, in
     """Size with the long side at most max_side, never upscaled."""
     scale = min(1.0, max_side / max(width, height))
     return max(1, round(width * scale)), max(1, round(height * scale))
-
-
-def pillow_prepare(source: str, out_dir: str) -> None:
-    """Pillow's fast path: JPEG draft (DCT-domain downscale), exif_transpose, LANCZOS, q92 4:2:0."""
-    with Image.open(source) as image:
-        stored = fit_size(*image.size)
-        turned = image.getexif().get(0x0112, 1) in (5, 6, 7, 8)
-        target = (stored[1], stored[0]) if turned else stored
-        if image.format == "JPEG":
-            image.draft("RGB", stored)  # the largest DCT scale that stays at least this size
-        image = ImageOps.exif_transpose(image)
-        if image.mode not in ("RGB", "L"):
-            image = flatten(image)
-        if image.size != target:
-            image = image.resize(target, Image.Resampling.LANCZOS)
-        image.save(Path(out_dir) / (Path(source).stem + ".jpg"), "JPEG", quality=QUALITY, subsampling="4:2:0")
-
-
-def flatten(image: Image.Image) -> Image.Image:
-    """RGB, with any transparency laid over white."""
-    if "A" in image.getbands() or "transparency" in image.info:
-        rgba = image.convert("RGBA")
-        background = Image.new("RGB", rgba.size, "white")
-        background.paste(rgba, mask=rgba.getchannel("A"))
-        return background
-    return image.convert("RGB")
-
-
-def pillow_main(arguments: list[str]) -> None:
-    """`prepare_bench.py pillow WORKERS OUT_DIR FILE...`: a 1-process run or a process pool."""
-    workers, out_dir, files = int(arguments[0]), arguments[1], arguments[2:]
-    if workers == 1:
-        for source in files:
-            pillow_prepare(source, out_dir)
-    else:
-        with ProcessPoolExecutor(workers) as pool:
-            list(pool.map(pillow_prepare, files, [out_dir] * len(files), chunksize=1))
 
 
 def floor_scale(photo: Photo) -> int:
@@ -305,8 +278,8 @@ def make_tools(tuneprep: Path) -> list[Tool]:
         ], {}
 
     def pillow_command(workers: int, out_dir: Path, photos: list[Photo]) -> tuple[list[str], dict]:
-        return [sys.executable, str(Path(__file__).resolve()), "pillow", str(workers), str(out_dir),
-                *[str(p.path) for p in photos]], {}
+        script = Path(__file__).resolve().parent / "pillow_prepare.py"
+        return [sys.executable, str(script), str(workers), str(out_dir), *[str(p.path) for p in photos]], {}
 
     def vips_command(per_process: int):
         def command(workers: int, out_dir: Path, photos: list[Photo]) -> tuple[list[str], dict]:
@@ -397,6 +370,16 @@ def ssim(a: np.ndarray, b: np.ndarray) -> float:
     return float(index[5:-5, 5:-5].mean()) if min(index.shape) > 10 else float(index.mean())
 
 
+def flatten(image: Image.Image) -> Image.Image:
+    """RGB, with any transparency laid over white (as every tool here does)."""
+    if "A" in image.getbands() or "transparency" in image.info:
+        rgba = image.convert("RGBA")
+        background = Image.new("RGB", rgba.size, "white")
+        background.paste(rgba, mask=rgba.getchannel("A"))
+        return background
+    return image.convert("RGB")
+
+
 def oriented_source(path: Path) -> Image.Image:
     """Full decode (no draft), EXIF orientation applied, RGB."""
     with Image.open(path) as image:
@@ -421,77 +404,79 @@ def upright(output: np.ndarray, reference_small: np.ndarray) -> bool:
     return all(identity <= error(t) for t in (thumb[::-1, ::-1], thumb[::-1, :], thumb[:, ::-1]))
 
 
-def score_source(job: tuple[str, list[tuple[str, str]]]) -> list[tuple[str, str, float, bool, bool]]:
-    """For one source photo: (tool, output, ssim, upright, has_metadata) for every tool's output."""
+def score_source(job: tuple[str, list[tuple[str, str]]]) -> list[tuple[str, float, bool, bool]]:
+    """For one source photo: (tool, ssim, upright, has_metadata) for every tool's output."""
     source_path, outputs = job
     source = oriented_source(Path(source_path))
     references: dict[tuple[int, int], np.ndarray] = {}
-    small_size = fit_size(*source.size, max_side=96)
-    reference_small = reference_luma(source, small_size)
+    reference_small = reference_luma(source, fit_size(*source.size, max_side=96))
+    by_content: dict[bytes, tuple[float, bool, bool]] = {}  # identical files (vipsthumbnail's two runs) once
     results = []
     for tool, output_path in outputs:
-        with Image.open(output_path) as output_image:
-            has_metadata = bool(output_image.getexif()) or "icc_profile" in output_image.info
-            output = luma(np.asarray(output_image.convert("RGB"), dtype=np.float64))
-        size = (output.shape[1], output.shape[0])
-        aspect_ok = abs(math.log((size[0] / size[1]) / (source.width / source.height))) < 0.02
-        if aspect_ok:
-            if size not in references:
-                references[size] = reference_luma(source, size)
-            score = ssim(output, references[size])
-            is_upright = upright(output, reference_small)
-        else:
-            # Turned by 90 degrees (or distorted): score against the reference squeezed to that size.
-            score = ssim(output, reference_luma(source, size))
-            is_upright = False
-        results.append((tool, output_path, score, is_upright, has_metadata))
+        content = Path(output_path).read_bytes()
+        key = hashlib.sha256(content).digest()
+        if key not in by_content:
+            with Image.open(io.BytesIO(content)) as output_image:
+                has_metadata = bool(output_image.getexif()) or "icc_profile" in output_image.info
+                output = luma(np.asarray(output_image.convert("RGB"), dtype=np.float32))
+            size = (output.shape[1], output.shape[0])
+            if abs(math.log((size[0] / size[1]) / (source.width / source.height))) < 0.02:
+                if size not in references:
+                    references[size] = reference_luma(source, size)
+                by_content[key] = (ssim(output, references[size]), upright(output, reference_small), has_metadata)
+            else:
+                # Turned by 90 degrees (or distorted): scored against the reference squeezed to that size.
+                by_content[key] = (ssim(output, reference_luma(source, size)), False, has_metadata)
+        results.append((tool, *by_content[key]))
     return results
-
-
-# ---------------------------------------------------------------------------------------------
-# The benchmark
 
 
 @dataclass
 class Row:
-    tool: str
+    """One tool at one worker count: its runs, and what its outputs scored."""
+
+    tool: Tool
     workers: int
-    inputs: int
-    outputs: int = 0
-    wall: float = float("nan")
-    peak_mb: float = float("nan")
+    inputs: list[Photo]
+    runs: list[Measurement] = field(default_factory=list)
+    outputs: dict[str, Path] = field(default_factory=dict)  # source file name -> output
     largest_peak_mb: float = float("nan")
-    mean_kb: float = float("nan")
     ssim: float = float("nan")
     mismatches: int | None = None
     with_metadata: int | None = None
-    note: str = ""
-    output_dir: Path | None = None
-    output_map: dict[str, Path] = field(default_factory=dict)
+    skipped: str = ""
+
+    @property
+    def median(self) -> Measurement | None:
+        return sorted(self.runs, key=lambda m: m.wall)[len(self.runs) // 2] if self.runs else None
 
     @property
     def rate(self) -> float:
-        return self.inputs / self.wall if self.wall == self.wall else float("nan")
+        return len(self.inputs) / self.median.wall if self.median else float("nan")
+
+    @property
+    def peak_mb(self) -> float:
+        return max(m.peak_rss for m in self.runs) / 1e6 if self.runs else float("nan")
+
+    @property
+    def mean_kb(self) -> float:
+        sizes = [path.stat().st_size for path in self.outputs.values()]
+        return statistics.mean(sizes) / 1e3 if sizes else float("nan")
 
 
-def run_tool(tool: Tool, workers: int, photos: list[Photo], out_dir: Path, repeat: int) -> tuple[Measurement, int]:
-    """Runs a tool `repeat` times on a fresh output folder; keeps the run with the median wall time."""
-    runs = []
-    for _ in range(repeat):
-        if out_dir.exists():
-            shutil.rmtree(out_dir)
-        out_dir.mkdir(parents=True)
-        command, extra_env = tool.command(workers, out_dir, photos)
-        if tool.name == "TunePrep":
-            shutil.rmtree(out_dir)  # TunePrep builds its set beside --out and renames it into place
-        runs.append(measure(command, env={**os.environ, **extra_env}))
-    runs.sort(key=lambda m: m.wall)
-    chosen = runs[len(runs) // 2]
-    return Measurement(chosen.wall, max(m.peak_rss for m in runs), chosen.returncode), len(runs)
+def run_once(tool: Tool, workers: int, photos: list[Photo], out_dir: Path) -> Measurement:
+    """One run of a tool into a fresh output folder."""
+    if out_dir.exists():
+        shutil.rmtree(out_dir)
+    out_dir.mkdir(parents=True)
+    command, extra_env = tool.command(workers, out_dir, photos)
+    if tool.slug == "tuneprep":
+        shutil.rmtree(out_dir)  # TunePrep builds its set beside --out and renames it into place
+    return measure(command, env={**os.environ, **extra_env})
 
 
 def collect_outputs(tool: Tool, out_dir: Path, photos: list[Photo]) -> dict[str, Path]:
-    if tool.name == "TunePrep":
+    if tool.slug == "tuneprep":
         return tuneprep_outputs(out_dir) if (out_dir / "manifest.json").is_file() else {}
     outputs = {}
     for photo in photos:
@@ -521,38 +506,73 @@ def fmt(value: float, digits: int) -> str:
 
 
 def render_table(rows: list[Row]) -> str:
-    baseline = {r.workers: r.rate for r in rows if r.tool == "TunePrep"}
-    header = ["tool", "workers", "done", "wall s", "images/s", "TunePrep x", "peak MB", "peak MB largest",
-              "mean KB", "mean SSIM", "orient. wrong", "metadata left"]
+    baseline = {r.workers: r.rate for r in rows if r.tool.slug == "tuneprep"}
+    header = ["tool", "workers", "done", "wall s", "CPU s", "images/s", "TunePrep x", "peak MB",
+              "peak MB, largest", "mean KB", "mean SSIM", "not upright", "metadata left"]
     lines = []
     for r in rows:
-        ratio = baseline.get(r.workers, float("nan")) / r.rate if r.rate == r.rate else float("nan")
+        median = r.median
+        ratio = baseline.get(r.workers, float("nan")) / r.rate if median else float("nan")
         lines.append([
-            r.tool + (" *" if r.note else ""), str(r.workers), f"{r.outputs}/{r.inputs}", fmt(r.wall, 2),
+            r.tool.name + (" *" if r.tool.jpeg_only else ""), str(r.workers),
+            f"{len(r.outputs)}/{len(r.inputs)}" if median else "skipped",
+            fmt(median.wall if median else float("nan"), 2), fmt(median.cpu if median else float("nan"), 2),
             fmt(r.rate, 2), fmt(ratio, 2), fmt(r.peak_mb, 0), fmt(r.largest_peak_mb, 0), fmt(r.mean_kb, 0),
             fmt(r.ssim, 4), "-" if r.mismatches is None else str(r.mismatches),
             "-" if r.with_metadata is None else str(r.with_metadata),
         ])
     widths = [max(len(header[i]), *(len(line[i]) for line in lines)) for i in range(len(header))]
+
     def render(cells: list[str]) -> str:
-        return "| " + " | ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths))) + " |"
-    separator = "| " + " | ".join(("-" * w if i == 0 else "-" * (w - 1) + ":") for i, w in enumerate(widths)) + " |"
-    notes = sorted({f"* {r.tool}: {r.note}" for r in rows if r.note})
+        return "| " + " | ".join(c.ljust(w) if i == 0 else c.rjust(w)
+                                 for i, (c, w) in enumerate(zip(cells, widths))) + " |"
+
+    separator = "| " + " | ".join("-" * w if i == 0 else "-" * (w - 1) + ":" for i, w in enumerate(widths)) + " |"
+    notes = []
+    for r in rows:
+        if r.tool.jpeg_only and r.workers == rows[0].workers:
+            notes.append(f"* JPEG inputs only ({len(r.inputs)} photos), decoded at the smallest sufficient M/8 "
+                         "scale and encoded as is: no resize, no orientation, so no SSIM")
+        if r.skipped and r.workers == rows[0].workers:
+            notes.append(f"{r.tool.name} skipped: {r.skipped}")
     return "\n".join([render(header), separator, *(render(line) for line in lines), *([""] + notes if notes else [])])
 
 
+def score_quality(rows: list[Row], photos: list[Photo]) -> None:
+    """SSIM, orientation and metadata of each scored tool's last outputs, in 2 processes."""
+    chosen: dict[str, Row] = {}
+    for row in rows:
+        if row.tool.scored and row.outputs:
+            chosen[row.tool.name] = row  # the last worker count: the same files as the others
+    jobs: dict[str, list[tuple[str, str]]] = {}
+    by_name = {p.path.name: p for p in photos}
+    for name, row in chosen.items():
+        for source_name, output in row.outputs.items():
+            jobs.setdefault(str(by_name[source_name].path), []).append((name, str(output)))
+    print(f"Scoring {sum(len(v) for v in jobs.values())} outputs against the float Lanczos reference...", flush=True)
+    per_tool: dict[str, list[tuple[float, bool, bool]]] = {}
+    with ProcessPoolExecutor(2) as pool:
+        for results in pool.map(score_source, sorted(jobs.items(), key=lambda j: -os.path.getsize(j[0]))):
+            for name, score, is_upright, has_metadata in results:
+                per_tool.setdefault(name, []).append((score, is_upright, has_metadata))
+    for row in rows:
+        if row.tool.name in per_tool:
+            values = per_tool[row.tool.name]
+            row.ssim = statistics.mean(v[0] for v in values)
+            row.mismatches = sum(not v[1] for v in values)
+            row.with_metadata = sum(v[2] for v in values)
+
+
 def main() -> None:
-    if len(sys.argv) > 1 and sys.argv[1] == "pillow":
-        pillow_main(sys.argv[2:])
-        return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tuneprep", type=Path, default=REPO / ".build-bench/release/tuneprep",
                         help="the tuneprep binary under test (default: %(default)s)")
     parser.add_argument("--scratch", type=Path, default=REPO / ".bench", help="scratch folder (default: %(default)s)")
     parser.add_argument("--shared", type=Path, default=REPO.parent / "shared/corpus",
                         help="the shared corpus, used when present (default: %(default)s)")
-    parser.add_argument("--quick", action="store_true", help="a third of the corpus, for a run of a minute or two")
-    parser.add_argument("--repeat", type=int, default=1, help="runs per tool and worker count; the median is kept")
+    parser.add_argument("--quick", action="store_true", help="a third of the corpus and one round")
+    parser.add_argument("--repeat", type=int, help="rounds of timed runs, interleaved across the tools; "
+                        "each row keeps its median (default: 3, or 1 with --quick)")
     parser.add_argument("--workers", default="1,2", help="worker counts to measure (default: %(default)s)")
     parser.add_argument("--tools", default="", help="only these peers, e.g. pillow,vips4 (of pillow, vips4, "
                         "vips1, magick, floor); TunePrep always runs")
@@ -561,9 +581,13 @@ def main() -> None:
     if not args.tuneprep.is_file():
         sys.exit(f"{args.tuneprep} is missing: build it with benchmarks/run.sh or "
                  "`swift build -c release --product tuneprep --scratch-path .build-bench`")
+    if shutil.which("/usr/bin/time") is None:
+        sys.exit("GNU time (/usr/bin/time) is missing: `apt-get install time`, or run benchmarks/run.sh")
+    rounds = args.repeat or (1 if args.quick else 3)
     scratch = args.scratch.resolve()
     scratch.mkdir(parents=True, exist_ok=True)
     worker_counts = [int(w) for w in args.workers.split(",")]
+    tuneprep = args.tuneprep.resolve()
 
     photos = build_corpus(scratch, args.shared, args.quick)
     print_corpus_summary(photos)
@@ -571,86 +595,80 @@ def main() -> None:
     largest_dir = scratch / "largest"
     shutil.rmtree(largest_dir, ignore_errors=True)
     largest_dir.mkdir()
-    largest_photo = Photo(largest_dir / largest.path.name, largest.width, largest.height, largest.bytes, largest.orientation)
+    largest_photo = Photo(largest_dir / largest.path.name, largest.width, largest.height, largest.bytes,
+                          largest.orientation)
     shutil.copyfile(largest.path, largest_photo.path)
 
-    tools = make_tools(args.tuneprep.resolve())
+    tools = make_tools(tuneprep)
     if args.tools:
         wanted = {t.strip() for t in args.tools.split(",")} | {"tuneprep"}
         tools = [t for t in tools if t.slug in wanted]
+    rows = [Row(tool, workers, [p for p in photos if p.is_jpeg] if tool.jpeg_only else photos)
+            for tool in tools for workers in worker_counts]
+    for row in rows:
+        row.skipped = tool_available(row.tool) or ""
     for path in (photo.path for photo in photos):  # warm the page cache before the first timed run
         path.read_bytes()
 
     load_before = os.getloadavg()[0]
-    rows: list[Row] = []
+    # Peak memory on the largest photo alone, one worker.
     for tool in tools:
-        reason = tool_available(tool)
-        inputs = [p for p in photos if p.is_jpeg] if tool.jpeg_only else photos
-        note = f"JPEG inputs only ({len(inputs)} of {len(photos)}); no resize, no orientation" if tool.jpeg_only else ""
-        if reason:
-            rows.append(Row(tool.name, 0, len(inputs), note=f"skipped: {reason}"))
-            print(f"{tool.name}: skipped ({reason})", flush=True)
-            continue
-        largest_peak = float("nan")
-        if not tool.jpeg_only or largest_photo.is_jpeg:
-            out_dir = scratch / "out-largest"
-            measurement, _ = run_tool(tool, 1, [largest_photo], out_dir, 1)
-            largest_peak = measurement.peak_rss / 1e6
-        for workers in worker_counts:
-            out_dir = scratch / "out" / f"{tool.slug}-{workers}"
-            measurement, _ = run_tool(tool, workers, inputs, out_dir, args.repeat)
-            outputs = collect_outputs(tool, out_dir, inputs)
-            sizes = [p.stat().st_size for p in outputs.values()]
-            row = Row(tool.name, workers, len(inputs), outputs=len(outputs), wall=measurement.wall,
-                      peak_mb=measurement.peak_rss / 1e6, largest_peak_mb=largest_peak,
-                      mean_kb=statistics.mean(sizes) / 1e3 if sizes else float("nan"), note=note,
-                      output_dir=out_dir, output_map=outputs)
-            rows.append(row)
-            print(f"{tool.name}, {workers} worker(s): {row.outputs}/{row.inputs} in {row.wall:.2f} s "
-                  f"({row.rate:.2f} images/s), peak {row.peak_mb:.0f} MB", flush=True)
-
+        if tool_available(tool) is None and (largest_photo.is_jpeg or not tool.jpeg_only):
+            measurement = run_once(tool, 1, [largest_photo], scratch / "out-largest")
+            for row in rows:
+                if row.tool is tool:
+                    row.largest_peak_mb = measurement.peak_rss / 1e6
+    # Rounds of every tool and worker count in turn, so a burst of other work on the machine
+    # falls on all of them alike rather than on one.
+    for round_number in range(1, rounds + 1):
+        for row in rows:
+            if row.skipped:
+                continue
+            out_dir = scratch / "out" / f"{row.tool.slug}-{row.workers}"
+            measurement = run_once(row.tool, row.workers, row.inputs, out_dir)
+            row.runs.append(measurement)
+            row.outputs = collect_outputs(row.tool, out_dir, row.inputs)
+            print(f"round {round_number}/{rounds}: {row.tool.name}, {row.workers} worker(s): "
+                  f"{len(row.outputs)}/{len(row.inputs)} in {measurement.wall:.2f} s "
+                  f"(CPU {measurement.cpu:.2f} s), peak {measurement.peak_rss / 1e6:.0f} MB", flush=True)
     load_after = os.getloadavg()[0]
-    score_quality(rows, tools, photos)
-    seconds, how = startup_time(args.tuneprep.resolve(), scratch)
+
+    score_quality(rows, photos)
+    seconds, how = startup_time(tuneprep, scratch)
 
     print()
+    print(f"Prepare: {len(photos)} photos, {sum(p.megapixels for p in photos):.1f} MP; wall and CPU "
+          f"are the median of {rounds} round(s); peak MB the highest")
     print(render_table(rows))
     print()
     print(f"tuneprep --help start-up: {seconds * 1000:.1f} ms median ({how})")
     print(f"Machine: {os.cpu_count()} cores; load average {load_before:.1f} before the timed runs, "
           f"{load_after:.1f} after (other work on the machine slows every tool and adds noise)")
     if args.json:
-        args.json.write_text(json.dumps({
-            "rows": [{k: (str(v) if isinstance(v, Path) else v) for k, v in r.__dict__.items() if k != "output_map"}
-                     for r in rows],
+        args.json.write_text(json.dumps(without_nan({
+            "photos": len(photos),
+            "megapixels": sum(p.megapixels for p in photos),
+            "rounds": rounds,
             "startup_seconds": seconds,
-        }, indent=2, default=str))
+            "rows": [{
+                "tool": r.tool.name, "workers": r.workers, "inputs": len(r.inputs), "outputs": len(r.outputs),
+                "wall": [m.wall for m in r.runs], "cpu": [m.cpu for m in r.runs], "images_per_s": r.rate,
+                "peak_mb": r.peak_mb, "largest_peak_mb": r.largest_peak_mb, "mean_kb": r.mean_kb,
+                "ssim": r.ssim, "not_upright": r.mismatches, "metadata_left": r.with_metadata,
+                "skipped": r.skipped,
+            } for r in rows],
+        }), indent=2))
 
 
-def score_quality(rows: list[Row], tools: list[Tool], photos: list[Photo]) -> None:
-    """SSIM, orientation and metadata for the last measured run of each scored tool, in 2 processes."""
-    scored = {t.name for t in tools if t.scored}
-    chosen: dict[str, Row] = {}
-    for row in rows:
-        if row.tool in scored and row.output_map:
-            chosen[row.tool] = row  # the run with the most workers: its outputs are the same files
-    jobs: dict[str, list[tuple[str, str]]] = {}
-    by_name = {p.path.name: p for p in photos}
-    for tool, row in chosen.items():
-        for name, output in row.output_map.items():
-            jobs.setdefault(str(by_name[name].path), []).append((tool, str(output)))
-    print(f"Scoring {sum(len(v) for v in jobs.values())} outputs against the float Lanczos reference...", flush=True)
-    per_tool: dict[str, list[tuple[float, bool, bool]]] = {}
-    with ProcessPoolExecutor(2) as pool:
-        for results in pool.map(score_source, sorted(jobs.items(), key=lambda j: -os.path.getsize(j[0]))):
-            for tool, _, score, is_upright, has_metadata in results:
-                per_tool.setdefault(tool, []).append((score, is_upright, has_metadata))
-    for row in rows:
-        if row.tool in per_tool:
-            values = per_tool[row.tool]
-            row.ssim = statistics.mean(v[0] for v in values)
-            row.mismatches = sum(not v[1] for v in values)
-            row.with_metadata = sum(v[2] for v in values)
+def without_nan(value):
+    """NaN (not measured) as null, for strict JSON readers."""
+    if isinstance(value, float) and value != value:
+        return None
+    if isinstance(value, dict):
+        return {k: without_nan(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [without_nan(v) for v in value]
+    return value
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the system packages TunePrep builds and tests with (Debian/Ubuntu), only those missing.
 set -euo pipefail
-packages=(pkg-config libjpeg-dev libpng-dev libcurl4-openssl-dev curl)
+packages=(pkg-config libjpeg-dev libpng-dev libheif-dev libwebp-dev liblcms2-dev libcurl4-openssl-dev curl)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -8,7 +8,7 @@ import NIOCore
 struct GateMiddleware: RouterMiddleware {
     typealias Context = MockRequestContext
 
-    /// Thrown after the connection was closed on purpose, so nothing is answered.
+    /// Thrown to drop the connection on purpose: nothing is answered, the connection is closed.
     struct DroppedConnection: Error {}
 
     let options: MockServerOptions
@@ -32,7 +32,12 @@ struct GateMiddleware: RouterMiddleware {
             response = Responses.error(.internalServerError, "Internal Server Error")
         }
         await record(request, context: context, status: response?.status.code, fault: fault, started: started)
-        guard let response else { throw DroppedConnection() }
+        guard let response else {
+            // Hang up only once the drop is recorded: a client that sees the connection close
+            // then always finds the request in the journal.
+            try? await context.channel.close(mode: .all)
+            throw DroppedConnection()
+        }
         return response
     }
 
@@ -63,10 +68,10 @@ struct GateMiddleware: RouterMiddleware {
             let status = HTTPResponse.Status(code: code)
             return Responses.error(status, "\(status.reasonPhrase.isEmpty ? "Error" : status.reasonPhrase) (injected fault)", headers: headers)
         case .drop?:
-            // Read a little of the body so that the client is mid-upload, then hang up.
+            // Read a little of the body so that the client is mid-upload; `handle` records the
+            // request, then hangs up.
             var iterator = request.body.makeAsyncIterator()
             _ = try? await iterator.next()
-            try? await context.channel.close(mode: .all)
             throw DroppedConnection()
         case .timeoutAfterProcessing?:
             // The work is done (a tune may be created), only the answer is lost, as with the service's 30 s limit.

@@ -53,13 +53,45 @@ enum MultipartBody {
         guard let disposition = header("content-disposition") else { return nil }
         let (_, params) = HeaderParameters.parse(disposition)
         guard let name = params["name"], !name.isEmpty else { return nil }
-        if let filename = params["filename"] {
+        if let raw = params["filename"] {
             // A browser sends an empty file input as filename=""; Rails ignores it too.
-            if filename.isEmpty && body.isEmpty { return nil }
+            if raw.isEmpty && body.isEmpty { return nil }
+            let filename = rackFilename(raw)
             let type = header("content-type") ?? "application/octet-stream"
             return .file(UploadedFile(fieldName: name, filename: filename, contentType: type, bytes: body))
         }
         return .field(name: name, value: String(decoding: body, as: UTF8.self))
+    }
+
+    /// A filename as Rack::Multipart hands it to Rails: when every `%` starts a valid escape
+    /// (`%` and two hex digits) the name is percent-decoded (`+` stays a plus), with invalid UTF-8
+    /// replaced; otherwise it is kept exactly as sent. Browsers and the client send `"` as %22,
+    /// CR/LF as %0D%0A (and the client `%` as %25), so the original name comes back.
+    static func rackFilename(_ raw: String) -> String {
+        let bytes = Array(raw.utf8)
+        guard bytes.contains(UInt8(ascii: "%")) else { return raw }
+        func hex(_ byte: UInt8) -> UInt8? {
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
+            default: nil
+            }
+        }
+        var decoded: [UInt8] = []
+        decoded.reserveCapacity(bytes.count)
+        var i = 0
+        while i < bytes.count {
+            guard bytes[i] == UInt8(ascii: "%") else {
+                decoded.append(bytes[i])
+                i += 1
+                continue
+            }
+            guard i + 2 < bytes.count, let high = hex(bytes[i + 1]), let low = hex(bytes[i + 2]) else { return raw }
+            decoded.append(high << 4 | low)
+            i += 3
+        }
+        return String(decoding: decoded, as: UTF8.self)
     }
 }
 

@@ -15,6 +15,7 @@ public struct FormField: Sendable, Equatable, CustomStringConvertible {
 public struct RecordedFile: Sendable, Equatable {
     /// The multipart field name, e.g. `tune[images][]`.
     public var fieldName: String
+    /// As Rails sees it: percent-escapes (`%22` for `"`) decoded the way Rack decodes them.
     public var filename: String
     public var contentType: String
     public var byteCount: Int
@@ -49,6 +50,7 @@ public struct StoredImage: Sendable, Equatable {
     public var url: String
     /// Where it lies in the data folder.
     public var path: String
+    /// The uploaded name, decoded as for ``RecordedFile/filename``.
     public var filename: String
     public var contentType: String
     public var byteCount: Int

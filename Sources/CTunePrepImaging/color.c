@@ -4,6 +4,7 @@
 #include "report.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static cmsHPROFILE tp_srgb(void) { return cmsCreate_sRGBProfile(); }
@@ -48,7 +49,7 @@ cmsHTRANSFORM CTunePrepImaging_color_transform(
     return transform;
 }
 
-cmsHTRANSFORM CTunePrepImaging_color_transform_display_p3(void) {
+static cmsHPROFILE tp_display_p3(void) {
     cmsCIExyY white = {0.3127, 0.3290, 1.0};
     cmsCIExyYTRIPLE primaries = {{0.680, 0.320, 1.0}, {0.265, 0.690, 1.0}, {0.150, 0.060, 1.0}};
     // The sRGB transfer curve: parametric type 4.
@@ -58,6 +59,37 @@ cmsHTRANSFORM CTunePrepImaging_color_transform_display_p3(void) {
     cmsToneCurve *curves[3] = {curve, curve, curve};
     cmsHPROFILE p3 = cmsCreateRGBProfile(&white, &primaries, curves);
     cmsFreeToneCurve(curve);
+    return p3;
+}
+
+CTunePrepImaging_status CTunePrepImaging_display_p3_profile(uint8_t **output, size_t *output_size) {
+    if (output == NULL || output_size == NULL) return CTunePrepImaging_BAD_ARGUMENT;
+    *output = NULL;
+    *output_size = 0;
+    cmsHPROFILE p3 = tp_display_p3();
+    if (p3 == NULL) return CTunePrepImaging_NO_MEMORY;
+    cmsMLU *description = cmsMLUalloc(NULL, 1);
+    cmsMLUsetASCII(description, "en", "US", "Display P3 (TunePrep fixture)");
+    cmsWriteTag(p3, cmsSigProfileDescriptionTag, description);
+    cmsMLUfree(description);
+    cmsUInt32Number size = 0;
+    CTunePrepImaging_status status = CTunePrepImaging_NO_MEMORY;
+    if (cmsSaveProfileToMem(p3, NULL, &size) && size > 0) {
+        uint8_t *bytes = malloc(size);
+        if (bytes != NULL && cmsSaveProfileToMem(p3, bytes, &size)) {
+            *output = bytes;
+            *output_size = size;
+            status = CTunePrepImaging_OK;
+        } else {
+            free(bytes);
+        }
+    }
+    cmsCloseProfile(p3);
+    return status;
+}
+
+cmsHTRANSFORM CTunePrepImaging_color_transform_display_p3(void) {
+    cmsHPROFILE p3 = tp_display_p3();
     if (p3 == NULL) return NULL;
     cmsHPROFILE target = tp_srgb();
     cmsHTRANSFORM transform = cmsCreateTransform(p3, TYPE_RGB_8, target, TYPE_RGB_8, INTENT_PERCEPTUAL, 0);

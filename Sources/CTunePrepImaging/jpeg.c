@@ -300,7 +300,8 @@ CTunePrepImaging_status CTunePrepImaging_jpeg_encode(
         width == 0 || height == 0 || width > JPEG_MAX_DIMENSION || height > JPEG_MAX_DIMENSION ||
         options->quality < 1 || options->quality > 100 ||
         (options->input_components != 1 && options->input_components != 3 && options->input_components != 4) ||
-        (options->app1 != NULL && options->app1_size > 65533)) {
+        (options->app1 != NULL && options->app1_size > 65533) ||
+        (options->app2 != NULL && options->app2_size > 65533)) {
         CTunePrepImaging_report_error(report, "bad argument to jpeg_encode");
         return CTunePrepImaging_BAD_ARGUMENT;
     }
@@ -345,6 +346,9 @@ CTunePrepImaging_status CTunePrepImaging_jpeg_encode(
     jpeg_start_compress(&cinfo, TRUE);
     if (options->app1 != NULL && options->app1_size > 0) {
         jpeg_write_marker(&cinfo, JPEG_APP0 + 1, options->app1, (unsigned int)options->app1_size);
+    }
+    if (options->app2 != NULL && options->app2_size > 0) {
+        jpeg_write_marker(&cinfo, JPEG_APP0 + 2, options->app2, (unsigned int)options->app2_size);
     }
     size_t stride = (size_t)width * (size_t)options->input_components;
     JSAMPROW rows[TP_JPEG_ROWS_PER_CALL];

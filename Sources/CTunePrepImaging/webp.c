@@ -9,6 +9,7 @@
 
 #include <webp/decode.h>
 #include <webp/demux.h>
+#include <webp/encode.h>
 
 CTunePrepImaging_status CTunePrepImaging_webp_read_info(
     const uint8_t *data, size_t size, CTunePrepImaging_webp_info *info, CTunePrepImaging_report *report) {
@@ -100,5 +101,24 @@ CTunePrepImaging_status CTunePrepImaging_webp_decode(
     image->pixels = pixels;
     image->width = (uint32_t)width;
     image->height = (uint32_t)height;
+    return CTunePrepImaging_OK;
+}
+
+CTunePrepImaging_status CTunePrepImaging_webp_encode_lossless(
+    const uint8_t *rgb, uint32_t width, uint32_t height, uint8_t **output, size_t *output_size) {
+    if (rgb == NULL || output == NULL || output_size == NULL || width == 0 || height == 0) return CTunePrepImaging_BAD_ARGUMENT;
+    uint8_t *encoded = NULL;
+    size_t size = WebPEncodeLosslessRGB(rgb, (int)width, (int)height, (int)width * 3, &encoded);
+    if (size == 0 || encoded == NULL) return CTunePrepImaging_NO_MEMORY;
+    // Hand back malloc'd memory so CTunePrepImaging_free releases it like every other output.
+    uint8_t *copy = malloc(size);
+    if (copy == NULL) {
+        WebPFree(encoded);
+        return CTunePrepImaging_NO_MEMORY;
+    }
+    memcpy(copy, encoded, size);
+    WebPFree(encoded);
+    *output = copy;
+    *output_size = size;
     return CTunePrepImaging_OK;
 }

@@ -41,7 +41,7 @@ struct AstriaCommandOptions: ParsableArguments {
         return AstriaConfiguration.defaultBaseURL
     }
 
-    /// The key, from --api-key-file or ASTRIA_API_KEY; exits 64 with a plain message when absent.
+    /// The key, from --api-key-file or ASTRIA_API_KEY; exits 2 with a plain message when absent.
     func apiKey() throws -> APIKey {
         if let apiKeyFile {
             let text: String
@@ -81,7 +81,7 @@ struct AstriaCommandOptions: ParsableArguments {
     }
 }
 
-/// The documented exit codes of `submit` and `tunes` (ArgumentParser itself uses 64 for bad usage).
+/// The documented exit codes of `submit` and `tunes`; 0-2 mean what they mean for every command.
 enum ExitStatus: Int32 {
     case failure = 1
     /// The staged set was refused: not a set, checks failed, already submitted, no images.
@@ -94,7 +94,7 @@ enum ExitStatus: Int32 {
     case unavailable = 6
     /// 504 not resent: the tune was probably created; check `tuneprep tunes list`.
     case uncertain = 7
-    case usage = 64
+    case usage = 2
     /// Ctrl-C.
     case interrupted = 130
 
@@ -154,33 +154,6 @@ enum CommandRunner {
 
     static func printError(_ message: String) {
         FileHandle.standardError.write(Data("tuneprep: \(message)\n".utf8))
-    }
-}
-
-/// SIGINT → cancel the running task; a second SIGINT exits immediately with 130.
-final class InterruptWatcher: @unchecked Sendable {
-    private let source: DispatchSourceSignal
-    private let lock = NSLock()
-    private var count = 0
-
-    init(onInterrupt: @escaping @Sendable () -> Void) {
-        signal(SIGINT, SIG_IGN)
-        source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
-        source.setEventHandler { [unowned self] in
-            let seen = lock.withLock { count += 1; return count }
-            if seen == 1 {
-                FileHandle.standardError.write(Data("\ntuneprep: stopping (Ctrl-C again to quit at once)…\n".utf8))
-                onInterrupt()
-            } else {
-                exit(ExitStatus.interrupted.rawValue)
-            }
-        }
-        source.resume()
-    }
-
-    func stop() {
-        source.cancel()
-        signal(SIGINT, SIG_DFL)
     }
 }
 

@@ -13,7 +13,7 @@ struct SubmitCommand: AsyncParsableCommand {
         DIR/submission.json; a set that has one is refused unless --force.
         Exit codes: 0 done, 1 other failure, 3 set refused, 4 key refused (401), 5 request rejected \
         (422), 6 service unavailable after retries, 7 outcome uncertain (504 or a failure after the \
-        whole body was sent, not resent), 64 usage, 130 interrupted.
+        whole body was sent, not resent), 2 usage, 130 interrupted.
         """
     )
 

@@ -6,7 +6,7 @@ struct TunesCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tunes",
         abstract: "List, show and delete tunes; list packs.",
-        discussion: "Exit codes: 0 done, 1 other failure, 4 key refused (401), 6 service unavailable, 64 usage, 130 interrupted.",
+        discussion: "Exit codes: 0 done, 1 other failure, 4 key refused (401), 6 service unavailable, 2 usage, 130 interrupted.",
         subcommands: [List.self, Show.self, Delete.self, Packs.self]
     )
 

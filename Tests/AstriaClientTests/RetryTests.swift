@@ -1,6 +1,7 @@
 @testable import AstriaClient
 import AstriaMockServer
 import Foundation
+import Synchronization
 import Testing
 
 /// The service's retry rules, against injected faults, with waits recorded instead of slept.
@@ -138,31 +139,85 @@ import Testing
     }
 
     @Test func stalledTransferIsCaughtByTheLowSpeedLimit() async throws {
-        try await withServer(serverOptions(faults: FaultPlan(latency: .seconds(12), scope: .allRequests))) { server in
+        // The server would answer only after a minute (that bounds a hang); the answer never comes
+        // because the low-speed limit (1 s) gives up first: a timeout, not a list.
+        try await withServer(serverOptions(faults: FaultPlan(latency: .seconds(60), scope: .allRequests))) { server in
             let client = try makeClient(server, maxAttempts: 1) { $0.transfer.lowSpeedTime = .seconds(1) }
-            let started = ContinuousClock.now
             let error = await #expect(throws: AstriaError.self) { try await client.listTunes() }
             guard case .transport(let failure, _)? = error?.underlying else { Issue.record("got \(String(describing: error))"); return }
             #expect(failure.code == 28)  // CURLE_OPERATION_TIMEDOUT
-            // Well before the server would answer (12 s); generous for a loaded machine.
-            #expect(ContinuousClock.now - started < .seconds(8))
         }
     }
 
-    @Test func cancellationStopsATransferPromptly() async throws {
-        try await withServer(serverOptions(faults: FaultPlan(latency: .seconds(10), scope: .allRequests))) { server in
+    /// Cancelled while waiting for the answer, once the whole body is out: the server would answer
+    /// only after a minute (that bounds a hang), so `.cancelled` means the transfer was stopped, not
+    /// waited out. Which event comes when is the test's clock, not the wall clock.
+    @Test func cancellationStopsATransferWaitingForTheAnswer() async throws {
+        try await withServer(serverOptions(faults: FaultPlan(latency: .seconds(60), scope: .allRequests))) { server in
             let client = try makeClient(server)
-            let started = ContinuousClock.now
-            let task = Task { try await client.createTune(try request("cancel me"), idempotent: true) }
-            try await Task.sleep(for: .milliseconds(300))
+            let tuneRequest = try self.request("cancel me")
+            let (bodyOut, signalBodyOut) = AsyncStream<Void>.makeStream()
+            let events = EventRecorder()
+            let task = Task {
+                defer { signalBodyOut.finish() }  // ends the wait below if the transfer ends first
+                return try await client.createTune(tuneRequest, idempotent: true) { event in
+                    events.record(event)
+                    if case .progress(let p) = event, p.isComplete { signalBodyOut.yield() }
+                }
+            }
+            var iterator = bodyOut.makeAsyncIterator()
+            await iterator.next()
             task.cancel()
             let result = await task.result
-            guard case .failure(let error as AstriaError) = result, case .cancelled = error else {
-                Issue.record("expected cancelled, got \(result)"); return
+            guard case .failure(let error as AstriaError) = result, case .cancelled(bodySent: true) = error else {
+                Issue.record("expected cancelled after the body was sent, got \(result)"); return
             }
-            #expect(ContinuousClock.now - started < .seconds(3))
+            #expect("\(error)".contains("cancelled after the whole request was sent"))
+            #expect(events.retries.isEmpty)
+            #expect(await server.tunes().isEmpty)
         }
     }
+
+    /// Cancelled as the upload starts: the transfer stops before the body is complete, says so, and
+    /// is not retried.
+    @Test func cancellationStopsATransferMidBody() async throws {
+        try await withServer(serverOptions(faults: FaultPlan(latency: .seconds(60), scope: .allRequests))) { server in
+            let client = try makeClient(server)
+            let tuneRequest = try self.request("cancel me early", size: 100_000)
+            let total = try tuneRequest.body().totalBytes
+            let events = EventRecorder()
+            let cancelOnFirstEvent = CancelOnEvent()
+            // Cancelled from inside the first progress event (on libcurl's thread), so the cancel
+            // lands before the body is out whatever the machine's speed; the task waits until the
+            // handle is in place so that the cancel cannot be missed.
+            let (attached, attach) = AsyncStream<Void>.makeStream()
+            let task = Task {
+                for await _ in attached {}
+                return try await client.createTune(tuneRequest, idempotent: true) { event in
+                    events.record(event)
+                    if case .progress = event { cancelOnFirstEvent.fire() }
+                }
+            }
+            cancelOnFirstEvent.attach(task)
+            attach.finish()
+            let result = await task.result
+            guard case .failure(let error as AstriaError) = result, case .cancelled(bodySent: false) = error else {
+                Issue.record("expected cancelled before the body was sent, got \(result)"); return
+            }
+            #expect("\(error)".contains("the request was not completed"))
+            #expect(!events.progress.isEmpty)
+            #expect(events.progress.allSatisfy { $0.bytesSent < total })
+            #expect(events.retries.isEmpty)
+            #expect(await server.tunes().isEmpty)
+        }
+    }
+}
+
+/// Cancels a task from the first event that fires (any thread), once the task is attached.
+final class CancelOnEvent: Sendable {
+    private let task = Mutex<Task<Tune, any Error>?>(nil)
+    func attach(_ task: Task<Tune, any Error>) { self.task.withLock { $0 = task } }
+    func fire() { task.withLock { $0 }?.cancel() }
 }
 
 /// The policy alone.

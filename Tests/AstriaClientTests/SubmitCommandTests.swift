@@ -21,7 +21,9 @@ import TunePrep
         return dir.appendingPathComponent("tuneprep").path
     }
 
-    func tuneprep(_ arguments: [String], key: String? = fakeKey, interruptAfter: Duration? = nil) async throws -> Run {
+    /// Runs the binary to the end. With `interruptWhenUploading`, sends one SIGINT (Ctrl-C) as soon as
+    /// the upload has started and the process handles SIGINT: an event, not a guess at timing.
+    func tuneprep(_ arguments: [String], key: String? = fakeKey, interruptWhenUploading: Bool = false) async throws -> Run {
         #expect(FileManager.default.isExecutableFile(atPath: Self.binary), "build the tuneprep product first")
         let dir = try temporaryFolder("proc")
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -41,12 +43,42 @@ import TunePrep
         let code: Int32 = try await withCheckedThrowingContinuation { continuation in
             process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
             do { try process.run() } catch { continuation.resume(throwing: error) }
-            if let interruptAfter {
-                Task { try? await Task.sleep(for: interruptAfter); process.interrupt() }
+            if interruptWhenUploading {
+                Task { await Self.interruptOnceUploading(process, stderr: err) }
             }
         }
         return Run(code: code, stdout: String(decoding: try Data(contentsOf: out), as: UTF8.self),
                    stderr: String(decoding: try Data(contentsOf: err), as: UTF8.self))
+    }
+
+    /// Waits (up to a minute, which only bounds a hang) until the process has printed its first
+    /// upload progress line and no longer takes SIGINT's default action, then sends one SIGINT.
+    static func interruptOnceUploading(_ process: Process, stderr: URL) async {
+        let deadline = ContinuousClock.now + .seconds(60)
+        while process.isRunning {
+            let uploading = ((try? String(contentsOf: stderr, encoding: .utf8)) ?? "").contains("upload:")
+            if uploading && handlesSIGINT(process.processIdentifier) {
+                process.interrupt()
+                return
+            }
+            if ContinuousClock.now >= deadline {
+                Issue.record("the upload did not start within 60 s; interrupting anyway")
+                process.interrupt()
+                return
+            }
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+    }
+
+    /// Whether SIGINT is ignored or caught (its handler installed), from /proc/PID/status.
+    static func handlesSIGINT(_ pid: Int32) -> Bool {
+        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return false }
+        let bit = UInt64(1) << UInt64(SIGINT - 1)
+        return status.split(separator: "\n").contains { line in
+            guard line.hasPrefix("SigIgn:") || line.hasPrefix("SigCgt:"),
+                  let mask = UInt64(line.split(separator: "\t").last ?? "", radix: 16) else { return false }
+            return mask & bit != 0
+        }
     }
 
     /// A staged set written by hand: JPEG-looking files and a manifest from Manifest's own encoder.
@@ -136,7 +168,7 @@ import TunePrep
             let notASet = try await tuneprep(["submit", try temporaryFolder().path, "--name", "man"] + base)
             #expect(notASet.code == 3 && notASet.stderr.contains("not a staged set"))
             let noKey = try await tuneprep(["submit", try stagedSet().path, "--name", "man"] + base, key: nil)
-            #expect(noKey.code == 64 && noKey.stderr.contains("ASTRIA_API_KEY"))
+            #expect(noKey.code == 2 && noKey.stderr.contains("ASTRIA_API_KEY"))
             #expect(await server.requests().isEmpty)
         }
     }
@@ -171,13 +203,17 @@ import TunePrep
     }
 
     @Test func ctrlCStopsCleanly() async throws {
-        try await withServer(serverOptions(faults: FaultPlan(latency: .seconds(20), scope: .allRequests))) { server in
-            let started = ContinuousClock.now
-            let run = try await tuneprep(["submit", try stagedSet().path, "--name", "man", "--base-url", server.baseURL.absoluteString],
-                                         interruptAfter: .milliseconds(800))
+        // The server would answer only after a minute (that bounds a hang): exit 130 with no tune and
+        // no submission.json means Ctrl-C stopped the upload, whatever the machine's speed.
+        try await withServer(serverOptions(faults: FaultPlan(latency: .seconds(60), scope: .allRequests))) { server in
+            let dir = try stagedSet()
+            let run = try await tuneprep(["submit", dir.path, "--name", "man", "--base-url", server.baseURL.absoluteString],
+                                         interruptWhenUploading: true)
             #expect(run.code == 130, "\(run.stderr)")
             #expect(run.stderr.contains("interrupted"))
-            #expect(ContinuousClock.now - started < .seconds(10))
+            #expect(!run.all.contains(fakeKey))
+            #expect(await server.tunes().isEmpty)
+            #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("submission.json").path))
         }
     }
 

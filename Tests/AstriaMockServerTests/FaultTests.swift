@@ -60,6 +60,7 @@ import Testing
             #expect(dropped.status == 0 || dropped.status == 100)
             #expect([52, 55, 56].contains(dropped.exitCode), "curl exit \(dropped.exitCode)")
             #expect(await server.tunes().isEmpty)
+            // The server records the drop before it hangs up, so it is there as soon as curl has seen it.
             let record = try #require(await server.requests().first)
             #expect(record.status == nil && record.fault == .drop)
             #expect(try await create(server, title: "d", folder: folder).status == 201)
@@ -126,12 +127,13 @@ import Testing
 
     @Test func expectContinueIsAnswered() async throws {
         // libcurl waits a second for "100 Continue" before sending a large body; the server answers it at once.
+        // Here curl waits up to 30 s, so a slow (loaded) machine cannot make it send the body unasked.
         let folder = try fixtureFolder(images: 1, size: 100_000)
         defer { try? FileManager.default.removeItem(at: folder) }
         try await withServer(options(FaultPlan(), maxBodyBytes: 150_000)) { server throws in
             let url = server.baseURL.absoluteString + "/tunes"
             let r = try await curl(
-                ["-X", "POST", "-H", "Expect: 100-continue", "--expect100-timeout", "5"] + auth + tuneForm(title: "e") + [url],
+                ["-X", "POST", "-H", "Expect: 100-continue", "--expect100-timeout", "30"] + auth + tuneForm(title: "e") + [url],
                 cwd: folder)
             #expect(r.status == 201)
             #expect(r.statusLines == ["HTTP/1.1 100 Continue", "HTTP/1.1 201 Created"])
@@ -139,7 +141,7 @@ import Testing
             let big = try fixtureFolder(images: 1, size: 200_000)
             defer { try? FileManager.default.removeItem(at: big) }
             let refused = try await curl(
-                ["-X", "POST", "-H", "Expect: 100-continue", "--expect100-timeout", "5"] + auth + tuneForm(title: "e2") + [url],
+                ["-X", "POST", "-H", "Expect: 100-continue", "--expect100-timeout", "30"] + auth + tuneForm(title: "e2") + [url],
                 cwd: big)
             #expect(refused.status == 413)
             #expect(refused.statusLines.count == 1)

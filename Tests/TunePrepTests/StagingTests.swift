@@ -30,7 +30,7 @@ struct StagingTests {
             return (try? Data(contentsOf: url)).map { path + Fixtures.sha256($0) }
         }
         let out = folder.appendingPathComponent("staged")
-        let set = try await Preparer().prepare([photos.path], into: out)
+        let set = try await Preparer(options: Fixtures.plainOptions()).prepare([photos.path], into: out)
 
         let m = set.manifest
         #expect(m.images.map { ($0.source as NSString).lastPathComponent } == ["a-good.jpg", "b-good.jpg", "d-rotated.jpg", "e-small.jpg", "f-copy.jpg", "g-truncated.jpg", "c-good.png"])
@@ -70,10 +70,10 @@ struct StagingTests {
         try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
         try Data("keep me".utf8).write(to: out.appendingPathComponent("old.txt"))
         await #expect(throws: StagingError.outputExists(out.path)) {
-            _ = try await Preparer().prepare([photos.path], into: out)
+            _ = try await Preparer(options: Fixtures.plainOptions()).prepare([photos.path], into: out)
         }
         #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("old.txt").path))
-        _ = try await Preparer().prepare([photos.path], into: out, force: true)
+        _ = try await Preparer(options: Fixtures.plainOptions()).prepare([photos.path], into: out, force: true)
         #expect(!FileManager.default.fileExists(atPath: out.appendingPathComponent("old.txt").path))
         #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("manifest.json").path))
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted() == ["photos", "staged"])
@@ -85,7 +85,7 @@ struct StagingTests {
         defer { try? FileManager.default.removeItem(at: folder) }
         let photos = try upload(in: folder)
         let out = folder.appendingPathComponent("staged")
-        let task = Task { try await Preparer(workers: 1).prepare([photos.path], into: out) }
+        let task = Task { try await Preparer(options: Fixtures.plainOptions(), workers: 1).prepare([photos.path], into: out) }
         task.cancel()
         await #expect(throws: StagingError.cancelled) { _ = try await task.value }
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == ["photos"])
@@ -109,7 +109,7 @@ struct StagingTests {
         let folder = try Fixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: folder) }
         let photos = try upload(in: folder)
-        var options = PrepareOptions()
+        var options = Fixtures.plainOptions()
         options.minImages = 5
         var report = try await Preparer(options: options).check([photos.path])
         #expect(report.findings.map(\.code) == [.tooFewImages] && !report.summary.usable)

@@ -3,16 +3,18 @@ import Testing
 
 /// `tuneprep serve-mock` run as the user runs it: the built binary, a real port, curl, SIGTERM.
 @Suite struct ServeMockCommandTests {
-    /// The `tuneprep` binary built next to this test bundle (e.g. `.build/debug/tuneprep`).
+    /// The `tuneprep` binary built next to this test bundle (found by the target's CommandRunner).
     static func binary() throws -> URL {
-        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        for _ in 0..<5 {
-            let candidate = dir.appendingPathComponent("tuneprep")
-            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
-            dir = dir.deletingLastPathComponent()
+        let binary = CommandRunner.executable
+        guard FileManager.default.isExecutableFile(atPath: binary.path) else {
+            throw CLIError(message: "tuneprep binary not found at \(binary.path); run `swift build` first")
         }
-        throw CLIError(message: "tuneprep binary not found near \(CommandLine.arguments[0]); run `swift build` first")
+        return binary
     }
+
+    /// How long to wait for the server to start or stop before calling it hung: far beyond what
+    /// it needs even on a loaded 2-core CI machine. It bounds a hang; it does not measure speed.
+    static let hangLimit: Duration = .seconds(60)
 
     struct CLIError: Error, CustomStringConvertible {
         var message: String
@@ -43,12 +45,13 @@ import Testing
 
         /// Waits for the "listening on URL" line.
         func waitUntilListening() async throws {
-            for _ in 0..<300 {
+            let deadline = ContinuousClock.now + ServeMockCommandTests.hangLimit
+            while true {
                 if let match = log.firstMatch(of: #/listening on (http://[0-9.]+:[0-9]+)/#) {
                     baseURL = String(match.1)
                     return
                 }
-                guard process.isRunning else { break }
+                guard process.isRunning, ContinuousClock.now < deadline else { break }
                 try await Task.sleep(for: .milliseconds(20))
             }
             throw CLIError(message: "serve-mock did not start: \(log)")
@@ -59,9 +62,10 @@ import Testing
             return await exitStatus()
         }
 
-        /// Waits up to about five seconds for the process to end by itself, then kills it.
+        /// Waits for the process to end by itself; kills it (and answers -1) only if it hangs.
         func exitStatus() async -> Int32 {
-            for _ in 0..<250 where process.isRunning { try? await Task.sleep(for: .milliseconds(20)) }
+            let deadline = ContinuousClock.now + ServeMockCommandTests.hangLimit
+            while process.isRunning, ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(20)) }
             if process.isRunning {
                 kill(process.processIdentifier, SIGKILL)
                 process.waitUntilExit()
@@ -82,7 +86,7 @@ import Testing
         FileManager.default.createFile(atPath: out.path, contents: nil)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
-        process.arguments = ["-sS", "--max-time", "20", "-o", "/dev/null", "-D", headers.path, "-w", "%{http_code}"] + arguments
+        process.arguments = ["-sS", "--max-time", "60", "-o", "/dev/null", "-D", headers.path, "-w", "%{http_code}"] + arguments
         if let cwd { process.currentDirectoryURL = cwd }
         process.standardOutput = try FileHandle(forWritingTo: out)
         let _: Int32 = try await withCheckedThrowingContinuation { continuation in

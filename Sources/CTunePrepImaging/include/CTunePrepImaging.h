@@ -105,6 +105,8 @@ typedef struct {
     int write_adobe_marker;   // with 4 components: store inverted CMYK with an Adobe marker
     const uint8_t *app1;      // optional APP1 payload (fixtures only: EXIF); NULL for none
     size_t app1_size;
+    const uint8_t *app2;      // optional APP2 payload (fixtures only: an ICC profile chunk)
+    size_t app2_size;
 } CTunePrepImaging_jpeg_encode_options;
 
 // Encodes packed pixels to a JFIF without any metadata but what options name. *output is
@@ -184,5 +186,12 @@ CTunePrepImaging_status CTunePrepImaging_webp_decode(
 CTunePrepImaging_status CTunePrepImaging_rgb_to_srgb(
     uint8_t *pixels, size_t pixel_count, const uint8_t *icc, size_t icc_size,
     char *description, size_t description_capacity, int *converted, CTunePrepImaging_report *report);
+
+// A Display P3 ICC profile (P3 primaries, D65, sRGB curve), for fixtures. Free with CTunePrepImaging_free.
+CTunePrepImaging_status CTunePrepImaging_display_p3_profile(uint8_t **output, size_t *output_size);
+
+// Lossless WebP, for fixtures. Free with CTunePrepImaging_free.
+CTunePrepImaging_status CTunePrepImaging_webp_encode_lossless(
+    const uint8_t *rgb, uint32_t width, uint32_t height, uint8_t **output, size_t *output_size);
 
 #endif

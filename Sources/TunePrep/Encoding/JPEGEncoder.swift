@@ -15,8 +15,9 @@ public enum JPEGEncoder {
         public var quality: Int
         public var fullChroma: Bool
         public var progressive = false
-        /// Fixtures only: an APP1 payload (EXIF) to write. TunePrep's outputs never carry one.
+        /// Fixtures only: APP1 (EXIF) and APP2 (ICC) payloads to write. TunePrep's outputs carry neither.
         var app1: [UInt8]? = nil
+        var app2: [UInt8]? = nil
 
         public init(quality: Int, fullChroma: Bool) {
             self.quality = quality
@@ -38,17 +39,18 @@ public enum JPEGEncoder {
         var output: UnsafeMutablePointer<UInt8>?
         var size = 0
         let status: CTunePrepImaging_status = {
-            func run(_ app1: UnsafePointer<UInt8>?, _ app1Size: Int) -> CTunePrepImaging_status {
-                var c = CTunePrepImaging_jpeg_encode_options(
-                    quality: Int32(options.quality), chroma_444: options.fullChroma ? 1 : 0, optimize_coding: 1,
-                    progressive: options.progressive ? 1 : 0, input_components: Int32(components),
-                    write_adobe_marker: adobeCMYK ? 1 : 0, app1: app1, app1_size: app1Size)
-                return CTunePrepImaging_jpeg_encode(pixels, UInt32(width), UInt32(height), &c, &output, &size, &report)
+            let app1 = options.app1 ?? [], app2 = options.app2 ?? []
+            return app1.withUnsafeBufferPointer { app1Pointer in
+                app2.withUnsafeBufferPointer { app2Pointer in
+                    var c = CTunePrepImaging_jpeg_encode_options(
+                        quality: Int32(options.quality), chroma_444: options.fullChroma ? 1 : 0, optimize_coding: 1,
+                        progressive: options.progressive ? 1 : 0, input_components: Int32(components),
+                        write_adobe_marker: adobeCMYK ? 1 : 0,
+                        app1: app1.isEmpty ? nil : app1Pointer.baseAddress, app1_size: app1.count,
+                        app2: app2.isEmpty ? nil : app2Pointer.baseAddress, app2_size: app2.count)
+                    return CTunePrepImaging_jpeg_encode(pixels, UInt32(width), UInt32(height), &c, &output, &size, &report)
+                }
             }
-            if let app1 = options.app1 {
-                return app1.withUnsafeBufferPointer { run($0.baseAddress, $0.count) }
-            }
-            return run(nil, 0)
         }()
         guard status == CTunePrepImaging_OK, let output else {
             let message = withUnsafeBytes(of: &report.message) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }

@@ -15,6 +15,9 @@ struct PhotoOutcome: Sendable {
     var output: EncodedPhoto?
     /// SHA-256 of the upright pixels before encoding: equal digests mean identical pixels.
     var pixelDigest: String?
+    /// The embedded colour profile, and "→ sRGB" when it was converted.
+    var colorProfile: String?
+    var scores: QualityScores?
 
     var hasError: Bool { findings.contains { $0.severity == .error } }
 }
@@ -86,6 +89,13 @@ struct PhotoProcessor: Sendable {
         for warning in decoded.warnings {
             outcome.findings.append(Finding(.decoderWarning, .warning, warning))
         }
+        if decoded.imageCount > 1 {
+            let what = header.format == .webp ? "an animation of \(decoded.imageCount) frames; the first" : "\(decoded.imageCount) images; the primary one"
+            outcome.findings.append(Finding(.multiImage, .warning, "holds \(what) is used"))
+        }
+        if let profile = decoded.profile {
+            outcome.colorProfile = decoded.colorConverted ? "\(profile) → sRGB" : profile
+        }
 
         let shortSide = min(oriented.width, oriented.height)
         if shortSide < options.minSide {
@@ -102,6 +112,9 @@ struct PhotoProcessor: Sendable {
             .oriented(exif.orientation)
         outcome.pixelDigest = upright.withUnsafeBytes { SHA256.hash(data: $0).hex }
         if outcome.hasError { return outcome }
+        let scores = QualityScores.measure(upright)
+        outcome.scores = scores
+        outcome.findings += qualityFindings(scores)
 
         do {
             let (jpeg, encoded, findings) = try encodeUnderCap(upright, source: decoded.pixels, orientation: exif.orientation)
@@ -115,6 +128,30 @@ struct PhotoProcessor: Sendable {
         }
         return outcome
     }
+
+    /// The image-quality warnings: blur, exposure, no colour.
+    func qualityFindings(_ scores: QualityScores) -> [Finding] {
+        let limits = options.thresholds
+        var findings: [Finding] = []
+        if scores.sharpness < limits.minSharpness {
+            findings.append(Finding(.blurry, .warning,
+                "looks blurry (sharpness \(format(scores.sharpness)), under \(format(limits.minSharpness)))"))
+        }
+        if scores.meanLuma < limits.minMeanLuma || scores.darkShare > limits.maxDarkShare {
+            findings.append(Finding(.tooDark, .warning,
+                "too dark (mean brightness \(format(scores.meanLuma))/255, \(percent(scores.darkShare)) of pixels near black)"))
+        }
+        if scores.clippedShare > limits.maxClippedShare {
+            findings.append(Finding(.overexposed, .warning, "overexposed (\(percent(scores.clippedShare)) of pixels clipped to white)"))
+        }
+        if scores.colorfulness < limits.minColorfulness {
+            findings.append(Finding(.grayscale, .warning, "black and white (colourfulness \(format(scores.colorfulness)))"))
+        }
+        return findings
+    }
+
+    private func format(_ value: Double) -> String { String(format: "%.1f", value) }
+    private func percent(_ share: Double) -> String { String(format: "%.0f%%", share * 100) }
 
     /// Lowers quality step by step down to the floor, then reduces the size, until the JPEG
     /// fits `maxBytes`; says so in a finding when it had to.

@@ -11,11 +11,13 @@ public enum FixtureEncoder {
     /// inverted here for Adobe CMYK, as Photoshop stores it).
     public static func jpeg(
         samples: [UInt8], width: Int, height: Int, color: JPEGColor = .rgb, quality: Int = 90,
-        progressive: Bool = false, fullChroma: Bool = false, app1: [UInt8]? = nil
+        progressive: Bool = false, fullChroma: Bool = false, app1: [UInt8]? = nil, iccProfile: [UInt8]? = nil
     ) throws -> Data {
         var options = JPEGEncoder.Options(quality: quality, fullChroma: fullChroma)
         options.progressive = progressive
         options.app1 = app1
+        // ICC_PROFILE APP2: the signature, then chunk 1 of 1 (profiles over 64 kB are not needed here).
+        options.app2 = iccProfile.map { Array("ICC_PROFILE".utf8) + [0, 1, 1] + $0 }
         let components: Int
         var input = samples
         switch color {
@@ -32,6 +34,27 @@ public enum FixtureEncoder {
                 pixels: buffer.baseAddress!, width: width, height: height, components: components,
                 options: options, adobeCMYK: color == .adobeCMYK)
         }
+    }
+
+    /// A Display P3 ICC profile (made with LittleCMS) to embed in fixtures.
+    public static func displayP3Profile() throws -> [UInt8] {
+        var output: UnsafeMutablePointer<UInt8>?
+        var size = 0
+        guard CTunePrepImaging_display_p3_profile(&output, &size) == CTunePrepImaging_OK, let output else {
+            throw EncodingError(message: "cannot make a Display P3 profile")
+        }
+        defer { CTunePrepImaging_free(output) }
+        return Array(UnsafeBufferPointer(start: output, count: size))
+    }
+
+    /// Lossless WebP of packed RGB.
+    public static func webp(rgb: [UInt8], width: Int, height: Int) throws -> Data {
+        var output: UnsafeMutablePointer<UInt8>?
+        var size = 0
+        let status = rgb.withUnsafeBufferPointer { CTunePrepImaging_webp_encode_lossless($0.baseAddress, UInt32(width), UInt32(height), &output, &size) }
+        guard status == CTunePrepImaging_OK, let output else { throw EncodingError(message: "WebP fixture encode failed") }
+        defer { CTunePrepImaging_free(output) }
+        return Data(bytes: output, count: size)
     }
 
     public enum PNGColor: Int32, Sendable { case gray = 0, rgb = 2, palette = 3, grayAlpha = 4, rgba = 6 }

@@ -55,8 +55,11 @@ public enum SampleSet {
         let shirt = color(hue: (hue + 200).truncatingRemainder(dividingBy: 360), saturation: 0.7, value: 0.7)
         let skin = (r: 224.0, g: 172.0, b: 140.0)
         let w = Double(width), h = Double(height)
-        let headX = w * (0.45 + Double(rng.next() % 10) / 100), headY = h * 0.42, headR = min(w, h) * 0.16
-        let sunX = w * 0.15, sunY = h * 0.12, sunR = min(w, h) * 0.07
+        // Each seed gets its own composition (figure, sun, horizon), so samples are not near-duplicates.
+        let headX = w * (0.25 + Double(rng.next() % 50) / 100), headY = h * (0.32 + Double(rng.next() % 16) / 100)
+        let headR = min(w, h) * (0.12 + Double(rng.next() % 8) / 100)
+        let sunX = w * (0.1 + Double(rng.next() % 80) / 100), sunY = h * (0.08 + Double(rng.next() % 10) / 100), sunR = min(w, h) * 0.07
+        let horizon = 0.62 + Double(rng.next() % 24) / 100
         var bytes = [UInt8](repeating: 0, count: width * height * 3)
         for y in 0..<height {
             let fy = Double(y)
@@ -64,8 +67,10 @@ public enum SampleSet {
                 let fx = Double(x)
                 var c: (r: Double, g: Double, b: Double)
                 let t = fy / h
-                if fy > h * 0.78 {
-                    c = ground
+                if fy > h * horizon {
+                    // A tiled floor: hard edges, as real scenes have, so the photo reads as sharp.
+                    let tile = (x / 24 + y / 24) % 2 == 0 ? 1.0 : 0.75
+                    c = (ground.r * tile, ground.g * tile, ground.b * tile)
                 } else {
                     c = (sky.r * (1 - 0.4 * t), sky.g * (1 - 0.3 * t), sky.b * (1 - 0.1 * t))
                 }
@@ -73,7 +78,10 @@ public enum SampleSet {
                 if sun < sunR * sunR { c = (250, 220, 90) }
                 let dx = fx - headX, dy = fy - headY
                 let shoulders = fy > headY + headR * 0.9 && abs(dx) < headR * (1.2 + (fy - headY - headR) / (h * 0.5)) * 1.6
-                if shoulders { c = shirt }
+                if shoulders {
+                    let stripe = (y / 10) % 2 == 0 ? 1.0 : 0.8
+                    c = (shirt.r * stripe, shirt.g * stripe, shirt.b * stripe)
+                }
                 if dx * dx / 0.8 + dy * dy < headR * headR { c = skin }
                 let eye = min((fx - headX + headR * 0.35) * (fx - headX + headR * 0.35), (fx - headX - headR * 0.35) * (fx - headX - headR * 0.35))
                     + (fy - headY + headR * 0.15) * (fy - headY + headR * 0.15)

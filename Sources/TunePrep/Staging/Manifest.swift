@@ -40,8 +40,13 @@ public struct Manifest: Codable, Sendable, Equatable {
         public var verdict: Verdict
         /// The staged file; nil when the image was rejected.
         public var output: Output?
-        /// The EXIF orientation (1-8) that was applied; 1 when none was needed.
+        /// The EXIF orientation (1-8) that was applied; 1 when none was needed (or, for HEIF,
+        /// when the container's own rotation was applied by the decoder).
         public var orientationApplied: Int
+        /// The embedded colour profile; "… → sRGB" when the pixels were converted from it.
+        public var colorProfile: String?
+        /// The measurements behind the quality checks.
+        public var scores: QualityScores?
         public var findings: [Finding]
     }
 

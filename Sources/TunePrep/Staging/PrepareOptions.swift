@@ -47,7 +47,7 @@ public struct PrepareOptions: Codable, Sendable, Equatable {
 /// Where the image-quality warnings start.
 public struct QualityThresholds: Codable, Sendable, Equatable {
     /// `blurry` when the Laplacian variance is under this.
-    public var minSharpness: Double = 60
+    public var minSharpness: Double = 90
     /// `near-duplicate` when two photos' perceptual hashes differ in at most this many bits.
     public var nearDuplicateBits: Int = 10
     /// `too-dark` when mean luma is under this, or when more than `maxDarkShare` of pixels are crushed.
@@ -59,6 +59,18 @@ public struct QualityThresholds: Codable, Sendable, Equatable {
     public var minColorfulness: Double = 2.5
 
     public init() {}
+
+    /// No quality warnings at all.
+    public static let off: QualityThresholds = {
+        var thresholds = QualityThresholds()
+        thresholds.minSharpness = 0
+        thresholds.nearDuplicateBits = -1
+        thresholds.minMeanLuma = 0
+        thresholds.maxDarkShare = 1
+        thresholds.maxClippedShare = 1
+        thresholds.minColorfulness = 0
+        return thresholds
+    }()
 }
 
 public struct RGBColor: Codable, Sendable, Equatable, CustomStringConvertible {

@@ -113,6 +113,20 @@ public struct Preparer: Sendable {
             if let digest = outcome.pixelDigest { firstByPixels[digest] = outcome.path }
         }
 
+        // Near-identical shots (bursts, HDR on and off): a warning on the later photo of a pair,
+        // naming the earliest one it resembles.
+        let bits = options.thresholds.nearDuplicateBits
+        for i in outcomes.indices where !outcomes[i].hasError {
+            guard let hash = outcomes[i].scores?.perceptualHash else { continue }
+            for j in 0..<i where !outcomes[j].hasError {
+                guard let other = outcomes[j].scores?.perceptualHash,
+                      let distance = QualityScores.hammingDistance(hash, other), distance <= bits else { continue }
+                outcomes[i].findings.append(Finding(.nearDuplicate, .warning,
+                    "nearly identical to \(outcomes[j].path) (perceptual hash distance \(distance) of 64)", related: outcomes[j].path))
+                break
+            }
+        }
+
         let stagedCount = outcomes.filter { !$0.hasError && $0.output != nil }.count
         let digits = max(2, String(stagedCount).count)
         var kept: [(index: Int, name: String)] = []
@@ -133,7 +147,8 @@ public struct Preparer: Sendable {
                 source: outcome.path, sourceSha256: outcome.sourceSha256, sourceBytes: outcome.sourceBytes,
                 sourceFormat: outcome.format?.rawValue, sourceWidth: outcome.orientedWidth, sourceHeight: outcome.orientedHeight,
                 verdict: output == nil ? .rejected : .staged, output: output,
-                orientationApplied: output == nil ? 1 : outcome.orientation.rawValue, findings: outcome.findings))
+                orientationApplied: output == nil ? 1 : outcome.orientation.rawValue,
+                colorProfile: outcome.colorProfile, scores: outcome.scores, findings: outcome.findings))
         }
 
         var findings: [Finding] = []

@@ -1,29 +1,49 @@
+import ArgumentParser
 import Dispatch
 import Foundation
+import TunePrep
 
-/// Turns Ctrl-C (SIGINT) and SIGTERM into cancellation of a task, so work stops between photos
-/// and cleans up (no half-written set) instead of dying mid-write.
+/// SIGINT → cancel the running task; a second SIGINT exits immediately with 130.
+final class InterruptWatcher: @unchecked Sendable {
+    private let source: DispatchSourceSignal
+    private let lock = NSLock()
+    private var count = 0
+
+    init(onInterrupt: @escaping @Sendable () -> Void) {
+        signal(SIGINT, SIG_IGN)
+        source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
+        source.setEventHandler { [unowned self] in
+            let seen = lock.withLock { count += 1; return count }
+            if seen == 1 {
+                FileHandle.standardError.write(Data("\ntuneprep: stopping (Ctrl-C again to quit at once)…\n".utf8))
+                onInterrupt()
+            } else {
+                exit(130)
+            }
+        }
+        source.resume()
+    }
+
+    func stop() {
+        source.cancel()
+        signal(SIGINT, SIG_DFL)
+    }
+}
+
+/// Runs an operation so that Ctrl-C cancels it: `prepare` and `check` stop between photos and
+/// clean up (no half-written set), then exit 130.
 enum Interrupt {
     static func cancelling<T: Sendable>(
         _ operation: @escaping @Sendable () async throws -> T
     ) async throws -> T {
         let task = Task { try await operation() }
-        var sources: [DispatchSourceSignal] = []
-        for signalNumber in [SIGINT, SIGTERM] {
-            signal(signalNumber, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
-            source.setEventHandler {
-                FileHandle.standardError.write(Data("\ntuneprep: interrupted; stopping and cleaning up\n".utf8))
-                task.cancel()
-            }
-            source.resume()
-            sources.append(source)
+        let watcher = InterruptWatcher { task.cancel() }
+        defer { watcher.stop() }
+        do {
+            return try await task.value
+        } catch StagingError.cancelled {
+            FileHandle.standardError.write(Data("tuneprep: interrupted; nothing was written\n".utf8))
+            throw ExitCode(130)
         }
-        defer {
-            for source in sources { source.cancel() }
-            signal(SIGINT, SIG_DFL)
-            signal(SIGTERM, SIG_DFL)
-        }
-        return try await task.value
     }
 }

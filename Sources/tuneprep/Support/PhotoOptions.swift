@@ -29,6 +29,18 @@ struct PhotoOptions: ParsableArguments {
     var chroma: PrepareOptions.ChromaSubsampling = .auto
     @Option(help: "Background for transparent pixels: white, black or #rrggbb.")
     var background = "white"
+    @Option(help: "Warn `blurry` under this sharpness (variance of the Laplacian on a 512 px downscale).")
+    var minSharpness = QualityThresholds().minSharpness
+    @Option(help: "Warn `near-duplicate` when perceptual hashes differ in at most this many of 64 bits (-1: off).")
+    var nearDuplicateBits = QualityThresholds().nearDuplicateBits
+    @Option(help: "Warn `too-dark` under this mean brightness (0-255).")
+    var minBrightness = QualityThresholds().minMeanLuma
+    @Option(help: "Warn `overexposed` when more than this share of pixels is clipped white (0-1).")
+    var maxClipped = QualityThresholds().maxClippedShare
+    @Option(help: "Warn `grayscale` under this colourfulness (mean max-min of R, G, B).")
+    var minColorfulness = QualityThresholds().minColorfulness
+    @Flag(help: "No image-quality warnings (blurry, near-duplicate, too-dark, overexposed, grayscale).")
+    var noQualityChecks = false
     @Option(help: "Photos processed at once (default: the number of cores).")
     var workers: Int?
     @Flag(help: "No progress output.")
@@ -45,6 +57,8 @@ struct PhotoOptions: ParsableArguments {
         guard maxMegapixels > 0 else { throw ValidationError("--max-megapixels must be positive") }
         guard RGBColor(parsing: background) != nil else { throw ValidationError("--background: use white, black or #rrggbb") }
         if let workers, workers < 1 { throw ValidationError("--workers must be at least 1") }
+        guard (0...1).contains(maxClipped) else { throw ValidationError("--max-clipped is a share, 0-1") }
+        guard nearDuplicateBits <= 64 else { throw ValidationError("--near-duplicate-bits is at most 64") }
     }
 
     var prepareOptions: PrepareOptions {
@@ -60,6 +74,15 @@ struct PhotoOptions: ParsableArguments {
         options.maxPixels = Int(maxMegapixels * 1_000_000)
         options.chroma = chroma
         options.background = RGBColor(parsing: background) ?? .white
+        if noQualityChecks {
+            options.thresholds = .off
+        } else {
+            options.thresholds.minSharpness = minSharpness
+            options.thresholds.nearDuplicateBits = nearDuplicateBits
+            options.thresholds.minMeanLuma = minBrightness
+            options.thresholds.maxClippedShare = maxClipped
+            options.thresholds.minColorfulness = minColorfulness
+        }
         return options
     }
 

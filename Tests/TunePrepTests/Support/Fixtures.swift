@@ -85,11 +85,19 @@ enum Fixtures {
         return markers
     }
 
-    /// Options that accept small fixtures.
+    /// Options that accept small fixtures. Synthetic patterns are smooth (they would read as
+    /// blurry), so the quality warnings are off here; QualityChecksTests covers them.
     static func smallOptions() -> PrepareOptions {
-        var options = PrepareOptions()
+        var options = plainOptions()
         options.minSide = 16
         options.minImages = 1
+        return options
+    }
+
+    /// Default options without the quality warnings.
+    static func plainOptions() -> PrepareOptions {
+        var options = PrepareOptions()
+        options.thresholds = .off
         return options
     }
 
