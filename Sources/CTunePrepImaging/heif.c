@@ -92,12 +92,7 @@ CTunePrepImaging_status CTunePrepImaging_heif_decode(
 
     uint32_t width = (uint32_t)heif_image_handle_get_width(handle);
     uint32_t height = (uint32_t)heif_image_handle_get_height(handle);
-    uint64_t declared = (uint64_t)width * height;
-    if (options->max_pixels > 0 && declared > options->max_pixels) {
-        char text[CTunePrepImaging_MESSAGE_CAPACITY];
-        snprintf(text, sizeof text, "declares %ux%u pixels (%.1f MP), over the %.1f MP limit",
-                 width, height, declared / 1e6, options->max_pixels / 1e6);
-        CTunePrepImaging_report_error(report, text);
+    if (CTunePrepImaging_over_pixel_limit(width, height, options->max_pixels, report)) {
         heif_image_handle_release(handle);
         heif_context_free(ctx);
         return CTunePrepImaging_TOO_LARGE;
@@ -154,12 +149,7 @@ CTunePrepImaging_status CTunePrepImaging_heif_decode(
         const uint8_t *in = plane + (size_t)y * (size_t)stride;
         uint8_t *out = pixels + (size_t)y * width * 3;
         if (alpha) {
-            for (uint32_t x = 0; x < width; x++, in += 4, out += 3) {
-                unsigned a = in[3], inv = 255 - a;
-                out[0] = (uint8_t)((in[0] * a + background_red * inv + 127) / 255);
-                out[1] = (uint8_t)((in[1] * a + background_green * inv + 127) / 255);
-                out[2] = (uint8_t)((in[2] * a + background_blue * inv + 127) / 255);
-            }
+            CTunePrepImaging_composite(in, out, width, background_red, background_green, background_blue);
         } else {
             memcpy(out, in, (size_t)width * 3);
         }

@@ -90,6 +90,16 @@ static void tp_jpeg_progress_monitor(j_common_ptr cinfo) {
     }
 }
 
+static struct jpeg_error_mgr *tp_jpeg_error_init(tp_jpeg_error *error, CTunePrepImaging_report *report) {
+    memset(error, 0, sizeof *error);
+    struct jpeg_error_mgr *manager = jpeg_std_error(&error->pub);
+    error->pub.error_exit = tp_jpeg_error_exit;
+    error->pub.emit_message = tp_jpeg_emit_message;
+    error->report = report;
+    error->status = CTunePrepImaging_OK;
+    return manager;
+}
+
 static int tp_jpeg_colorspace(J_COLOR_SPACE space) {
     switch (space) {
     case JCS_GRAYSCALE: return CTunePrepImaging_JPEG_GRAY;
@@ -134,12 +144,7 @@ CTunePrepImaging_status CTunePrepImaging_jpeg_read_info(
     }
     struct jpeg_decompress_struct cinfo;
     tp_jpeg_error error;
-    memset(&error, 0, sizeof error);
-    cinfo.err = jpeg_std_error(&error.pub);
-    error.pub.error_exit = tp_jpeg_error_exit;
-    error.pub.emit_message = tp_jpeg_emit_message;
-    error.report = report;
-    error.status = CTunePrepImaging_OK;
+    cinfo.err = tp_jpeg_error_init(&error, report);
     if (setjmp(error.jump)) {
         jpeg_destroy_decompress(&cinfo);
         return error.status;
@@ -179,13 +184,8 @@ CTunePrepImaging_status CTunePrepImaging_jpeg_decode(
     JSAMPLE *volatile cmyk_rows = NULL;
     cmsHTRANSFORM volatile transform = NULL;
 
-    memset(&error, 0, sizeof error);
     memset(&progress, 0, sizeof progress);
-    cinfo.err = jpeg_std_error(&error.pub);
-    error.pub.error_exit = tp_jpeg_error_exit;
-    error.pub.emit_message = tp_jpeg_emit_message;
-    error.report = report;
-    error.status = CTunePrepImaging_OK;
+    cinfo.err = tp_jpeg_error_init(&error, report);
     if (setjmp(error.jump)) {
         jpeg_destroy_decompress(&cinfo);
         free(pixels);
@@ -201,12 +201,7 @@ CTunePrepImaging_status CTunePrepImaging_jpeg_decode(
     jpeg_mem_src(&cinfo, data, (unsigned long)size);
     jpeg_read_header(&cinfo, TRUE);
 
-    uint64_t declared = (uint64_t)cinfo.image_width * (uint64_t)cinfo.image_height;
-    if (limits->max_pixels > 0 && declared > limits->max_pixels) {
-        char text[CTunePrepImaging_MESSAGE_CAPACITY];
-        snprintf(text, sizeof text, "declares %ux%u pixels (%.1f MP), over the %.1f MP limit",
-                 cinfo.image_width, cinfo.image_height, declared / 1e6, limits->max_pixels / 1e6);
-        CTunePrepImaging_report_error(report, text);
+    if (CTunePrepImaging_over_pixel_limit(cinfo.image_width, cinfo.image_height, limits->max_pixels, report)) {
         jpeg_destroy_decompress(&cinfo);
         return CTunePrepImaging_TOO_LARGE;
     }
@@ -314,12 +309,7 @@ CTunePrepImaging_status CTunePrepImaging_jpeg_encode(
     unsigned char *buffer = NULL;
     unsigned long buffer_size = 0;
 
-    memset(&error, 0, sizeof error);
-    cinfo.err = jpeg_std_error(&error.pub);
-    error.pub.error_exit = tp_jpeg_error_exit;
-    error.pub.emit_message = tp_jpeg_emit_message;
-    error.report = report;
-    error.status = CTunePrepImaging_OK;
+    cinfo.err = tp_jpeg_error_init(&error, report);
     if (setjmp(error.jump)) {
         jpeg_destroy_compress(&cinfo);
         free(buffer);

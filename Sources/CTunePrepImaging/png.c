@@ -154,12 +154,7 @@ CTunePrepImaging_status CTunePrepImaging_png_decode(
 
     png_uint_32 width = png_get_image_width(png, info);
     png_uint_32 height = png_get_image_height(png, info);
-    uint64_t declared = (uint64_t)width * (uint64_t)height;
-    if (limits->max_pixels > 0 && declared > limits->max_pixels) {
-        char text[CTunePrepImaging_MESSAGE_CAPACITY];
-        snprintf(text, sizeof text, "declares %ux%u pixels (%.1f MP), over the %.1f MP limit",
-                 (unsigned)width, (unsigned)height, declared / 1e6, limits->max_pixels / 1e6);
-        CTunePrepImaging_report_error(report, text);
+    if (CTunePrepImaging_over_pixel_limit(width, height, limits->max_pixels, report)) {
         png_destroy_read_struct(&png, &info, NULL);
         return CTunePrepImaging_TOO_LARGE;
     }
@@ -222,15 +217,7 @@ CTunePrepImaging_status CTunePrepImaging_png_decode(
     if (channels == 4) {
         // Composite over the background, in place: the RGB write never overtakes the RGBA read.
         size_t count = (size_t)width * height;
-        uint8_t *in = pixels, *out = pixels;
-        for (size_t i = 0; i < count; i++) {
-            unsigned a = in[3], inv = 255 - a;
-            out[0] = (uint8_t)((in[0] * a + background_red * inv + 127) / 255);
-            out[1] = (uint8_t)((in[1] * a + background_green * inv + 127) / 255);
-            out[2] = (uint8_t)((in[2] * a + background_blue * inv + 127) / 255);
-            in += 4;
-            out += 3;
-        }
+        CTunePrepImaging_composite(pixels, pixels, count, background_red, background_green, background_blue);
         uint8_t *shrunk = realloc(pixels, count * 3);
         if (shrunk != NULL) pixels = shrunk;
     }

@@ -44,12 +44,7 @@ CTunePrepImaging_status CTunePrepImaging_webp_decode(
     }
     uint32_t canvas_width = WebPDemuxGetI(demux, WEBP_FF_CANVAS_WIDTH);
     uint32_t canvas_height = WebPDemuxGetI(demux, WEBP_FF_CANVAS_HEIGHT);
-    uint64_t declared = (uint64_t)canvas_width * canvas_height;
-    if (options->max_pixels > 0 && declared > options->max_pixels) {
-        char text[CTunePrepImaging_MESSAGE_CAPACITY];
-        snprintf(text, sizeof text, "declares %ux%u pixels (%.1f MP), over the %.1f MP limit",
-                 canvas_width, canvas_height, declared / 1e6, options->max_pixels / 1e6);
-        CTunePrepImaging_report_error(report, text);
+    if (CTunePrepImaging_over_pixel_limit(canvas_width, canvas_height, options->max_pixels, report)) {
         WebPDemuxDelete(demux);
         return CTunePrepImaging_TOO_LARGE;
     }
@@ -84,14 +79,7 @@ CTunePrepImaging_status CTunePrepImaging_webp_decode(
         WebPFree(rgba);
         return CTunePrepImaging_NO_MEMORY;
     }
-    const uint8_t *in = rgba;
-    uint8_t *out = pixels;
-    for (size_t i = 0; i < count; i++, in += 4, out += 3) {
-        unsigned a = in[3], inv = 255 - a;
-        out[0] = (uint8_t)((in[0] * a + background_red * inv + 127) / 255);
-        out[1] = (uint8_t)((in[1] * a + background_green * inv + 127) / 255);
-        out[2] = (uint8_t)((in[2] * a + background_blue * inv + 127) / 255);
-    }
+    CTunePrepImaging_composite(rgba, pixels, count, background_red, background_green, background_blue);
     WebPFree(rgba);
     if (transform != NULL) {
         CTunePrepImaging_color_apply(transform, pixels, pixels, count);
