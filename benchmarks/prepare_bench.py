@@ -507,7 +507,7 @@ def fmt(value: float, digits: int) -> str:
 
 def render_table(rows: list[Row]) -> str:
     baseline = {r.workers: r.rate for r in rows if r.tool.slug == "tuneprep"}
-    header = ["tool", "workers", "done", "wall s", "CPU s", "images/s", "TunePrep x", "peak MB",
+    header = ["tool", "workers", "done", "wall s", "best s", "CPU s", "images/s", "TunePrep x", "peak MB",
               "peak MB, largest", "mean KB", "mean SSIM", "not upright", "metadata left"]
     lines = []
     for r in rows:
@@ -516,7 +516,9 @@ def render_table(rows: list[Row]) -> str:
         lines.append([
             r.tool.name + (" *" if r.tool.jpeg_only else ""), str(r.workers),
             f"{len(r.outputs)}/{len(r.inputs)}" if median else "skipped",
-            fmt(median.wall if median else float("nan"), 2), fmt(median.cpu if median else float("nan"), 2),
+            fmt(median.wall if median else float("nan"), 2),
+            fmt(min(m.wall for m in r.runs) if r.runs else float("nan"), 2),
+            fmt(median.cpu if median else float("nan"), 2),
             fmt(r.rate, 2), fmt(ratio, 2), fmt(r.peak_mb, 0), fmt(r.largest_peak_mb, 0), fmt(r.mean_kb, 0),
             fmt(r.ssim, 4), "-" if r.mismatches is None else str(r.mismatches),
             "-" if r.with_metadata is None else str(r.with_metadata),
@@ -637,8 +639,9 @@ def main() -> None:
     seconds, how = startup_time(tuneprep, scratch)
 
     print()
-    print(f"Prepare: {len(photos)} photos, {sum(p.megapixels for p in photos):.1f} MP; wall and CPU "
-          f"are the median of {rounds} round(s); peak MB the highest")
+    print(f"Prepare: {len(photos)} photos, {sum(p.megapixels for p in photos):.1f} MP; wall s, CPU s "
+          f"(user + system) and images/s are the median of {rounds} round(s), best s the fastest; "
+          "TunePrep x is TunePrep's images/s over the row's; peak MB the highest")
     print(render_table(rows))
     print()
     print(f"tuneprep --help start-up: {seconds * 1000:.1f} ms median ({how})")
