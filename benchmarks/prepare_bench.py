@@ -518,7 +518,7 @@ def render_table(rows: list[Row]) -> str:
             f"{len(r.outputs)}/{len(r.inputs)}" if median else "skipped",
             fmt(median.wall if median else float("nan"), 2),
             fmt(min(m.wall for m in r.runs) if r.runs else float("nan"), 2),
-            fmt(median.cpu if median else float("nan"), 2),
+            fmt(statistics.median(m.cpu for m in r.runs) if r.runs else float("nan"), 2),
             fmt(r.rate, 2), fmt(ratio, 2), fmt(r.peak_mb, 0), fmt(r.largest_peak_mb, 0), fmt(r.mean_kb, 0),
             fmt(r.ssim, 4), "-" if r.mismatches is None else str(r.mismatches),
             "-" if r.with_metadata is None else str(r.with_metadata),
