@@ -59,8 +59,14 @@ python3 benchmarks/prepare_bench.py "${args[@]+"${args[@]}"}"
 # when this checkout has it.
 if grep -q '"tuneprep-upload-bench"' Package.swift; then
     log "upload benchmark (swift run -c release tuneprep-upload-bench)"
-    swift build -c release --product tuneprep-upload-bench --scratch-path .build-bench 2>&1 | tail -n 1 >&2
-    .build-bench/release/tuneprep-upload-bench "${upload_args[@]+"${upload_args[@]}"}"
+    if [ "$build" = 1 ]; then
+        swift build -c release --product tuneprep-upload-bench --scratch-path .build-bench 2>&1 | tail -n 1 >&2
+    fi
+    if [ -x .build-bench/release/tuneprep-upload-bench ]; then
+        .build-bench/release/tuneprep-upload-bench "${upload_args[@]+"${upload_args[@]}"}"
+    else
+        log "upload benchmark: not built (--no-build); skipped"
+    fi
 else
     log "upload benchmark: no tuneprep-upload-bench product in this checkout; skipped"
 fi
