@@ -129,8 +129,7 @@ enum CommandRunner {
     /// Runs `body` so that Ctrl-C cancels it cleanly (a second Ctrl-C exits at once), prints a
     /// failure as one plain line (with the service's body when it helps) and exits with its code.
     static func run(json: Bool, _ body: @escaping @Sendable () async throws -> Void) async throws {
-        let task = Task { try await body() }
-        let interrupts = InterruptWatcher { task.cancel() }
+        let (task, interrupts) = InterruptWatcher.watching { try await body() }
         defer { interrupts.stop() }
         do {
             try await task.value

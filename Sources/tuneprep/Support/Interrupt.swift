@@ -30,14 +30,43 @@ final class InterruptWatcher: @unchecked Sendable {
     }
 }
 
+extension InterruptWatcher {
+    /// Installs the handler first, then starts the task: a Ctrl-C at any moment cancels it.
+    static func watching<T: Sendable>(
+        _ operation: @escaping @Sendable () async throws -> T
+    ) -> (Task<T, any Error>, InterruptWatcher) {
+        let pending = PendingCancel()
+        let watcher = InterruptWatcher { pending.cancel() }
+        let task = Task { try await operation() }
+        pending.attach { task.cancel() }
+        return (task, watcher)
+    }
+}
+
+/// Holds a cancellation asked for before the task it is meant for exists.
+private final class PendingCancel: @unchecked Sendable {
+    private let lock = NSLock()
+    private var action: (@Sendable () -> Void)?
+    private var requested = false
+
+    func cancel() {
+        let action = lock.withLock { requested = true; return self.action }
+        action?()
+    }
+
+    func attach(_ action: @escaping @Sendable () -> Void) {
+        let already = lock.withLock { self.action = action; return requested }
+        if already { action() }
+    }
+}
+
 /// Runs an operation so that Ctrl-C cancels it: `prepare` and `check` stop between photos and
 /// clean up (no half-written set), then exit 130.
 enum Interrupt {
     static func cancelling<T: Sendable>(
         _ operation: @escaping @Sendable () async throws -> T
     ) async throws -> T {
-        let task = Task { try await operation() }
-        let watcher = InterruptWatcher { task.cancel() }
+        let (task, watcher) = InterruptWatcher.watching { try await operation() }
         defer { watcher.stop() }
         do {
             return try await task.value
