@@ -154,22 +154,21 @@ public struct TuneRequest: Sendable, Equatable {
         }
     }
 
+    /// The optional scalar settings that are set, in send order: one list for both encodings
+    /// (the form sends each value's text, JSON its typed value).
+    private var settings: [(key: String, value: any CustomStringConvertible)] {
+        let all: [(String, (any CustomStringConvertible)?)] = [
+            ("callback", callback), ("branch", branch), ("base_tune_id", baseTuneId), ("model_type", modelType),
+            ("preset", preset), ("token", token), ("face_crop", faceCrop), ("steps", steps),
+            ("training_face_correct", trainingFaceCorrect), ("auto_extend", autoExtend),
+        ]
+        return all.compactMap { key, value in value.map { (key, $0) } }
+    }
+
     /// The Rails form fields, in send order (files last, so small fields arrive first).
     public var formFields: [(name: String, value: String)] {
         var fields: [(name: String, value: String)] = [("tune[title]", title), ("tune[name]", name)]
-        func add(_ key: String, _ value: (any CustomStringConvertible)?) {
-            if let value { fields.append(("tune[\(key)]", value.description)) }
-        }
-        add("callback", callback)
-        add("branch", branch)
-        add("base_tune_id", baseTuneId)
-        add("model_type", modelType)
-        add("preset", preset)
-        add("token", token)
-        add("face_crop", faceCrop)
-        add("steps", steps)
-        add("training_face_correct", trainingFaceCorrect)
-        add("auto_extend", autoExtend)
+        for (key, value) in settings { fields.append(("tune[\(key)]", value.description)) }
         for key in characteristics.keys.sorted() {
             fields.append(("tune[characteristics][\(key)]", characteristics[key]!))
         }
@@ -180,7 +179,7 @@ public struct TuneRequest: Sendable, Equatable {
             }
         }
         if let promptAttributesCallback { fields.append(("tune[prompt_attributes][callback]", promptAttributesCallback)) }
-        add("prompts_callback", promptsCallback)
+        if let promptsCallback { fields.append(("tune[prompts_callback]", promptsCallback)) }
         for id in tuneIds { fields.append(("tune[tune_ids][]", String(id))) }
         for id in promptIds { fields.append(("tune[prompt_ids][]", String(id))) }
         for url in imageURLs { fields.append(("tune[image_urls][]", url)) }
@@ -200,17 +199,7 @@ public struct TuneRequest: Sendable, Equatable {
     /// The JSON body, `{"tune": {...}}`, for requests without files.
     public func jsonBody() throws(AstriaError) -> Data {
         var tune: [String: Any] = ["title": title, "name": name]
-        func add(_ key: String, _ value: Any?) { if let value { tune[key] = value } }
-        add("callback", callback)
-        add("branch", branch)
-        add("base_tune_id", baseTuneId)
-        add("model_type", modelType)
-        add("preset", preset)
-        add("token", token)
-        add("face_crop", faceCrop)
-        add("steps", steps)
-        add("training_face_correct", trainingFaceCorrect)
-        add("auto_extend", autoExtend)
+        for (key, value) in settings { tune[key] = value }
         if !characteristics.isEmpty { tune["characteristics"] = characteristics }
         if !prompts.isEmpty {
             do {
@@ -221,7 +210,7 @@ public struct TuneRequest: Sendable, Equatable {
             }
         }
         if let promptAttributesCallback { tune["prompt_attributes"] = ["callback": promptAttributesCallback] }
-        add("prompts_callback", promptsCallback)
+        if let promptsCallback { tune["prompts_callback"] = promptsCallback }
         if !tuneIds.isEmpty { tune["tune_ids"] = tuneIds }
         if !promptIds.isEmpty { tune["prompt_ids"] = promptIds }
         if !imageURLs.isEmpty { tune["image_urls"] = imageURLs }
