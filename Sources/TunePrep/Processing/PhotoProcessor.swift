@@ -108,10 +108,11 @@ struct PhotoProcessor: Sendable {
                 "aspect ratio \(String(format: "%.1f", aspect)):1 is beyond \(String(format: "%.0f", options.extremeAspect)):1; faces may be cropped badly"))
         }
 
+        // A rejected photo (too small) needs no output, digest or scores: stop before the resize.
+        if outcome.hasError { return outcome }
         let upright = Resampler.resize(decoded.pixels, width: target.width, height: target.height)
             .oriented(exif.orientation)
         outcome.pixelDigest = upright.withUnsafeBytes { SHA256.hash(data: $0).hex }
-        if outcome.hasError { return outcome }
         let scores = QualityScores.measure(upright)
         outcome.scores = scores
         outcome.findings += qualityFindings(scores)
