@@ -29,12 +29,14 @@ let package = Package(
         // C shims: every setjmp/longjmp and every variadic call stays in C.
         .target(name: "CTunePrepImaging", dependencies: ["CJPEG", "CPNG", "CHEIF", "CWebP", "CLCMS"]),
         .target(name: "CTunePrepCurl", dependencies: ["CCurl"]),
+        // The resampler's inner loops (SSE2 on x86-64), so they vectorise in every build.
+        .target(name: "CTunePrepResample"),
 
         // Decode, check, orient, resize, encode and stage photos.
         .target(
             name: "TunePrep",
             dependencies: [
-                "CTunePrepImaging",
+                "CTunePrepImaging", "CTunePrepResample",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),

@@ -24,6 +24,14 @@ public final class PixelBuffer: @unchecked Sendable {
         pixels = raw.assumingMemoryBound(to: UInt8.self)
     }
 
+    /// A raster whose bytes the caller writes in full before reading any (a resampler's output).
+    init(uninitializedWidth width: Int, height: Int) {
+        precondition(width > 0 && height > 0, "a raster needs at least one pixel")
+        self.width = width
+        self.height = height
+        pixels = malloc(width * height * 3)!.assumingMemoryBound(to: UInt8.self)
+    }
+
     /// A raster filled from packed RGB bytes.
     public convenience init(width: Int, height: Int, rgb bytes: [UInt8]) {
         precondition(bytes.count == width * height * 3, "need width * height * 3 bytes")

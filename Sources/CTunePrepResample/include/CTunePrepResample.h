@@ -1,0 +1,36 @@
+// TunePrep's resampling kernels: the two passes of a separable, fixed-point filter over packed
+// 8-bit RGB rows. The filter (which source pixels each output reads, and their weights) is built
+// in Swift; these loops only apply it. They are in C so that they vectorise the same way in every
+// build, with SSE2 on x86-64 (always present there) and a plain loop elsewhere.
+#ifndef CTUNEPREP_RESAMPLE_H
+#define CTUNEPREP_RESAMPLE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+// The fixed point of the weights: they sum to 1 << CTunePrepResample_PRECISION for each output.
+#define CTunePrepResample_PRECISION 14
+
+// Output `i` reads `counts[i]` consecutive source pixels (or rows) from `starts[i]`, weighted by
+// `weights[i * weight_stride ...]`. `weight_stride` is even and each row of weights is zero
+// after its count, so the kernels may read weights in pairs.
+typedef struct {
+    const int32_t *starts;
+    const int32_t *counts;
+    const int16_t *weights;
+    int weight_stride;
+} CTunePrepResample_taps;
+
+// Vertical pass: every output row `y` (of `dst_height`) is the weighted sum of whole source rows.
+// `row_bytes` bytes of each row are filtered (width * 3 for RGB).
+void CTunePrepResample_vertical(const uint8_t *src, size_t src_stride, int src_height,
+                                uint8_t *dst, size_t dst_stride, int dst_height, size_t row_bytes,
+                                CTunePrepResample_taps taps);
+
+// Horizontal pass over packed RGB: output pixel `x` (of `dst_width`) of each of the `height` rows
+// is the weighted sum of source pixels of the same row.
+void CTunePrepResample_horizontal_rgb(const uint8_t *src, size_t src_stride, int src_width,
+                                      uint8_t *dst, size_t dst_stride, int dst_width, int height,
+                                      CTunePrepResample_taps taps);
+
+#endif

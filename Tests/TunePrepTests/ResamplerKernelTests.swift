@@ -1,0 +1,116 @@
+import Foundation
+import Testing
+
+@testable import TunePrep
+
+/// The resampler's C kernels (SSE2 on x86-64) against the plain definition of the same filter,
+/// and the filter against a floating-point Lanczos-3 computed here from scratch.
+@Suite("Resampler kernels")
+struct ResamplerKernelTests {
+    /// The separable filter as written in its definition: vertical pass with an 8-bit
+    /// intermediate, then horizontal, each sum rounded (add half, shift) and clamped.
+    static func reference(_ source: PixelBuffer, width: Int, height: Int) -> [UInt8] {
+        func clamp(_ sum: Int32) -> UInt8 { UInt8(min(max(sum >> 14, 0), 255)) }
+        var rows = source.bytes
+        var rowsHeight = source.height
+        if height != source.height {
+            let taps = Resampler.taps(from: source.height, to: height)
+            var out = [UInt8](repeating: 0, count: source.width * 3 * height)
+            for y in 0..<height {
+                for i in 0..<(source.width * 3) {
+                    var sum: Int32 = 1 << 13
+                    for k in 0..<Int(taps.count[y]) {
+                        sum += Int32(taps.weights[y * taps.stride + k]) * Int32(rows[(Int(taps.start[y]) + k) * source.width * 3 + i])
+                    }
+                    out[y * source.width * 3 + i] = clamp(sum)
+                }
+            }
+            rows = out
+            rowsHeight = height
+        }
+        guard width != source.width else { return rows }
+        let taps = Resampler.taps(from: source.width, to: width)
+        var out = [UInt8](repeating: 0, count: width * 3 * rowsHeight)
+        for y in 0..<rowsHeight {
+            for x in 0..<width {
+                for c in 0..<3 {
+                    var sum: Int32 = 1 << 13
+                    for k in 0..<Int(taps.count[x]) {
+                        sum += Int32(taps.weights[x * taps.stride + k]) * Int32(rows[(y * source.width + Int(taps.start[x]) + k) * 3 + c])
+                    }
+                    out[(y * width + x) * 3 + c] = clamp(sum)
+                }
+            }
+        }
+        return out
+    }
+
+    @Test("the kernels give exactly the bytes of the plain definition", arguments: [
+        (97, 61, 40, 23),      // row bytes not a multiple of 16, odd tap counts
+        (640, 480, 201, 150),  // reductions of about 3.2x: wide support
+        (33, 17, 50, 31),      // enlargement: 7 taps, odd
+        (1, 40, 1, 9),         // one column
+        (40, 1, 9, 1),         // one row
+        (2115, 12, 2048, 11),  // the common case: a slight reduction of a DCT-scaled decode
+        (512, 300, 128, 75),   // the quality scores' 4x reduction
+    ])
+    func exact(_ size: (Int, Int, Int, Int)) {
+        let (sw, sh, dw, dh) = size
+        let source = Fixtures.noise(width: sw, height: sh, seed: UInt64(sw * 31 + sh))
+        let out = Resampler.resize(source, width: dw, height: dh)
+        #expect(out.width == dw && out.height == dh)
+        let expected = Self.reference(source, width: dw, height: dh)
+        let mismatches = zip(out.bytes, expected).filter { $0 != $1 }.count
+        #expect(mismatches == 0, "\(sw)x\(sh) -> \(dw)x\(dh): \(mismatches) bytes differ")
+    }
+
+    @Test("extreme values saturate instead of wrapping")
+    func saturation() {
+        // Black and white stripes: Lanczos overshoots past 0 and 255 next to the edges.
+        let (w, h) = (64, 64)
+        let stripes = PixelBuffer(width: w, height: h, rgb: (0..<(w * h)).flatMap { i -> [UInt8] in
+            let v: UInt8 = (i % w) / 8 % 2 == 0 ? 255 : 0
+            let u: UInt8 = (i / w) / 8 % 2 == 0 ? 0 : 255
+            return [v, u, v ^ u]
+        })
+        let out = Resampler.resize(stripes, width: 80, height: 90)
+        let expected = Self.reference(stripes, width: 80, height: 90)
+        #expect(expected.contains(0) && expected.contains(255), "the reference clamps somewhere")
+        #expect(zip(out.bytes, expected).filter { $0 != $1 }.count == 0)
+    }
+
+    @Test("close to a floating-point Lanczos-3 computed from scratch")
+    func againstFloat() {
+        let source = Fixtures.pattern(width: 300, height: 200)
+        let (dw, dh) = (137, 91)
+        let out = Resampler.resize(source, width: dw, height: dh)
+        // The textbook filter: support 3 * scale, weights normalised per output, in Double.
+        func weights(_ n: Int, _ m: Int) -> [[(Int, Double)]] {
+            let scale = Double(n) / Double(m), support = 3 * max(scale, 1)
+            return (0..<m).map { i in
+                let center = (Double(i) + 0.5) * scale
+                let range = max(0, Int(floor(center - support)))..<min(n, Int(ceil(center + support)))
+                let raw = range.map { j -> (Int, Double) in
+                    let x = abs((Double(j) + 0.5 - center) / max(scale, 1))
+                    let w = x < 1e-9 ? 1 : x >= 3 ? 0 : 3 * sin(.pi * x) * sin(.pi * x / 3) / (.pi * x * .pi * x)
+                    return (j, w)
+                }
+                let total = raw.reduce(0) { $0 + $1.1 }
+                return raw.map { ($0.0, $0.1 / total) }
+            }
+        }
+        let wx = weights(300, dw), wy = weights(200, dh)
+        var error = 0.0
+        for y in 0..<dh {
+            for x in 0..<dw {
+                for c in 0..<3 {
+                    var value = 0.0
+                    for (sy, a) in wy[y] { for (sx, b) in wx[x] { value += a * b * Double(source.pixels[(sy * 300 + sx) * 3 + c]) } }
+                    error += abs(min(max(value, 0), 255) - Double(out.pixels[(y * dw + x) * 3 + c]))
+                }
+            }
+        }
+        let mean = error / Double(dw * dh * 3)
+        #expect(mean < 0.6, "mean absolute error \(mean)")
+    }
+}
