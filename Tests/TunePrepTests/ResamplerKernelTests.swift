@@ -64,6 +64,25 @@ struct ResamplerKernelTests {
         #expect(mismatches == 0, "\(sw)x\(sh) -> \(dw)x\(dh): \(mismatches) bytes differ")
     }
 
+    @Test("box filter: a 4x reduction is the mean of each 4x4 block, within rounding")
+    func boxMeans() {
+        let source = Fixtures.noise(width: 64, height: 48, seed: 3)
+        let out = Resampler.resize(source, width: 16, height: 12, filter: .box)
+        var worst = 0
+        for y in 0..<12 {
+            for x in 0..<16 {
+                for c in 0..<3 {
+                    var sum = 0
+                    for dy in 0..<4 { for dx in 0..<4 { sum += Int(source.pixels[((y * 4 + dy) * 64 + x * 4 + dx) * 3 + c]) } }
+                    worst = max(worst, abs(Int(out.pixels[(y * 16 + x) * 3 + c]) - (sum + 8) / 16))
+                }
+            }
+        }
+        #expect(worst <= 1, "largest difference \(worst)")
+        let taps = Resampler.taps(from: 64, to: 16, filter: .box)
+        #expect(taps.count.allSatisfy { $0 == 4 } || taps.weights.filter { $0 != 0 }.count == 64)
+    }
+
     @Test("extreme values saturate instead of wrapping")
     func saturation() {
         // Black and white stripes: Lanczos overshoots past 0 and 255 next to the edges.

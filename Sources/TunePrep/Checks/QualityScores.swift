@@ -1,7 +1,8 @@
 import Foundation
 
 /// Measurements behind the image-quality checks, taken on a normalised downscale (long side
-/// 512 px) of the upright image, so they compare across resolutions. Recorded in the manifest.
+/// 512 px, an area average) of the upright image, so they compare across resolutions. Recorded
+/// in the manifest.
 public struct QualityScores: Codable, Sendable, Equatable {
     /// Variance of the Laplacian of luma (0-255 scale): low means few sharp edges, i.e. blur.
     public var sharpness: Double
@@ -21,7 +22,9 @@ public struct QualityScores: Codable, Sendable, Equatable {
     static func measure(_ image: PixelBuffer) -> QualityScores {
         let scale = Double(side) / Double(max(image.width, image.height))
         let small = scale < 1
-            ? Resampler.resize(image, width: max(1, Int((Double(image.width) * scale).rounded())), height: max(1, Int((Double(image.height) * scale).rounded())))
+            ? Resampler.resize(
+                image, width: max(1, Int((Double(image.width) * scale).rounded())),
+                height: max(1, Int((Double(image.height) * scale).rounded())), filter: .box)
             : image
         let w = small.width, h = small.height, count = w * h
         var luma = [Float](repeating: 0, count: count)

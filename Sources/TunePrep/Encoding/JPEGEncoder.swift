@@ -7,7 +7,7 @@ public struct EncodingError: Error, Sendable, Equatable, CustomStringConvertible
     public var description: String { "JPEG encoding failed: \(message)" }
 }
 
-/// The encoding stage: baseline JFIF, 8-bit, optimised Huffman tables, no metadata at all, so
+/// The encoding stage: baseline JFIF, 8-bit, standard or optimised Huffman tables, no metadata at all, so
 /// GPS and the rest of EXIF never leave the machine. Output is a function of the pixels and
 /// the options alone.
 public enum JPEGEncoder {
@@ -15,13 +15,15 @@ public enum JPEGEncoder {
         public var quality: Int
         public var fullChroma: Bool
         public var progressive = false
+        public var optimizeHuffman = false
         /// Fixtures only: APP1 (EXIF) and APP2 (ICC) payloads to write. TunePrep's outputs carry neither.
         var app1: [UInt8]? = nil
         var app2: [UInt8]? = nil
 
-        public init(quality: Int, fullChroma: Bool) {
+        public init(quality: Int, fullChroma: Bool, optimizeHuffman: Bool = false) {
             self.quality = quality
             self.fullChroma = fullChroma
+            self.optimizeHuffman = optimizeHuffman
         }
     }
 
@@ -43,7 +45,7 @@ public enum JPEGEncoder {
             return app1.withUnsafeBufferPointer { app1Pointer in
                 app2.withUnsafeBufferPointer { app2Pointer in
                     var c = CTunePrepImaging_jpeg_encode_options(
-                        quality: Int32(options.quality), chroma_444: options.fullChroma ? 1 : 0, optimize_coding: 1,
+                        quality: Int32(options.quality), chroma_444: options.fullChroma ? 1 : 0, optimize_coding: options.optimizeHuffman ? 1 : 0,
                         progressive: options.progressive ? 1 : 0, input_components: Int32(components),
                         write_adobe_marker: adobeCMYK ? 1 : 0,
                         app1: app1.isEmpty ? nil : app1Pointer.baseAddress, app1_size: app1.count,

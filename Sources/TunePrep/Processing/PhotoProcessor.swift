@@ -13,8 +13,6 @@ struct PhotoOutcome: Sendable {
     var orientation: Orientation = .up
     var findings: [Finding] = []
     var output: EncodedPhoto?
-    /// SHA-256 of the upright pixels before encoding: equal digests mean identical pixels.
-    var pixelDigest: String?
     /// The embedded colour profile, and "→ sRGB" when it was converted.
     var colorProfile: String?
     var scores: QualityScores?
@@ -112,7 +110,6 @@ struct PhotoProcessor: Sendable {
         if outcome.hasError { return outcome }
         let upright = Resampler.resize(decoded.pixels, width: target.width, height: target.height)
             .oriented(exif.orientation)
-        outcome.pixelDigest = upright.withUnsafeBytes { SHA256.hash(data: $0).hex }
         let scores = QualityScores.measure(upright)
         outcome.scores = scores
         outcome.findings += qualityFindings(scores)
@@ -164,7 +161,8 @@ struct PhotoProcessor: Sendable {
         let floor = min(options.minQuality, options.quality)
         while true {
             let jpeg = try JPEGEncoder.encode(image, options: .init(
-                quality: quality, fullChroma: options.chroma.keepsFullChroma(atQuality: quality)))
+                quality: quality, fullChroma: options.chroma.keepsFullChroma(atQuality: quality),
+                optimizeHuffman: options.optimizeHuffman))
             if jpeg.count <= options.maxBytes {
                 var findings: [Finding] = []
                 if quality < options.quality || image.width != upright.width {

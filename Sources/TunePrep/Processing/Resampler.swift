@@ -19,18 +19,37 @@ enum Resampler {
         var stride: Int
     }
 
-    static func lanczos3(_ x: Double) -> Double {
-        let x = abs(x)
-        if x < 1e-9 { return 1 }
-        if x >= 3 { return 0 }
-        let px = Double.pi * x
-        return 3 * sin(px) * sin(px / 3) / (px * px)
+    enum Filter: Sendable {
+        /// The outputs: sharp, little ringing.
+        case lanczos3
+        /// An area average: what the quality scores measure on, at a fifth of Lanczos's taps.
+        case box
+
+        var radius: Double {
+            switch self {
+            case .lanczos3: 3
+            case .box: 0.5
+            }
+        }
+
+        func weight(_ x: Double) -> Double {
+            switch self {
+            case .lanczos3:
+                let x = abs(x)
+                if x < 1e-9 { return 1 }
+                if x >= 3 { return 0 }
+                let px = Double.pi * x
+                return 3 * sin(px) * sin(px / 3) / (px * px)
+            case .box:
+                return x >= -0.5 && x < 0.5 ? 1 : 0
+            }
+        }
     }
 
-    static func taps(from source: Int, to target: Int) -> Taps {
+    static func taps(from source: Int, to target: Int, filter: Filter = .lanczos3) -> Taps {
         let scale = Double(source) / Double(target)
         let filterScale = max(scale, 1)
-        let support = 3 * filterScale
+        let support = filter.radius * filterScale
         let taps = Int(ceil(support)) * 2 + 1
         let stride = taps + 1
         var start = [Int32](repeating: 0, count: target)
@@ -45,7 +64,7 @@ enum Resampler {
             let n = min(last - first, taps)
             var total = 0.0
             for k in 0..<n {
-                let w = lanczos3((Double(first + k) + 0.5 - center) / filterScale)
+                let w = filter.weight((Double(first + k) + 0.5 - center) / filterScale)
                 real[k] = w
                 total += w
             }
@@ -68,16 +87,16 @@ enum Resampler {
     }
 
     /// Resizes `source` to exactly `width` x `height`.
-    static func resize(_ source: PixelBuffer, width: Int, height: Int) -> PixelBuffer {
+    static func resize(_ source: PixelBuffer, width: Int, height: Int, filter: Filter = .lanczos3) -> PixelBuffer {
         if source.width == width && source.height == height { return source }
         // Columns first: that pass works on whole rows, and it leaves fewer rows for the
         // per-pixel horizontal pass when the image shrinks.
-        let vertical = source.height == height ? source : resizeColumns(source, to: height)
-        return vertical.width == width ? vertical : resizeRows(vertical, to: width)
+        let vertical = source.height == height ? source : resizeColumns(source, to: height, filter: filter)
+        return vertical.width == width ? vertical : resizeRows(vertical, to: width, filter: filter)
     }
 
-    private static func resizeRows(_ source: PixelBuffer, to width: Int) -> PixelBuffer {
-        let taps = taps(from: source.width, to: width)
+    private static func resizeRows(_ source: PixelBuffer, to width: Int, filter: Filter) -> PixelBuffer {
+        let taps = taps(from: source.width, to: width, filter: filter)
         let output = PixelBuffer(uninitializedWidth: width, height: source.height)
         taps.withC { c in
             CTunePrepResample_horizontal_rgb(
@@ -87,8 +106,8 @@ enum Resampler {
         return output
     }
 
-    private static func resizeColumns(_ source: PixelBuffer, to height: Int) -> PixelBuffer {
-        let taps = taps(from: source.height, to: height)
+    private static func resizeColumns(_ source: PixelBuffer, to height: Int, filter: Filter) -> PixelBuffer {
+        let taps = taps(from: source.height, to: height, filter: filter)
         let output = PixelBuffer(uninitializedWidth: source.width, height: height)
         taps.withC { c in
             CTunePrepResample_vertical(

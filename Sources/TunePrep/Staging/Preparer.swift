@@ -98,19 +98,21 @@ public struct Preparer: Sendable {
     func assemble(_ outcomes: [PhotoOutcome]) -> (manifest: Manifest, kept: [(index: Int, name: String)]) {
         var outcomes = outcomes
         var firstBySource: [String: String] = [:]
-        var firstByPixels: [String: String] = [:]
+        // The encoder is deterministic, so equal upright pixels give byte-equal outputs: the
+        // output's digest finds them without hashing the pixels.
+        var firstByOutput: [String: String] = [:]
         for i in outcomes.indices where !outcomes[i].hasError {
             let outcome = outcomes[i]
             if let digest = outcome.sourceSha256, let first = firstBySource[digest] {
                 outcomes[i].findings.append(Finding(.duplicate, .error, "byte-identical to \(first)", related: first))
                 continue
             }
-            if let digest = outcome.pixelDigest, let first = firstByPixels[digest] {
-                outcomes[i].findings.append(Finding(.duplicate, .error, "same pixels as \(first) after orientation", related: first))
+            if let digest = outcome.output?.sha256, let first = firstByOutput[digest] {
+                outcomes[i].findings.append(Finding(.duplicate, .error, "same pixels as \(first) after orientation (identical output)", related: first))
                 continue
             }
             if let digest = outcome.sourceSha256 { firstBySource[digest] = outcome.path }
-            if let digest = outcome.pixelDigest { firstByPixels[digest] = outcome.path }
+            if let digest = outcome.output?.sha256 { firstByOutput[digest] = outcome.path }
         }
 
         // Near-identical shots (bursts, HDR on and off): a warning on the later photo of a pair,

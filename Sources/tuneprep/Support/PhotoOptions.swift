@@ -27,6 +27,8 @@ struct PhotoOptions: ParsableArguments {
     var maxMegapixels = 100.0
     @Option(help: "Chroma subsampling: auto (4:4:4 at quality 90 and up), 444 or 420.")
     var chroma: PrepareOptions.ChromaSubsampling = .auto
+    @Flag(help: "Fit Huffman tables to each photo: about 8% smaller files, about 2.5x slower encoding.")
+    var optimizeHuffman = false
     @Option(help: "Background for transparent pixels: white, black or #rrggbb.")
     var background = "white"
     @Option(help: "Warn `blurry` under this sharpness (variance of the Laplacian on a 512 px downscale).")
@@ -73,6 +75,7 @@ struct PhotoOptions: ParsableArguments {
         options.maxImages = maxImages
         options.maxPixels = Int(maxMegapixels * 1_000_000)
         options.chroma = chroma
+        options.optimizeHuffman = optimizeHuffman
         options.background = RGBColor(parsing: background) ?? .white
         if noQualityChecks {
             options.thresholds = .off
