@@ -1,14 +1,15 @@
-// The two passes of TunePrep's separable resampler. Both round the same way (add half, shift,
-// clamp to 0...255), so the SSE2 path and the plain path give identical bytes; the tests hold the
-// SSE2 path to a straightforward reference.
+// The two passes of TunePrep's separable resampler. Every path rounds the same way (add half,
+// shift, clamp to 0...255), so AVX2, SSE2 and the plain loops give identical bytes; the tests
+// run each path against a straightforward reference.
 #include "CTunePrepResample.h"
 
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#define CTUNEPREP_RESAMPLE_SSE2 1
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define TP_X86 1
 #endif
 
 enum { HALF = 1 << (CTunePrepResample_PRECISION - 1) };
@@ -25,102 +26,144 @@ static inline int32_t weight_pair(const int16_t *w) {
     return pair;
 }
 
+// MARK: - Choosing a path
+
+static atomic_int selected_isa = -1;
+
+CTunePrepResample_isa CTunePrepResample_best_isa(void) {
+#if TP_X86
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx2")) return CTunePrepResample_AVX2;
+#if defined(__SSE2__)
+    return CTunePrepResample_SSE2;
+#endif
+#endif
+    return CTunePrepResample_PLAIN;
+}
+
+CTunePrepResample_isa CTunePrepResample_use_isa(CTunePrepResample_isa wanted) {
+    CTunePrepResample_isa best = CTunePrepResample_best_isa();
+    CTunePrepResample_isa chosen = wanted < best ? wanted : best;
+    atomic_store_explicit(&selected_isa, (int)chosen, memory_order_relaxed);
+    return chosen;
+}
+
+static CTunePrepResample_isa current_isa(void) {
+    int isa = atomic_load_explicit(&selected_isa, memory_order_relaxed);
+    if (isa < 0) {
+        isa = (int)CTunePrepResample_best_isa();
+        atomic_store_explicit(&selected_isa, isa, memory_order_relaxed);
+    }
+    return (CTunePrepResample_isa)isa;
+}
+
+// MARK: - Vertical pass
+
+// Bytes [from, row_bytes) of one output row.
+static void vertical_row_plain(const uint8_t *first, size_t src_stride, const int16_t *w, int n,
+                               uint8_t *out, size_t from, size_t row_bytes) {
+    for (size_t i = from; i < row_bytes; i++) {
+        int32_t sum = HALF;
+        for (int k = 0; k < n; k++) sum += (int32_t)w[k] * first[(size_t)k * src_stride + i];
+        out[i] = clamp_sum(sum);
+    }
+}
+
+#if TP_X86 && defined(__SSE2__)
+// 16 bytes a step; two source rows at a time, interleaved as 16-bit pairs, so one pmaddwd does
+// two taps for four bytes. The taps loop is inside: the sums stay in registers.
+static size_t vertical_row_sse2(const uint8_t *first, size_t src_stride, const int16_t *w, int n,
+                                uint8_t *out, size_t row_bytes) {
+    const __m128i zero = _mm_setzero_si128();
+    size_t i = 0;
+    for (; i + 16 <= row_bytes; i += 16) {
+        __m128i s0 = _mm_set1_epi32(HALF), s1 = s0, s2 = s0, s3 = s0;
+        for (int k = 0; k < n; k += 2) {
+            const uint8_t *row_a = first + (size_t)k * src_stride + i;
+            // The odd last tap pairs with itself; its partner weight is zero.
+            const uint8_t *row_b = k + 1 < n ? row_a + src_stride : row_a;
+            const __m128i pair = _mm_set1_epi32(weight_pair(w + k));
+            const __m128i a = _mm_loadu_si128((const __m128i *)row_a);
+            const __m128i b = _mm_loadu_si128((const __m128i *)row_b);
+            const __m128i a_lo = _mm_unpacklo_epi8(a, zero), a_hi = _mm_unpackhi_epi8(a, zero);
+            const __m128i b_lo = _mm_unpacklo_epi8(b, zero), b_hi = _mm_unpackhi_epi8(b, zero);
+            s0 = _mm_add_epi32(s0, _mm_madd_epi16(_mm_unpacklo_epi16(a_lo, b_lo), pair));
+            s1 = _mm_add_epi32(s1, _mm_madd_epi16(_mm_unpackhi_epi16(a_lo, b_lo), pair));
+            s2 = _mm_add_epi32(s2, _mm_madd_epi16(_mm_unpacklo_epi16(a_hi, b_hi), pair));
+            s3 = _mm_add_epi32(s3, _mm_madd_epi16(_mm_unpackhi_epi16(a_hi, b_hi), pair));
+        }
+        s0 = _mm_srai_epi32(s0, CTunePrepResample_PRECISION);
+        s1 = _mm_srai_epi32(s1, CTunePrepResample_PRECISION);
+        s2 = _mm_srai_epi32(s2, CTunePrepResample_PRECISION);
+        s3 = _mm_srai_epi32(s3, CTunePrepResample_PRECISION);
+        // Saturating packs clamp to 0...255 on the way down.
+        _mm_storeu_si128((__m128i *)(out + i), _mm_packus_epi16(_mm_packs_epi32(s0, s1), _mm_packs_epi32(s2, s3)));
+    }
+    return i;
+}
+#endif
+
+#if TP_X86
+// The SSE2 step on 32 bytes. Unpacks and packs both work within 128-bit lanes, so the byte order
+// they shuffle comes back unshuffled.
+__attribute__((target("avx2")))
+static size_t vertical_row_avx2(const uint8_t *first, size_t src_stride, const int16_t *w, int n,
+                                uint8_t *out, size_t row_bytes) {
+    const __m256i zero = _mm256_setzero_si256();
+    size_t i = 0;
+    for (; i + 32 <= row_bytes; i += 32) {
+        __m256i s0 = _mm256_set1_epi32(HALF), s1 = s0, s2 = s0, s3 = s0;
+        for (int k = 0; k < n; k += 2) {
+            const uint8_t *row_a = first + (size_t)k * src_stride + i;
+            const uint8_t *row_b = k + 1 < n ? row_a + src_stride : row_a;
+            const __m256i pair = _mm256_set1_epi32(weight_pair(w + k));
+            const __m256i a = _mm256_loadu_si256((const __m256i *)row_a);
+            const __m256i b = _mm256_loadu_si256((const __m256i *)row_b);
+            const __m256i a_lo = _mm256_unpacklo_epi8(a, zero), a_hi = _mm256_unpackhi_epi8(a, zero);
+            const __m256i b_lo = _mm256_unpacklo_epi8(b, zero), b_hi = _mm256_unpackhi_epi8(b, zero);
+            s0 = _mm256_add_epi32(s0, _mm256_madd_epi16(_mm256_unpacklo_epi16(a_lo, b_lo), pair));
+            s1 = _mm256_add_epi32(s1, _mm256_madd_epi16(_mm256_unpackhi_epi16(a_lo, b_lo), pair));
+            s2 = _mm256_add_epi32(s2, _mm256_madd_epi16(_mm256_unpacklo_epi16(a_hi, b_hi), pair));
+            s3 = _mm256_add_epi32(s3, _mm256_madd_epi16(_mm256_unpackhi_epi16(a_hi, b_hi), pair));
+        }
+        s0 = _mm256_srai_epi32(s0, CTunePrepResample_PRECISION);
+        s1 = _mm256_srai_epi32(s1, CTunePrepResample_PRECISION);
+        s2 = _mm256_srai_epi32(s2, CTunePrepResample_PRECISION);
+        s3 = _mm256_srai_epi32(s3, CTunePrepResample_PRECISION);
+        _mm256_storeu_si256((__m256i *)(out + i),
+                            _mm256_packus_epi16(_mm256_packs_epi32(s0, s1), _mm256_packs_epi32(s2, s3)));
+    }
+    return i;
+}
+#endif
+
 void CTunePrepResample_vertical(const uint8_t *src, size_t src_stride, int src_height,
                                 uint8_t *dst, size_t dst_stride, int dst_height, size_t row_bytes,
                                 CTunePrepResample_taps taps) {
     (void)src_height;
+    const CTunePrepResample_isa isa = current_isa();
     for (int y = 0; y < dst_height; y++) {
         const int16_t *w = taps.weights + (size_t)y * (size_t)taps.weight_stride;
         const int n = taps.counts[y];
         const uint8_t *first = src + (size_t)taps.starts[y] * src_stride;
         uint8_t *out = dst + (size_t)y * dst_stride;
-        size_t i = 0;
-#if CTUNEPREP_RESAMPLE_SSE2
-        // 16 bytes a step; two source rows at a time, interleaved as 16-bit pairs, so one pmaddwd
-        // does two taps for four bytes. The taps loop is inside: the sums stay in registers.
-        const __m128i zero = _mm_setzero_si128();
-        for (; i + 16 <= row_bytes; i += 16) {
-            __m128i s0 = _mm_set1_epi32(HALF), s1 = s0, s2 = s0, s3 = s0;
-            for (int k = 0; k < n; k += 2) {
-                const uint8_t *row_a = first + (size_t)k * src_stride + i;
-                // The odd last tap pairs with itself; its partner weight is zero.
-                const uint8_t *row_b = k + 1 < n ? row_a + src_stride : row_a;
-                const __m128i pair = _mm_set1_epi32(weight_pair(w + k));
-                const __m128i a = _mm_loadu_si128((const __m128i *)row_a);
-                const __m128i b = _mm_loadu_si128((const __m128i *)row_b);
-                const __m128i a_lo = _mm_unpacklo_epi8(a, zero), a_hi = _mm_unpackhi_epi8(a, zero);
-                const __m128i b_lo = _mm_unpacklo_epi8(b, zero), b_hi = _mm_unpackhi_epi8(b, zero);
-                s0 = _mm_add_epi32(s0, _mm_madd_epi16(_mm_unpacklo_epi16(a_lo, b_lo), pair));
-                s1 = _mm_add_epi32(s1, _mm_madd_epi16(_mm_unpackhi_epi16(a_lo, b_lo), pair));
-                s2 = _mm_add_epi32(s2, _mm_madd_epi16(_mm_unpacklo_epi16(a_hi, b_hi), pair));
-                s3 = _mm_add_epi32(s3, _mm_madd_epi16(_mm_unpackhi_epi16(a_hi, b_hi), pair));
-            }
-            s0 = _mm_srai_epi32(s0, CTunePrepResample_PRECISION);
-            s1 = _mm_srai_epi32(s1, CTunePrepResample_PRECISION);
-            s2 = _mm_srai_epi32(s2, CTunePrepResample_PRECISION);
-            s3 = _mm_srai_epi32(s3, CTunePrepResample_PRECISION);
-            // Saturating packs clamp to 0...255 on the way down.
-            const __m128i packed = _mm_packus_epi16(_mm_packs_epi32(s0, s1), _mm_packs_epi32(s2, s3));
-            _mm_storeu_si128((__m128i *)(out + i), packed);
+        size_t done = 0;
+#if TP_X86
+        if (isa >= CTunePrepResample_AVX2) done = vertical_row_avx2(first, src_stride, w, n, out, row_bytes);
+#endif
+#if TP_X86 && defined(__SSE2__)
+        if (isa >= CTunePrepResample_SSE2) {
+            done += vertical_row_sse2(first + done, src_stride, w, n, out + done, row_bytes - done);
         }
 #endif
-        for (; i < row_bytes; i++) {
-            int32_t sum = HALF;
-            for (int k = 0; k < n; k++) sum += (int32_t)w[k] * first[(size_t)k * src_stride + i];
-            out[i] = clamp_sum(sum);
-        }
+        vertical_row_plain(first, src_stride, w, n, out, done, row_bytes);
     }
 }
 
-void CTunePrepResample_horizontal_rgb(const uint8_t *src, size_t src_stride, int src_width,
-                                      uint8_t *dst, size_t dst_stride, int dst_width, int height,
-                                      CTunePrepResample_taps taps) {
-#if CTUNEPREP_RESAMPLE_SSE2
-    // Each tap loads a whole pixel as 4 bytes, one past the pixel; a pair of taps may also touch
-    // the pixel just past the row. Inside the raster that is the next row (weighted zero); the
-    // last row is copied into a padded scratch row so nothing past the buffer is read.
-    const size_t row_bytes = (size_t)src_width * 3;
-    uint8_t *scratch = malloc(row_bytes + 16);
-    if (!scratch) {
-        // Out of memory for 6 KB: fall back to the plain loop below, which reads only in bounds.
-        goto plain;
-    }
-    memset(scratch + row_bytes, 0, 16);
-    const __m128i zero = _mm_setzero_si128();
-    for (int y = 0; y < height; y++) {
-        const uint8_t *row = src + (size_t)y * src_stride;
-        if (y == height - 1) {
-            memcpy(scratch, row, row_bytes);
-            row = scratch;
-        }
-        uint8_t *out = dst + (size_t)y * dst_stride;
-        for (int x = 0; x < dst_width; x++) {
-            const int16_t *w = taps.weights + (size_t)x * (size_t)taps.weight_stride;
-            const int n = taps.counts[x];
-            const uint8_t *p = row + (size_t)taps.starts[x] * 3;
-            __m128i sum = _mm_set1_epi32(HALF);
-            for (int k = 0; k < n; k += 2) {
-                int32_t a, b;
-                memcpy(&a, p + k * 3, 4);
-                memcpy(&b, p + k * 3 + 3, 4);
-                const __m128i pa = _mm_unpacklo_epi8(_mm_cvtsi32_si128(a), zero);
-                const __m128i pb = _mm_unpacklo_epi8(_mm_cvtsi32_si128(b), zero);
-                // [r0 r1 g0 g1 b0 b1 x x] * [w0 w1 ...] -> [r g b x]
-                sum = _mm_add_epi32(sum, _mm_madd_epi16(_mm_unpacklo_epi16(pa, pb), _mm_set1_epi32(weight_pair(w + k))));
-            }
-            sum = _mm_srai_epi32(sum, CTunePrepResample_PRECISION);
-            const __m128i packed = _mm_packus_epi16(_mm_packs_epi32(sum, sum), zero);
-            const int32_t rgbx = _mm_cvtsi128_si32(packed);
-            // The fourth byte lands on the next output pixel, written next; not past the row's end.
-            if (x + 1 < dst_width) memcpy(out + (size_t)x * 3, &rgbx, 4);
-            else memcpy(out + (size_t)x * 3, &rgbx, 3);
-        }
-    }
-    free(scratch);
-    return;
-plain:
-#endif
-    (void)src_width;
+// MARK: - Horizontal pass
+
+static void horizontal_plain(const uint8_t *src, size_t src_stride, uint8_t *dst, size_t dst_stride,
+                             int dst_width, int height, CTunePrepResample_taps taps) {
     for (int y = 0; y < height; y++) {
         const uint8_t *row = src + (size_t)y * src_stride;
         uint8_t *out = dst + (size_t)y * dst_stride;
@@ -138,4 +181,140 @@ plain:
             out[x * 3 + 2] = clamp_sum(b);
         }
     }
+}
+
+// The vector paths load whole pixels past the taps they weight (with zero weights): up to 16
+// bytes past a row's last pixel. Inside the raster that is the next row; the last row is copied
+// into a padded scratch row so nothing past the buffer is read.
+enum { ROW_PADDING = 32 };
+
+// Writes a pixel's 3 bytes from the low bytes of `rgbx`; the fourth byte may land on the next
+// output pixel (written next), never past the row's end.
+static inline void store_rgb(uint8_t *out, int x, int dst_width, int32_t rgbx) {
+    if (x + 1 < dst_width) memcpy(out + (size_t)x * 3, &rgbx, 4);
+    else memcpy(out + (size_t)x * 3, &rgbx, 3);
+}
+
+#if TP_X86 && defined(__SSE2__)
+// Two taps a step: each pixel loaded as 4 bytes, widened to 16 bits, the pair interleaved as
+// [r0 r1 g0 g1 b0 b1 x x] so one pmaddwd gives [r g b x].
+static void horizontal_row_sse2(const uint8_t *row, uint8_t *out, int dst_width, CTunePrepResample_taps taps) {
+    const __m128i zero = _mm_setzero_si128();
+    for (int x = 0; x < dst_width; x++) {
+        const int16_t *w = taps.weights + (size_t)x * (size_t)taps.weight_stride;
+        const int n = taps.counts[x];
+        const uint8_t *p = row + (size_t)taps.starts[x] * 3;
+        __m128i sum = _mm_set1_epi32(HALF);
+        for (int k = 0; k < n; k += 2) {
+            int32_t a, b;
+            memcpy(&a, p + k * 3, 4);
+            memcpy(&b, p + k * 3 + 3, 4);
+            const __m128i pa = _mm_unpacklo_epi8(_mm_cvtsi32_si128(a), zero);
+            const __m128i pb = _mm_unpacklo_epi8(_mm_cvtsi32_si128(b), zero);
+            sum = _mm_add_epi32(sum, _mm_madd_epi16(_mm_unpacklo_epi16(pa, pb), _mm_set1_epi32(weight_pair(w + k))));
+        }
+        sum = _mm_srai_epi32(sum, CTunePrepResample_PRECISION);
+        store_rgb(out, x, dst_width, _mm_cvtsi128_si32(_mm_packus_epi16(_mm_packs_epi32(sum, sum), zero)));
+    }
+}
+#endif
+
+#if TP_X86
+// Four taps a step: 16 source bytes (pixels k...k+3) broadcast to both 128-bit lanes; one shuffle
+// makes [r0 r1 g0 g1 b0 b1 0 0] in the low lane and the same of pixels k+2, k+3 in the high lane,
+// and one vpmaddwd against weights laid out the same way gives six products summed in pairs.
+// `expanded` holds those weight vectors, `groups` per output pixel.
+__attribute__((target("avx2")))
+static void horizontal_row_avx2(const uint8_t *row, uint8_t *out, int dst_width, CTunePrepResample_taps taps,
+                                const __m256i *expanded, int groups) {
+    const __m256i shuffle = _mm256_setr_epi8(
+        0, -1, 3, -1, 1, -1, 4, -1, 2, -1, 5, -1, -1, -1, -1, -1,
+        6, -1, 9, -1, 7, -1, 10, -1, 8, -1, 11, -1, -1, -1, -1, -1);
+    const __m128i half = _mm_set1_epi32(HALF);
+    for (int x = 0; x < dst_width; x++) {
+        const int n = taps.counts[x];
+        const uint8_t *p = row + (size_t)taps.starts[x] * 3;
+        const __m256i *w = expanded + (size_t)x * (size_t)groups;
+        __m256i sum = _mm256_setzero_si256();
+        for (int k = 0, g = 0; k < n; k += 4, g++) {
+            const __m256i pixels = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)(p + k * 3)));
+            sum = _mm256_add_epi32(sum, _mm256_madd_epi16(_mm256_shuffle_epi8(pixels, shuffle), _mm256_load_si256(w + g)));
+        }
+        __m128i total = _mm_add_epi32(_mm_add_epi32(_mm256_castsi256_si128(sum), _mm256_extracti128_si256(sum, 1)), half);
+        total = _mm_srai_epi32(total, CTunePrepResample_PRECISION);
+        store_rgb(out, x, dst_width, _mm_cvtsi128_si32(_mm_packus_epi16(_mm_packs_epi32(total, total), _mm_setzero_si128())));
+    }
+}
+
+// The weights of every output pixel in the AVX2 layout: per group of four taps,
+// [w0 w1 w0 w1 w0 w1 0 0 | w2 w3 w2 w3 w2 w3 0 0]; zero past each pixel's count.
+static __m256i *expand_weights(int dst_width, CTunePrepResample_taps taps, int groups) {
+    __m256i *expanded = aligned_alloc(32, (size_t)dst_width * (size_t)groups * sizeof(__m256i));
+    if (expanded == NULL) return NULL;
+    for (int x = 0; x < dst_width; x++) {
+        const int16_t *w = taps.weights + (size_t)x * (size_t)taps.weight_stride;
+        const int n = taps.counts[x];
+        for (int g = 0; g < groups; g++) {
+            int16_t lanes[16] = {0};
+            for (int half = 0; half < 2; half++) {
+                for (int j = 0; j < 2; j++) {
+                    int k = g * 4 + half * 2 + j;
+                    int16_t weight = k < n ? w[k] : 0;
+                    for (int c = 0; c < 3; c++) lanes[half * 8 + c * 2 + j] = weight;
+                }
+            }
+            memcpy(expanded + (size_t)x * (size_t)groups + g, lanes, sizeof lanes);
+        }
+    }
+    return expanded;
+}
+#endif
+
+void CTunePrepResample_horizontal_rgb(const uint8_t *src, size_t src_stride, int src_width,
+                                      uint8_t *dst, size_t dst_stride, int dst_width, int height,
+                                      CTunePrepResample_taps taps) {
+    const CTunePrepResample_isa isa = current_isa();
+    const size_t row_bytes = (size_t)src_width * 3;
+    uint8_t *scratch = NULL;
+#if TP_X86
+    __m256i *expanded = NULL;
+    int groups = 0;
+    if (isa >= CTunePrepResample_AVX2) {
+        int most = 0;
+        for (int x = 0; x < dst_width; x++) most = taps.counts[x] > most ? taps.counts[x] : most;
+        groups = (most + 3) / 4;
+        expanded = expand_weights(dst_width, taps, groups > 0 ? groups : 1);
+    }
+#endif
+    if (isa >= CTunePrepResample_SSE2) scratch = malloc(row_bytes + ROW_PADDING);
+    if (scratch == NULL) {
+        // The plain loop reads only in bounds; it is also the fallback if 6 KB cannot be had.
+#if TP_X86
+        free(expanded);
+#endif
+        horizontal_plain(src, src_stride, dst, dst_stride, dst_width, height, taps);
+        return;
+    }
+    memset(scratch + row_bytes, 0, ROW_PADDING);
+    for (int y = 0; y < height; y++) {
+        const uint8_t *row = src + (size_t)y * src_stride;
+        if (y == height - 1) {
+            memcpy(scratch, row, row_bytes);
+            row = scratch;
+        }
+        uint8_t *out = dst + (size_t)y * dst_stride;
+#if TP_X86
+        if (expanded != NULL) {
+            horizontal_row_avx2(row, out, dst_width, taps, expanded, groups);
+            continue;
+        }
+#endif
+#if TP_X86 && defined(__SSE2__)
+        horizontal_row_sse2(row, out, dst_width, taps);
+#endif
+    }
+    free(scratch);
+#if TP_X86
+    free(expanded);
+#endif
 }

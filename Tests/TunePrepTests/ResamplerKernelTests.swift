@@ -5,16 +5,16 @@ import Testing
 
 /// The resampler's C kernels (SSE2 on x86-64) against the plain definition of the same filter,
 /// and the filter against a floating-point Lanczos-3 computed here from scratch.
-@Suite("Resampler kernels")
+@Suite("Resampler kernels", .serialized)
 struct ResamplerKernelTests {
     /// The separable filter as written in its definition: vertical pass with an 8-bit
     /// intermediate, then horizontal, each sum rounded (add half, shift) and clamped.
-    static func reference(_ source: PixelBuffer, width: Int, height: Int) -> [UInt8] {
+    static func reference(_ source: PixelBuffer, width: Int, height: Int, filter: Resampler.Filter = .lanczos3) -> [UInt8] {
         func clamp(_ sum: Int32) -> UInt8 { UInt8(min(max(sum >> 14, 0), 255)) }
         var rows = source.bytes
         var rowsHeight = source.height
         if height != source.height {
-            let taps = Resampler.taps(from: source.height, to: height)
+            let taps = Resampler.taps(from: source.height, to: height, filter: filter)
             var out = [UInt8](repeating: 0, count: source.width * 3 * height)
             for y in 0..<height {
                 for i in 0..<(source.width * 3) {
@@ -29,7 +29,7 @@ struct ResamplerKernelTests {
             rowsHeight = height
         }
         guard width != source.width else { return rows }
-        let taps = Resampler.taps(from: source.width, to: width)
+        let taps = Resampler.taps(from: source.width, to: width, filter: filter)
         var out = [UInt8](repeating: 0, count: width * 3 * rowsHeight)
         for y in 0..<rowsHeight {
             for x in 0..<width {
@@ -53,15 +53,32 @@ struct ResamplerKernelTests {
         (40, 1, 9, 1),         // one row
         (2115, 12, 2048, 11),  // the common case: a slight reduction of a DCT-scaled decode
         (512, 300, 128, 75),   // the quality scores' 4x reduction
+        (4000, 3, 1000, 2),    // 25 taps: several groups of four
+        (301, 5, 300, 4),      // the smallest reduction: 7-8 taps, last pixels reading past the row
     ])
     func exact(_ size: (Int, Int, Int, Int)) {
         let (sw, sh, dw, dh) = size
         let source = Fixtures.noise(width: sw, height: sh, seed: UInt64(sw * 31 + sh))
-        let out = Resampler.resize(source, width: dw, height: dh)
-        #expect(out.width == dw && out.height == dh)
         let expected = Self.reference(source, width: dw, height: dh)
-        let mismatches = zip(out.bytes, expected).filter { $0 != $1 }.count
-        #expect(mismatches == 0, "\(sw)x\(sh) -> \(dw)x\(dh): \(mismatches) bytes differ")
+        for filter in [Resampler.Filter.lanczos3, .box] where filter == .lanczos3 || (dw < sw && dh < sh) {
+            let expected = filter == .lanczos3 ? expected : Self.reference(source, width: dw, height: dh, filter: .box)
+            // Every instruction set this CPU has, the best last (it stays in use for other tests).
+            for isa in Resampler.InstructionSet.allCases where isa <= Resampler.InstructionSet.best {
+                #expect(Resampler.InstructionSet.use(isa) == isa)
+                let out = Resampler.resize(source, width: dw, height: dh, filter: filter)
+                #expect(out.width == dw && out.height == dh)
+                let mismatches = zip(out.bytes, expected).filter { $0 != $1 }.count
+                #expect(mismatches == 0, "\(sw)x\(sh) -> \(dw)x\(dh), \(filter), \(isa): \(mismatches) bytes differ")
+            }
+        }
+    }
+
+    @Test("this x86-64 machine runs a vector path")
+    func vectorPath() {
+        #if arch(x86_64)
+        #expect(Resampler.InstructionSet.best >= .sse2)
+        #endif
+        print("resampler kernels: \(Resampler.InstructionSet.best)")
     }
 
     @Test("box filter: a 4x reduction is the mean of each 4x4 block, within rounding")

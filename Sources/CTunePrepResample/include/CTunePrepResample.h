@@ -1,7 +1,8 @@
 // TunePrep's resampling kernels: the two passes of a separable, fixed-point filter over packed
 // 8-bit RGB rows. The filter (which source pixels each output reads, and their weights) is built
 // in Swift; these loops only apply it. They are in C so that they vectorise the same way in every
-// build, with SSE2 on x86-64 (always present there) and a plain loop elsewhere.
+// build: AVX2 where the CPU has it (checked at run time), SSE2 on any other x86-64, and a plain
+// loop elsewhere. Every path gives the same bytes.
 #ifndef CTUNEPREP_RESAMPLE_H
 #define CTUNEPREP_RESAMPLE_H
 
@@ -32,5 +33,16 @@ void CTunePrepResample_vertical(const uint8_t *src, size_t src_stride, int src_h
 void CTunePrepResample_horizontal_rgb(const uint8_t *src, size_t src_stride, int src_width,
                                       uint8_t *dst, size_t dst_stride, int dst_width, int height,
                                       CTunePrepResample_taps taps);
+
+// Which instruction set the kernels use: the best the CPU has (the default), or a lower one so
+// tests can check every path on one machine. Returns the level now in use.
+typedef enum {
+    CTunePrepResample_PLAIN = 0,
+    CTunePrepResample_SSE2 = 1,
+    CTunePrepResample_AVX2 = 2,
+} CTunePrepResample_isa;
+
+CTunePrepResample_isa CTunePrepResample_best_isa(void);
+CTunePrepResample_isa CTunePrepResample_use_isa(CTunePrepResample_isa wanted);
 
 #endif

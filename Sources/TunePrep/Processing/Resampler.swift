@@ -86,6 +86,23 @@ enum Resampler {
         return Taps(start: start, count: count, weights: weights, stride: stride)
     }
 
+    /// The kernels' instruction set: the best the CPU has unless lowered (tests run every path).
+    enum InstructionSet: Int, Comparable, CaseIterable, Sendable {
+        case plain, sse2, avx2
+        static func < (a: Self, b: Self) -> Bool { a.rawValue < b.rawValue }
+
+        static var best: InstructionSet {
+            InstructionSet(rawValue: Int(CTunePrepResample_best_isa().rawValue)) ?? .plain
+        }
+
+        /// Uses `wanted`, or the best below it the CPU has; returns what is now in use.
+        @discardableResult
+        static func use(_ wanted: InstructionSet) -> InstructionSet {
+            let chosen = CTunePrepResample_use_isa(CTunePrepResample_isa(rawValue: UInt32(wanted.rawValue)))
+            return InstructionSet(rawValue: Int(chosen.rawValue)) ?? .plain
+        }
+    }
+
     /// Resizes `source` to exactly `width` x `height`.
     static func resize(_ source: PixelBuffer, width: Int, height: Int, filter: Filter = .lanczos3) -> PixelBuffer {
         if source.width == width && source.height == height { return source }
