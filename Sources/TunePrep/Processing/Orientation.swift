@@ -23,7 +23,7 @@ extension PixelBuffer {
     func oriented(_ orientation: Orientation) -> PixelBuffer {
         if orientation == .up { return self }
         let (outWidth, outHeight) = orientation.orientedSize(width: width, height: height)
-        let output = PixelBuffer(width: outWidth, height: outHeight)
+        let output = PixelBuffer(uninitializedWidth: outWidth, height: outHeight)
         let s = stride, last = (height - 1) * s, right = (width - 1) * 3
         let (start, stepX, stepY): (Int, Int, Int)
         switch orientation {
@@ -36,16 +36,24 @@ extension PixelBuffer {
         case .rightMirrored: (start, stepX, stepY) = (last + right, -s, -3)
         case .left: (start, stepX, stepY) = (right, s, -3)
         }
-        let source = pixels
-        var out = output.pixels
-        for y in 0..<outHeight {
-            var from = start + y * stepY
-            for _ in 0..<outWidth {
-                out[0] = source[from]
-                out[1] = source[from + 1]
-                out[2] = source[from + 2]
-                out += 3
-                from += stepX
+        let source = pixels, target = output.pixels, outStride = output.stride
+        // In 64x64 tiles: a turn reads the source down its columns, and a tile's worth of source
+        // rows stays in cache while it is read.
+        let tile = 64
+        for tileY in Swift.stride(from: 0, to: outHeight, by: tile) {
+            for tileX in Swift.stride(from: 0, to: outWidth, by: tile) {
+                let xEnd = min(tileX + tile, outWidth)
+                for y in tileY..<min(tileY + tile, outHeight) {
+                    var from = start + y * stepY + tileX * stepX
+                    var out = target + y * outStride + tileX * 3
+                    for _ in tileX..<xEnd {
+                        out[0] = source[from]
+                        out[1] = source[from + 1]
+                        out[2] = source[from + 2]
+                        out += 3
+                        from += stepX
+                    }
+                }
             }
         }
         return output
