@@ -4,6 +4,7 @@
 #include "color.h"
 #include "report.h"
 
+#include <errno.h>
 #include <setjmp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -159,22 +160,12 @@ CTunePrepImaging_status CTunePrepImaging_jpeg_read_info(
 
 #define TP_JPEG_ROWS_PER_CALL 16
 
-CTunePrepImaging_status CTunePrepImaging_jpeg_decode(
-    const uint8_t *data, size_t size, int scale_numerator,
+// The decode itself, from memory (`data`, `size`) or from an open file (`file`): libjpeg's own
+// sources for both, which end a short input the same way (a warning, then a fake EOI).
+static CTunePrepImaging_status tp_jpeg_decode(
+    const uint8_t *data, size_t size, FILE *file, int scale_numerator,
     const CTunePrepImaging_decode_options *limits,
     CTunePrepImaging_rgb_image *image, CTunePrepImaging_report *report) {
-    CTunePrepImaging_report_reset(report);
-    if (image == NULL || limits == NULL || scale_numerator < 1 || scale_numerator > 16) {
-        CTunePrepImaging_report_error(report, "bad argument to jpeg_decode");
-        return CTunePrepImaging_BAD_ARGUMENT;
-    }
-    image->pixels = NULL;
-    image->width = 0;
-    image->height = 0;
-    if (data == NULL || size == 0) {
-        CTunePrepImaging_report_error(report, "empty file");
-        return CTunePrepImaging_TRUNCATED;
-    }
 
     struct jpeg_decompress_struct cinfo;
     tp_jpeg_error error;
@@ -198,7 +189,8 @@ CTunePrepImaging_status CTunePrepImaging_jpeg_decode(
     progress.pub.progress_monitor = tp_jpeg_progress_monitor;
     progress.max_scans = limits->max_scans;
     cinfo.progress = &progress.pub;
-    jpeg_mem_src(&cinfo, data, (unsigned long)size);
+    if (file != NULL) jpeg_stdio_src(&cinfo, file);
+    else jpeg_mem_src(&cinfo, data, (unsigned long)size);
     jpeg_read_header(&cinfo, TRUE);
 
     if (CTunePrepImaging_over_pixel_limit(cinfo.image_width, cinfo.image_height, limits->max_pixels, report)) {
@@ -264,7 +256,7 @@ CTunePrepImaging_status CTunePrepImaging_jpeg_decode(
             }
         }
         if (got == 0) {
-            // Only a suspending source returns no rows; a memory source never should.
+            // Only a suspending source returns no rows; memory and stdio sources never should.
             CTunePrepImaging_report_error(report, "decoder made no progress");
             jpeg_destroy_decompress(&cinfo);
             free(pixels);
@@ -284,6 +276,50 @@ CTunePrepImaging_status CTunePrepImaging_jpeg_decode(
     image->width = width;
     image->height = height;
     return CTunePrepImaging_OK;
+}
+
+static int tp_jpeg_decode_arguments_ok(int scale_numerator, const CTunePrepImaging_decode_options *limits,
+                                       CTunePrepImaging_rgb_image *image, CTunePrepImaging_report *report) {
+    CTunePrepImaging_report_reset(report);
+    if (image == NULL || limits == NULL || scale_numerator < 1 || scale_numerator > 16) {
+        CTunePrepImaging_report_error(report, "bad argument to jpeg_decode");
+        return 0;
+    }
+    image->pixels = NULL;
+    image->width = 0;
+    image->height = 0;
+    return 1;
+}
+
+CTunePrepImaging_status CTunePrepImaging_jpeg_decode(
+    const uint8_t *data, size_t size, int scale_numerator,
+    const CTunePrepImaging_decode_options *limits,
+    CTunePrepImaging_rgb_image *image, CTunePrepImaging_report *report) {
+    if (!tp_jpeg_decode_arguments_ok(scale_numerator, limits, image, report)) return CTunePrepImaging_BAD_ARGUMENT;
+    if (data == NULL || size == 0) {
+        CTunePrepImaging_report_error(report, "empty file");
+        return CTunePrepImaging_TRUNCATED;
+    }
+    return tp_jpeg_decode(data, size, NULL, scale_numerator, limits, image, report);
+}
+
+CTunePrepImaging_status CTunePrepImaging_jpeg_decode_file(
+    const char *path, int scale_numerator,
+    const CTunePrepImaging_decode_options *limits,
+    CTunePrepImaging_rgb_image *image, CTunePrepImaging_report *report) {
+    if (path == NULL || !tp_jpeg_decode_arguments_ok(scale_numerator, limits, image, report)) {
+        return CTunePrepImaging_BAD_ARGUMENT;
+    }
+    FILE *file = fopen(path, "rb");
+    if (file == NULL) {
+        char text[CTunePrepImaging_MESSAGE_CAPACITY];
+        snprintf(text, sizeof text, "cannot read the file again: %s", strerror(errno));
+        CTunePrepImaging_report_error(report, text);
+        return CTunePrepImaging_IO_ERROR;
+    }
+    CTunePrepImaging_status status = tp_jpeg_decode(NULL, 0, file, scale_numerator, limits, image, report);
+    fclose(file);
+    return status;
 }
 
 CTunePrepImaging_status CTunePrepImaging_jpeg_encode(

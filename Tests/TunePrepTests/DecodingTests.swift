@@ -144,6 +144,32 @@ struct DecodingTests {
         }
     }
 
+    @Test("a JPEG over 1 MB is decoded while read from its file: the same pixels, hash and size as read whole")
+    func streamedJPEG() async throws {
+        let folder = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let data = try Fixtures.jpeg(Fixtures.noise(width: 1400, height: 1000), quality: 98)
+        #expect(data.count > SourceFile.headBytes, "the fixture must be over the kept beginning")
+        let url = try Fixtures.write(data, "big.jpg", in: folder)
+
+        let source = try SourceFile.read(url)
+        #expect(!source.isWhole && source.data.count <= SourceFile.headBytes + (1 << 20))
+        #expect(source.size == data.count && source.sha256 == Fixtures.sha256(data))
+        let limits = DecodeLimits(maxPixels: 10_000_000)
+        let streamed = try ImageDecoder.decodeJPEG(atPath: url.path, scaleEighths: 5, limits: limits)
+        let whole = try ImageDecoder.decode(data, format: .jpeg, scaleEighths: 5, limits: limits, background: .white)
+        #expect(streamed.pixels.width == whole.pixels.width && streamed.pixels.bytes == whole.pixels.bytes)
+
+        // Cut short: an error from the file path too, never a grey-filled success.
+        let cut = try Fixtures.write(data.prefix(data.count * 2 / 3), "cut.jpg", in: folder)
+        #expect(throws: DecodingError.self) { _ = try ImageDecoder.decodeJPEG(atPath: cut.path, scaleEighths: 8, limits: limits) }
+        let report = try await Preparer(options: Fixtures.smallOptions()).check([cut.path, url.path])
+        #expect(report.images[0].findings.map(\.code) == [.corrupt])
+        #expect(report.images[0].findings.first?.message.contains("truncated") == true, "\(report.images[0].findings)")
+        #expect(report.images[1].sourceSha256 == Fixtures.sha256(data) && report.images[1].sourceBytes == data.count)
+        #expect(report.images[1].output != nil, "\(report.images[1].findings)")
+    }
+
     @Test("flipped bytes never crash the decoder")
     func flippedBytes() throws {
         var rng = SplitMix(seed: 42)

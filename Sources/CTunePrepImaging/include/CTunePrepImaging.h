@@ -17,6 +17,7 @@ typedef enum {
     CTunePrepImaging_NO_MEMORY = 5,
     CTunePrepImaging_LIMITS = 6,       // abusive structure: oversized chunks, too many scans
     CTunePrepImaging_BAD_ARGUMENT = 7,
+    CTunePrepImaging_IO_ERROR = 8,     // the file could not be opened or read
 } CTunePrepImaging_status;
 
 #define CTunePrepImaging_MESSAGE_CAPACITY 256
@@ -93,6 +94,13 @@ CTunePrepImaging_status CTunePrepImaging_jpeg_read_info(
 // Grayscale is expanded, CMYK and YCCK (Adobe-inverted or not) are converted to RGB.
 CTunePrepImaging_status CTunePrepImaging_jpeg_decode(
     const uint8_t *data, size_t size, int scale_numerator,
+    const CTunePrepImaging_decode_options *limits,
+    CTunePrepImaging_rgb_image *image, CTunePrepImaging_report *report);
+
+// The same, reading the file at `path` as it decodes (4 kB at a time), so a large JPEG is never
+// held in memory whole.
+CTunePrepImaging_status CTunePrepImaging_jpeg_decode_file(
+    const char *path, int scale_numerator,
     const CTunePrepImaging_decode_options *limits,
     CTunePrepImaging_rgb_image *image, CTunePrepImaging_report *report);
 

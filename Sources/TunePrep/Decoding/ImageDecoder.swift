@@ -120,6 +120,22 @@ enum ImageDecoder {
         default:
             throw unsupported(format, data: data)
         }
+        return try finish(status, format: format, image: &image, report: &report)
+    }
+
+    /// Decodes a JPEG while reading it from `path`, so the file is never held in memory whole.
+    static func decodeJPEG(atPath path: String, scaleEighths: Int, limits: DecodeLimits) throws(DecodingError) -> DecodedImage {
+        var image = CTunePrepImaging_rgb_image()
+        var report = CTunePrepImaging_report()
+        var cLimits = limits.c
+        let status = CTunePrepImaging_jpeg_decode_file(path, Int32(scaleEighths), &cLimits, &image, &report)
+        return try finish(status, format: .jpeg, image: &image, report: &report)
+    }
+
+    private static func finish(
+        _ status: CTunePrepImaging_status, format: ImageFormat,
+        image: inout CTunePrepImaging_rgb_image, report: inout CTunePrepImaging_report
+    ) throws(DecodingError) -> DecodedImage {
         try check(status, format: format, report: &report)
         guard let pixels = image.pixels, image.width > 0, image.height > 0 else {
             throw .corrupt(format, detail: "decoder returned no pixels")

@@ -37,25 +37,32 @@ struct PhotoProcessor: Sendable {
     /// reported bytes are the real ones).
     func process(index: Int, url: URL, path: String, emit: ((Int, Data) throws -> Void)?) -> PhotoOutcome {
         var outcome = PhotoOutcome(index: index, path: path)
-        let data: Data
+        var source: SourceFile
         do {
-            data = try Data(contentsOf: url, options: .mappedIfSafe)
+            source = try SourceFile.read(url)
         } catch {
             outcome.findings.append(Finding(.unreadable, .error, "cannot read the file: \(Self.reason(error))"))
             return outcome
         }
-        outcome.sourceBytes = data.count
-        outcome.sourceSha256 = SHA256.hash(data: data).hex
+        outcome.sourceBytes = source.size
+        outcome.sourceSha256 = source.sha256
 
         let limits = DecodeLimits(maxPixels: options.maxPixels)
-        let header: ImageHeader
+        var header: ImageHeader
         do {
-            header = try ImageDecoder.header(of: data, limits: limits)
+            header = try ImageDecoder.header(of: source.data, limits: limits)
         } catch {
-            outcome.format = ImageFormat.sniff(data)
-            outcome.findings.append(Self.finding(for: error))
-            return outcome
+            // A JPEG whose markers run past the kept beginning: read it whole and ask again.
+            if !source.isWhole, (try? source.readWhole(url)) != nil,
+               let whole = try? ImageDecoder.header(of: source.data, limits: limits) {
+                header = whole
+            } else {
+                outcome.format = ImageFormat.sniff(source.data)
+                outcome.findings.append(Self.finding(for: error))
+                return outcome
+            }
         }
+        let data = source.data
         outcome.format = header.format
         let exif = EXIFReader.read(data, format: header.format)
         if let problem = exif.problem {
@@ -78,8 +85,10 @@ struct PhotoProcessor: Sendable {
 
         let decoded: DecodedImage
         do {
-            decoded = try ImageDecoder.decode(
-                data, format: header.format, scaleEighths: scale, limits: limits, background: options.background)
+            decoded = source.isWhole
+                ? try ImageDecoder.decode(
+                    data, format: header.format, scaleEighths: scale, limits: limits, background: options.background)
+                : try ImageDecoder.decodeJPEG(atPath: url.path, scaleEighths: scale, limits: limits)
         } catch {
             outcome.findings.append(Self.finding(for: error))
             return outcome

@@ -13,7 +13,8 @@ public enum FixtureEncoder {
         samples: [UInt8], width: Int, height: Int, color: JPEGColor = .rgb, quality: Int = 90,
         progressive: Bool = false, fullChroma: Bool = false, app1: [UInt8]? = nil, iccProfile: [UInt8]? = nil
     ) throws -> Data {
-        var options = JPEGEncoder.Options(quality: quality, fullChroma: fullChroma)
+        // Fitted tables, as the committed samples were made: `make-samples` reproduces them byte for byte.
+        var options = JPEGEncoder.Options(quality: quality, fullChroma: fullChroma, optimizeHuffman: true)
         options.progressive = progressive
         options.app1 = app1
         // ICC_PROFILE APP2: the signature, then chunk 1 of 1 (profiles over 64 kB are not needed here).
