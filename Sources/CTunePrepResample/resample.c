@@ -162,11 +162,11 @@ void CTunePrepResample_vertical(const uint8_t *src, size_t src_stride, int src_h
 
 // MARK: - Horizontal pass
 
-static void horizontal_plain(const uint8_t *src, size_t src_stride, uint8_t *dst, size_t dst_stride,
-                             int dst_width, int height, CTunePrepResample_taps taps) {
+static void horizontal_plain(const uint8_t *src, size_t src_stride, uint8_t *dst, ptrdiff_t pixel_step,
+                             ptrdiff_t row_step, int dst_width, int height, CTunePrepResample_taps taps) {
     for (int y = 0; y < height; y++) {
         const uint8_t *row = src + (size_t)y * src_stride;
-        uint8_t *out = dst + (size_t)y * dst_stride;
+        uint8_t *out = dst + (ptrdiff_t)y * row_step;
         for (int x = 0; x < dst_width; x++) {
             const int16_t *w = taps.weights + (size_t)x * (size_t)taps.weight_stride;
             const uint8_t *p = row + (size_t)taps.starts[x] * 3;
@@ -176,9 +176,10 @@ static void horizontal_plain(const uint8_t *src, size_t src_stride, uint8_t *dst
                 g += (int32_t)w[k] * p[k * 3 + 1];
                 b += (int32_t)w[k] * p[k * 3 + 2];
             }
-            out[x * 3] = clamp_sum(r);
-            out[x * 3 + 1] = clamp_sum(g);
-            out[x * 3 + 2] = clamp_sum(b);
+            uint8_t *pixel = out + (ptrdiff_t)x * pixel_step;
+            pixel[0] = clamp_sum(r);
+            pixel[1] = clamp_sum(g);
+            pixel[2] = clamp_sum(b);
         }
     }
 }
@@ -188,17 +189,18 @@ static void horizontal_plain(const uint8_t *src, size_t src_stride, uint8_t *dst
 // into a padded scratch row so nothing past the buffer is read.
 enum { ROW_PADDING = 32 };
 
-// Writes a pixel's 3 bytes from the low bytes of `rgbx`; the fourth byte may land on the next
-// output pixel (written next), never past the row's end.
-static inline void store_rgb(uint8_t *out, int x, int dst_width, int32_t rgbx) {
-    if (x + 1 < dst_width) memcpy(out + (size_t)x * 3, &rgbx, 4);
-    else memcpy(out + (size_t)x * 3, &rgbx, 3);
+// Writes a pixel's 3 bytes from the low bytes of `rgbx`. Along an unturned row the fourth byte
+// may land on the next output pixel (written next), never past the row's end.
+static inline void store_rgb(uint8_t *out, int x, int dst_width, ptrdiff_t pixel_step, int32_t rgbx) {
+    if (pixel_step == 3 && x + 1 < dst_width) memcpy(out + (ptrdiff_t)x * 3, &rgbx, 4);
+    else memcpy(out + (ptrdiff_t)x * pixel_step, &rgbx, 3);
 }
 
 #if TP_X86 && defined(__SSE2__)
 // Two taps a step: each pixel loaded as 4 bytes, widened to 16 bits, the pair interleaved as
 // [r0 r1 g0 g1 b0 b1 x x] so one pmaddwd gives [r g b x].
-static void horizontal_row_sse2(const uint8_t *row, uint8_t *out, int dst_width, CTunePrepResample_taps taps) {
+static void horizontal_row_sse2(const uint8_t *row, uint8_t *out, ptrdiff_t pixel_step, int dst_width,
+                                CTunePrepResample_taps taps) {
     const __m128i zero = _mm_setzero_si128();
     for (int x = 0; x < dst_width; x++) {
         const int16_t *w = taps.weights + (size_t)x * (size_t)taps.weight_stride;
@@ -214,7 +216,7 @@ static void horizontal_row_sse2(const uint8_t *row, uint8_t *out, int dst_width,
             sum = _mm_add_epi32(sum, _mm_madd_epi16(_mm_unpacklo_epi16(pa, pb), _mm_set1_epi32(weight_pair(w + k))));
         }
         sum = _mm_srai_epi32(sum, CTunePrepResample_PRECISION);
-        store_rgb(out, x, dst_width, _mm_cvtsi128_si32(_mm_packus_epi16(_mm_packs_epi32(sum, sum), zero)));
+        store_rgb(out, x, dst_width, pixel_step, _mm_cvtsi128_si32(_mm_packus_epi16(_mm_packs_epi32(sum, sum), zero)));
     }
 }
 #endif
@@ -225,8 +227,8 @@ static void horizontal_row_sse2(const uint8_t *row, uint8_t *out, int dst_width,
 // and one vpmaddwd against weights laid out the same way gives six products summed in pairs.
 // `expanded` holds those weight vectors, `groups` per output pixel.
 __attribute__((target("avx2")))
-static void horizontal_row_avx2(const uint8_t *row, uint8_t *out, int dst_width, CTunePrepResample_taps taps,
-                                const __m256i *expanded, int groups) {
+static void horizontal_row_avx2(const uint8_t *row, uint8_t *out, ptrdiff_t pixel_step, int dst_width,
+                                CTunePrepResample_taps taps, const __m256i *expanded, int groups) {
     const __m256i shuffle = _mm256_setr_epi8(
         0, -1, 3, -1, 1, -1, 4, -1, 2, -1, 5, -1, -1, -1, -1, -1,
         6, -1, 9, -1, 7, -1, 10, -1, 8, -1, 11, -1, -1, -1, -1, -1);
@@ -242,7 +244,8 @@ static void horizontal_row_avx2(const uint8_t *row, uint8_t *out, int dst_width,
         }
         __m128i total = _mm_add_epi32(_mm_add_epi32(_mm256_castsi256_si128(sum), _mm256_extracti128_si256(sum, 1)), half);
         total = _mm_srai_epi32(total, CTunePrepResample_PRECISION);
-        store_rgb(out, x, dst_width, _mm_cvtsi128_si32(_mm_packus_epi16(_mm_packs_epi32(total, total), _mm_setzero_si128())));
+        store_rgb(out, x, dst_width, pixel_step,
+                  _mm_cvtsi128_si32(_mm_packus_epi16(_mm_packs_epi32(total, total), _mm_setzero_si128())));
     }
 }
 
@@ -271,8 +274,8 @@ static __m256i *expand_weights(int dst_width, CTunePrepResample_taps taps, int g
 #endif
 
 void CTunePrepResample_horizontal_rgb(const uint8_t *src, size_t src_stride, int src_width,
-                                      uint8_t *dst, size_t dst_stride, int dst_width, int height,
-                                      CTunePrepResample_taps taps) {
+                                      uint8_t *dst, ptrdiff_t dst_pixel_step, ptrdiff_t dst_row_step,
+                                      int dst_width, int height, CTunePrepResample_taps taps) {
     const CTunePrepResample_isa isa = current_isa();
     const size_t row_bytes = (size_t)src_width * 3;
     uint8_t *scratch = NULL;
@@ -292,7 +295,7 @@ void CTunePrepResample_horizontal_rgb(const uint8_t *src, size_t src_stride, int
 #if TP_X86
         free(expanded);
 #endif
-        horizontal_plain(src, src_stride, dst, dst_stride, dst_width, height, taps);
+        horizontal_plain(src, src_stride, dst, dst_pixel_step, dst_row_step, dst_width, height, taps);
         return;
     }
     memset(scratch + row_bytes, 0, ROW_PADDING);
@@ -302,15 +305,15 @@ void CTunePrepResample_horizontal_rgb(const uint8_t *src, size_t src_stride, int
             memcpy(scratch, row, row_bytes);
             row = scratch;
         }
-        uint8_t *out = dst + (size_t)y * dst_stride;
+        uint8_t *out = dst + (ptrdiff_t)y * dst_row_step;
 #if TP_X86
         if (expanded != NULL) {
-            horizontal_row_avx2(row, out, dst_width, taps, expanded, groups);
+            horizontal_row_avx2(row, out, dst_pixel_step, dst_width, taps, expanded, groups);
             continue;
         }
 #endif
 #if TP_X86 && defined(__SSE2__)
-        horizontal_row_sse2(row, out, dst_width, taps);
+        horizontal_row_sse2(row, out, dst_pixel_step, dst_width, taps);
 #endif
     }
     free(scratch);

@@ -73,6 +73,21 @@ struct ResamplerKernelTests {
         }
     }
 
+    @Test("a turn folded into the horizontal pass equals resizing, then turning", arguments: Orientation.allCases)
+    func foldedOrientation(_ orientation: Orientation) {
+        let source = Fixtures.noise(width: 123, height: 77, seed: 5)
+        for isa in Resampler.InstructionSet.allCases where isa <= Resampler.InstructionSet.best {
+            Resampler.InstructionSet.use(isa)
+            for (w, h) in [(61, 40), (61, 77), (123, 50)] {
+                let folded = Resampler.resize(source, width: w, height: h, orientation: orientation)
+                let separate = Resampler.resize(source, width: w, height: h).oriented(orientation)
+                #expect(folded.width == separate.width && folded.height == separate.height)
+                #expect(folded.bytes == separate.bytes, "\(orientation) \(isa) \(w)x\(h)")
+            }
+        }
+        Resampler.InstructionSet.use(.best)
+    }
+
     @Test("this x86-64 machine runs a vector path")
     func vectorPath() {
         #if arch(x86_64)

@@ -29,10 +29,12 @@ void CTunePrepResample_vertical(const uint8_t *src, size_t src_stride, int src_h
                                 CTunePrepResample_taps taps);
 
 // Horizontal pass over packed RGB: output pixel `x` (of `dst_width`) of each of the `height` rows
-// is the weighted sum of source pixels of the same row.
+// is the weighted sum of source pixels of the same row. It is stored at
+// `dst + x * dst_pixel_step + y * dst_row_step` (bytes, either may be negative), so the pass can
+// write the image already turned upright: steps of 3 and the row's bytes mean no turn.
 void CTunePrepResample_horizontal_rgb(const uint8_t *src, size_t src_stride, int src_width,
-                                      uint8_t *dst, size_t dst_stride, int dst_width, int height,
-                                      CTunePrepResample_taps taps);
+                                      uint8_t *dst, ptrdiff_t dst_pixel_step, ptrdiff_t dst_row_step,
+                                      int dst_width, int height, CTunePrepResample_taps taps);
 
 // Which instruction set the kernels use: the best the CPU has (the default), or a lower one so
 // tests can check every path on one machine. Returns the level now in use.

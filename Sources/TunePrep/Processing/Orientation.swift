@@ -15,6 +15,24 @@ public enum Orientation: Int, Sendable, Codable, CaseIterable {
     public func orientedSize(width: Int, height: Int) -> (width: Int, height: Int) {
         swapsDimensions ? (height, width) : (width, height)
     }
+
+    /// Where pixel (x, y) of a stored `width` x `height` RGB raster lands in the upright one, as
+    /// byte offsets: `origin + x * pixelStep + y * rowStep`. The inverse of the reads in
+    /// `PixelBuffer.oriented(_:)`; it lets a pass write its output already upright.
+    func layout(width: Int, height: Int) -> (origin: Int, pixelStep: Int, rowStep: Int) {
+        let row = orientedSize(width: width, height: height).width * 3
+        let right = (width - 1), bottom = (height - 1)
+        switch self {
+        case .up: return (0, 3, row)
+        case .upMirrored: return (right * 3, -3, row)
+        case .down: return (bottom * row + right * 3, -3, -row)
+        case .downMirrored: return (bottom * row, 3, -row)
+        case .leftMirrored: return (0, row, 3)
+        case .right: return (bottom * 3, row, -3)
+        case .rightMirrored: return (right * row + bottom * 3, -row, -3)
+        case .left: return (right * row, -row, 3)
+        }
+    }
 }
 
 extension PixelBuffer {

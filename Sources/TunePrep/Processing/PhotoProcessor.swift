@@ -117,8 +117,8 @@ struct PhotoProcessor: Sendable {
 
         // A rejected photo (too small) needs no output, digest or scores: stop before the resize.
         if outcome.hasError { return outcome }
-        let upright = Resampler.resize(decoded.pixels, width: target.width, height: target.height)
-            .oriented(exif.orientation)
+        let upright = Resampler.resize(
+            decoded.pixels, width: target.width, height: target.height, orientation: exif.orientation)
         let scores = QualityScores.measure(upright)
         outcome.scores = scores
         outcome.findings += qualityFindings(scores)
@@ -195,7 +195,7 @@ struct PhotoProcessor: Sendable {
                     "cannot fit \(Self.megabytes(options.maxBytes)) even at quality \(floor) and \(image.width)x\(image.height) px")
             }
             let (sw, sh) = orientation.orientedSize(width: width, height: height)
-            image = Resampler.resize(source, width: sw, height: sh).oriented(orientation)
+            image = Resampler.resize(source, width: sw, height: sh, orientation: orientation)
         }
     }
 

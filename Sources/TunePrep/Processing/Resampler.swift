@@ -103,22 +103,29 @@ enum Resampler {
         }
     }
 
-    /// Resizes `source` to exactly `width` x `height`.
-    static func resize(_ source: PixelBuffer, width: Int, height: Int, filter: Filter = .lanczos3) -> PixelBuffer {
-        if source.width == width && source.height == height { return source }
+    /// Resizes `source` to exactly `width` x `height`, then turns it upright for `orientation`;
+    /// the turn is folded into the last pass's writes when there is one.
+    static func resize(
+        _ source: PixelBuffer, width: Int, height: Int, filter: Filter = .lanczos3, orientation: Orientation = .up
+    ) -> PixelBuffer {
+        if source.width == width && source.height == height { return source.oriented(orientation) }
         // Columns first: that pass works on whole rows, and it leaves fewer rows for the
         // per-pixel horizontal pass when the image shrinks.
         let vertical = source.height == height ? source : resizeColumns(source, to: height, filter: filter)
-        return vertical.width == width ? vertical : resizeRows(vertical, to: width, filter: filter)
+        if vertical.width == width { return vertical.oriented(orientation) }
+        return resizeRows(vertical, to: width, filter: filter, orientation: orientation)
     }
 
-    private static func resizeRows(_ source: PixelBuffer, to width: Int, filter: Filter) -> PixelBuffer {
+    private static func resizeRows(_ source: PixelBuffer, to width: Int, filter: Filter, orientation: Orientation) -> PixelBuffer {
         let taps = taps(from: source.width, to: width, filter: filter)
-        let output = PixelBuffer(uninitializedWidth: width, height: source.height)
+        let size = orientation.orientedSize(width: width, height: source.height)
+        let output = PixelBuffer(uninitializedWidth: size.width, height: size.height)
+        let layout = orientation.layout(width: width, height: source.height)
         taps.withC { c in
             CTunePrepResample_horizontal_rgb(
                 source.pixels, source.stride, Int32(source.width),
-                output.pixels, output.stride, Int32(width), Int32(source.height), c)
+                output.pixels + layout.origin, layout.pixelStep, layout.rowStep,
+                Int32(width), Int32(source.height), c)
         }
         return output
     }
