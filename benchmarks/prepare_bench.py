@@ -501,6 +501,46 @@ def startup_time(tuneprep: Path, scratch: Path) -> tuple[float, str]:
     return statistics.median(times[3:]), "Python timing, 20 runs"
 
 
+SCALING_MEGAPIXELS = (0.25, 1, 2, 4, 8, 16, 32)
+
+
+def pixel_scaling(tuneprep: Path, scratch: Path, source: Path, rounds: int) -> list[tuple[float, float, float]]:
+    """TunePrep's CPU seconds for one photo of each size in SCALING_MEGAPIXELS: the source photo
+    resampled with Pillow (LANCZOS) and saved as a baseline JPEG (quality 92, 4:2:0), prepared alone
+    with one worker; the fastest wall time of at least 5 runs (GNU time's CPU seconds are only
+    counted to 10 ms), and the highest peak memory. Returns (megapixels, seconds, peak MB)."""
+    folder = scratch / "scaling"
+    shutil.rmtree(folder, ignore_errors=True)
+    with Image.open(source) as image:
+        image.load()
+        upright = flatten(ImageOps.exif_transpose(image))
+    width, height = upright.size
+    results = []
+    for megapixels in SCALING_MEGAPIXELS:
+        factor = math.sqrt(megapixels * 1e6 / (width * height))
+        size = (max(1, round(width * factor)), max(1, round(height * factor)))
+        photo_dir = folder / f"{megapixels:g}MP"
+        photo_dir.mkdir(parents=True)
+        upright.resize(size, Image.Resampling.LANCZOS).save(photo_dir / "photo.jpg", quality=92, subsampling=2)
+        command = [str(tuneprep), "prepare", str(photo_dir), "--out", str(folder / "out"), "--force", "--quiet",
+                   "--min-images", "0", "--min-side", "1", "--max-bytes", "100000000", "--max-side", str(MAX_SIDE),
+                   "--quality", "92", "--chroma", "420", "--workers", "1"]
+        runs = [measure(command) for _ in range(max(5, rounds))]
+        results.append((size[0] * size[1] / 1e6, min(r.wall for r in runs), max(r.peak_rss for r in runs) / 1e6))
+    return results
+
+
+def render_scaling(results: list[tuple[float, float, float]]) -> str:
+    """One line per size: ms, and ms per megapixel beyond the smallest photo's run (which is
+    mostly process start-up): constant when time grows linearly with pixels, falling when less."""
+    base_mp, base, _ = results[0]
+    lines = ["| megapixels | ms | ms per MP above the smallest | peak MB |", "| ---: | ---: | ---: | ---: |"]
+    for megapixels, seconds, peak in results:
+        per = "-" if megapixels == base_mp else f"{(seconds - base) * 1000 / (megapixels - base_mp):.1f}"
+        lines.append(f"| {megapixels:.2f} | {seconds * 1000:.0f} | {per} | {peak:.0f} |")
+    return "\n".join(lines)
+
+
 def fmt(value: float, digits: int) -> str:
     return "-" if value != value else f"{value:.{digits}f}"
 
@@ -637,6 +677,7 @@ def main() -> None:
 
     score_quality(rows, photos)
     seconds, how = startup_time(tuneprep, scratch)
+    scaling = pixel_scaling(tuneprep, scratch, largest.path, rounds)
 
     print()
     print(f"Prepare: {len(photos)} photos, {sum(p.megapixels for p in photos):.1f} MP; wall s, CPU s "
@@ -645,6 +686,11 @@ def main() -> None:
     print(render_table(rows))
     print()
     print(f"tuneprep --help start-up: {seconds * 1000:.1f} ms median ({how})")
+    print()
+    print(f"Time against pixels: TunePrep preparing one photo ({largest.path.name} resampled to each "
+          "size, baseline JPEG, one worker), fastest wall time of 5 runs:")
+    print(render_scaling(scaling))
+    print()
     print(f"Machine: {os.cpu_count()} cores; load average {load_before:.1f} before the timed runs, "
           f"{load_after:.1f} after (other work on the machine slows every tool and adds noise)")
     if args.json:
@@ -653,6 +699,7 @@ def main() -> None:
             "megapixels": sum(p.megapixels for p in photos),
             "rounds": rounds,
             "startup_seconds": seconds,
+            "scaling": [{"megapixels": mp, "seconds": seconds, "peak_mb": peak} for mp, seconds, peak in scaling],
             "rows": [{
                 "tool": r.tool.name, "workers": r.workers, "inputs": len(r.inputs), "outputs": len(r.outputs),
                 "wall": [m.wall for m in r.runs], "cpu": [m.cpu for m in r.runs], "images_per_s": r.rate,
