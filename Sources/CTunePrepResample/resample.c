@@ -321,3 +321,31 @@ void CTunePrepResample_horizontal_rgb(const uint8_t *src, size_t src_stride, int
     free(expanded);
 #endif
 }
+
+// MARK: - Turning without resizing
+
+void CTunePrepResample_orient_rgb(const uint8_t *src, size_t src_stride, int width, int height,
+                                  uint8_t *dst, ptrdiff_t dst_pixel_step, ptrdiff_t dst_row_step) {
+    // In 32x32 tiles: a turn writes down the output's columns, and a tile's output rows stay in
+    // cache while they are filled. Pixels move as 4-byte loads and 3-byte stores; the load of a
+    // row's last pixel stays in bounds by taking 3 bytes.
+    enum { TILE = 32 };
+    for (int ty = 0; ty < height; ty += TILE) {
+        const int y_end = ty + TILE < height ? ty + TILE : height;
+        for (int tx = 0; tx < width; tx += TILE) {
+            const int x_end = tx + TILE < width ? tx + TILE : width;
+            for (int y = ty; y < y_end; y++) {
+                const uint8_t *in = src + (size_t)y * src_stride;
+                uint8_t *out = dst + (ptrdiff_t)y * dst_row_step;
+                int x = tx;
+                const int safe_end = x_end < width ? x_end : width - 1;
+                for (; x < safe_end; x++) {
+                    uint32_t pixel;
+                    memcpy(&pixel, in + (size_t)x * 3, 4);
+                    memcpy(out + (ptrdiff_t)x * dst_pixel_step, &pixel, 3);
+                }
+                for (; x < x_end; x++) memcpy(out + (ptrdiff_t)x * dst_pixel_step, in + (size_t)x * 3, 3);
+            }
+        }
+    }
+}

@@ -36,6 +36,11 @@ void CTunePrepResample_horizontal_rgb(const uint8_t *src, size_t src_stride, int
                                       uint8_t *dst, ptrdiff_t dst_pixel_step, ptrdiff_t dst_row_step,
                                       int dst_width, int height, CTunePrepResample_taps taps);
 
+// Copies a packed RGB raster of `width` x `height`, pixel (x, y) going to
+// `dst + x * dst_pixel_step + y * dst_row_step`: an EXIF turn, for images that are not resized.
+void CTunePrepResample_orient_rgb(const uint8_t *src, size_t src_stride, int width, int height,
+                                  uint8_t *dst, ptrdiff_t dst_pixel_step, ptrdiff_t dst_row_step);
+
 // Which instruction set the kernels use: the best the CPU has (the default), or a lower one so
 // tests can check every path on one machine. Returns the level now in use.
 typedef enum {

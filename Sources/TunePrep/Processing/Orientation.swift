@@ -1,3 +1,5 @@
+import CTunePrepResample
+
 /// The eight EXIF orientations: how the stored raster must be turned to stand upright.
 public enum Orientation: Int, Sendable, Codable, CaseIterable {
     case up = 1
@@ -36,44 +38,14 @@ public enum Orientation: Int, Sendable, Codable, CaseIterable {
 }
 
 extension PixelBuffer {
-    /// A new raster turned upright. Each output pixel is read from the source by a start offset
-    /// and two steps, so one loop serves all eight cases.
+    /// A new raster turned upright: each pixel copied to where `Orientation.layout` puts it.
     func oriented(_ orientation: Orientation) -> PixelBuffer {
         if orientation == .up { return self }
-        let (outWidth, outHeight) = orientation.orientedSize(width: width, height: height)
-        let output = PixelBuffer(uninitializedWidth: outWidth, height: outHeight)
-        let s = stride, last = (height - 1) * s, right = (width - 1) * 3
-        let (start, stepX, stepY): (Int, Int, Int)
-        switch orientation {
-        case .up: (start, stepX, stepY) = (0, 3, s)
-        case .upMirrored: (start, stepX, stepY) = (right, -3, s)
-        case .down: (start, stepX, stepY) = (last + right, -3, -s)
-        case .downMirrored: (start, stepX, stepY) = (last, 3, -s)
-        case .leftMirrored: (start, stepX, stepY) = (0, s, 3)
-        case .right: (start, stepX, stepY) = (last, -s, 3)
-        case .rightMirrored: (start, stepX, stepY) = (last + right, -s, -3)
-        case .left: (start, stepX, stepY) = (right, s, -3)
-        }
-        let source = pixels, target = output.pixels, outStride = output.stride
-        // In 64x64 tiles: a turn reads the source down its columns, and a tile's worth of source
-        // rows stays in cache while it is read.
-        let tile = 64
-        for tileY in Swift.stride(from: 0, to: outHeight, by: tile) {
-            for tileX in Swift.stride(from: 0, to: outWidth, by: tile) {
-                let xEnd = min(tileX + tile, outWidth)
-                for y in tileY..<min(tileY + tile, outHeight) {
-                    var from = start + y * stepY + tileX * stepX
-                    var out = target + y * outStride + tileX * 3
-                    for _ in tileX..<xEnd {
-                        out[0] = source[from]
-                        out[1] = source[from + 1]
-                        out[2] = source[from + 2]
-                        out += 3
-                        from += stepX
-                    }
-                }
-            }
-        }
+        let size = orientation.orientedSize(width: width, height: height)
+        let output = PixelBuffer(uninitializedWidth: size.width, height: size.height)
+        let layout = orientation.layout(width: width, height: height)
+        CTunePrepResample_orient_rgb(
+            pixels, stride, Int32(width), Int32(height), output.pixels + layout.origin, layout.pixelStep, layout.rowStep)
         return output
     }
 }
