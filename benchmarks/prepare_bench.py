@@ -47,6 +47,8 @@ ROTATED_COPIES = [
     ("nature/TwoWings.jpg", 8),
 ]
 # Lossless PNG copies of large photos, so PNG decoding is measured on real photographic content.
+# Each loses a 16 px strip on the left: a pixel-exact copy of a JPEG in the same set would be (rightly)
+# reported by TunePrep as a duplicate and left out of its outputs.
 PNG_COPIES = ["abstract/Elephants_3840x2160.jpg", "nature/LadyBird.jpg"]
 
 
@@ -135,7 +137,8 @@ def build_corpus(scratch: Path, shared: Path, quick: bool) -> list[Photo]:
             if source.is_file():
                 stem = Path(relative).stem
                 with Image.open(source) as image:
-                    image.save(corpus / f"mate-png-{stem}.png", optimize=False, compress_level=6)
+                    cropped = image.crop((16, 0, image.width, image.height))
+                    cropped.save(corpus / f"mate-png-{stem}.png", optimize=False, compress_level=6)
         for relative, orientation in ROTATED_COPIES:
             source = backgrounds / relative
             if source.is_file():
