@@ -24,6 +24,25 @@ struct EncodingTests {
         #expect(first.manifest.images.allSatisfy { $0.output?.quality == 92 })
     }
 
+    @Test("fitted Huffman tables change only the size: smaller file, the same decoded pixels")
+    func optimizedHuffman() throws {
+        let image = Fixtures.noise(width: 320, height: 240)
+        let standard = try JPEGEncoder.encode(image, options: .init(quality: 92, fullChroma: false))
+        let fitted = try JPEGEncoder.encode(image, options: .init(quality: 92, fullChroma: false, optimizeHuffman: true))
+        #expect(fitted.count < standard.count, "\(fitted.count) vs \(standard.count)")
+        #expect(try Fixtures.decode(fitted).bytes == Fixtures.decode(standard).bytes)
+    }
+
+    @Test("options recorded before --optimize-huffman existed still decode, with its default")
+    func olderOptions() throws {
+        var json = String(decoding: try Manifest.makeEncoder().encode(PrepareOptions()), as: UTF8.self)
+        #expect(json.contains("\"optimize_huffman\""))
+        json = json.replacingOccurrences(of: "\"optimize_huffman\" : false,", with: "")
+        #expect(!json.contains("optimize_huffman"))
+        let options = try Manifest.makeDecoder().decode(PrepareOptions.self, from: Data(json.utf8))
+        #expect(options == PrepareOptions())
+    }
+
     @Test("over --max-bytes: quality steps down to the floor, then the size shrinks, and it is reported")
     func sizeCap() async throws {
         let folder = try Fixtures.temporaryDirectory()
