@@ -161,10 +161,11 @@ CTunePrepImaging_status CTunePrepImaging_jpeg_read_info(
 #define TP_JPEG_ROWS_PER_CALL 16
 
 // The decode itself, from memory (`data`, `size`) or from an open file (`file`): libjpeg's own
-// sources for both, which end a short input the same way (a warning, then a fake EOI).
+// sources for both, which end a short input the same way (a warning, then a fake EOI). With a
+// `sink`, rows go to it a few at a time and no raster is kept (`image->pixels` stays NULL).
 static CTunePrepImaging_status tp_jpeg_decode(
     const uint8_t *data, size_t size, FILE *file, int scale_numerator,
-    const CTunePrepImaging_decode_options *limits,
+    const CTunePrepImaging_decode_options *limits, const CTunePrepImaging_row_sink *sink,
     CTunePrepImaging_rgb_image *image, CTunePrepImaging_report *report) {
 
     struct jpeg_decompress_struct cinfo;
@@ -221,7 +222,17 @@ static CTunePrepImaging_status tp_jpeg_decode(
 
     JDIMENSION width = cinfo.output_width, height = cinfo.output_height;
     size_t stride = (size_t)width * 3;
-    pixels = malloc(stride * height);
+    if (sink != NULL && (width != sink->expected_width || height != sink->expected_height)) {
+        char text[CTunePrepImaging_MESSAGE_CAPACITY];
+        snprintf(text, sizeof text, "decodes to %ux%u, not the %ux%u the resize was planned for",
+                 (unsigned)width, (unsigned)height, (unsigned)sink->expected_width, (unsigned)sink->expected_height);
+        CTunePrepImaging_report_error(report, text);
+        jpeg_destroy_decompress(&cinfo);
+        if (transform != NULL) cmsDeleteTransform(transform);
+        return CTunePrepImaging_BAD_ARGUMENT;
+    }
+    // A sink takes rows as they come: then only one call's worth of rows is held here.
+    pixels = malloc(stride * (sink != NULL ? TP_JPEG_ROWS_PER_CALL : height));
     if (pixels == NULL) {
         CTunePrepImaging_report_error(report, "out of memory for the decoded image");
         jpeg_destroy_decompress(&cinfo);
@@ -244,11 +255,11 @@ static CTunePrepImaging_status tp_jpeg_decode(
         JDIMENSION wanted = height - first;
         if (wanted > TP_JPEG_ROWS_PER_CALL) wanted = TP_JPEG_ROWS_PER_CALL;
         for (JDIMENSION i = 0; i < wanted; i++) {
-            rows[i] = is_cmyk ? cmyk_rows + (size_t)i * width * 4 : pixels + (size_t)(first + i) * stride;
+            rows[i] = is_cmyk ? cmyk_rows + (size_t)i * width * 4 : pixels + (size_t)(sink ? i : first + i) * stride;
         }
         JDIMENSION got = jpeg_read_scanlines(&cinfo, rows, wanted);
         for (JDIMENSION i = 0; i < got; i++) {
-            uint8_t *out = pixels + (size_t)(first + i) * stride;
+            uint8_t *out = pixels + (size_t)(sink ? i : first + i) * stride;
             if (transform != NULL) {
                 CTunePrepImaging_color_apply(transform, rows[i], out, width);
             } else if (is_cmyk) {
@@ -264,6 +275,14 @@ static CTunePrepImaging_status tp_jpeg_decode(
             if (transform != NULL) cmsDeleteTransform(transform);
             return CTunePrepImaging_CORRUPT;
         }
+        if (sink != NULL && sink->write(sink->context, pixels, stride, got) != 0) {
+            CTunePrepImaging_report_error(report, "the resize refused a row");
+            jpeg_destroy_decompress(&cinfo);
+            free(pixels);
+            free(cmyk_rows);
+            if (transform != NULL) cmsDeleteTransform(transform);
+            return CTunePrepImaging_BAD_ARGUMENT;
+        }
     }
     jpeg_finish_decompress(&cinfo);
     jpeg_destroy_decompress(&cinfo);
@@ -271,6 +290,10 @@ static CTunePrepImaging_status tp_jpeg_decode(
     if (transform != NULL) {
         cmsDeleteTransform(transform);
         image->color_converted = 1;
+    }
+    if (sink != NULL) {
+        free(pixels);
+        pixels = NULL;
     }
     image->pixels = pixels;
     image->width = width;
@@ -293,19 +316,19 @@ static int tp_jpeg_decode_arguments_ok(int scale_numerator, const CTunePrepImagi
 
 CTunePrepImaging_status CTunePrepImaging_jpeg_decode(
     const uint8_t *data, size_t size, int scale_numerator,
-    const CTunePrepImaging_decode_options *limits,
+    const CTunePrepImaging_decode_options *limits, const CTunePrepImaging_row_sink *sink,
     CTunePrepImaging_rgb_image *image, CTunePrepImaging_report *report) {
     if (!tp_jpeg_decode_arguments_ok(scale_numerator, limits, image, report)) return CTunePrepImaging_BAD_ARGUMENT;
     if (data == NULL || size == 0) {
         CTunePrepImaging_report_error(report, "empty file");
         return CTunePrepImaging_TRUNCATED;
     }
-    return tp_jpeg_decode(data, size, NULL, scale_numerator, limits, image, report);
+    return tp_jpeg_decode(data, size, NULL, scale_numerator, limits, sink, image, report);
 }
 
 CTunePrepImaging_status CTunePrepImaging_jpeg_decode_file(
     const char *path, int scale_numerator,
-    const CTunePrepImaging_decode_options *limits,
+    const CTunePrepImaging_decode_options *limits, const CTunePrepImaging_row_sink *sink,
     CTunePrepImaging_rgb_image *image, CTunePrepImaging_report *report) {
     if (path == NULL || !tp_jpeg_decode_arguments_ok(scale_numerator, limits, image, report)) {
         return CTunePrepImaging_BAD_ARGUMENT;
@@ -317,7 +340,7 @@ CTunePrepImaging_status CTunePrepImaging_jpeg_decode_file(
         CTunePrepImaging_report_error(report, text);
         return CTunePrepImaging_IO_ERROR;
     }
-    CTunePrepImaging_status status = tp_jpeg_decode(NULL, 0, file, scale_numerator, limits, image, report);
+    CTunePrepImaging_status status = tp_jpeg_decode(NULL, 0, file, scale_numerator, limits, sink, image, report);
     fclose(file);
     return status;
 }

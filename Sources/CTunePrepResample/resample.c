@@ -273,53 +273,206 @@ static __m256i *expand_weights(int dst_width, CTunePrepResample_taps taps, int g
 }
 #endif
 
-void CTunePrepResample_horizontal_rgb(const uint8_t *src, size_t src_stride, int src_width,
-                                      uint8_t *dst, ptrdiff_t dst_pixel_step, ptrdiff_t dst_row_step,
-                                      int dst_width, int height, CTunePrepResample_taps taps) {
-    const CTunePrepResample_isa isa = current_isa();
-    const size_t row_bytes = (size_t)src_width * 3;
-    uint8_t *scratch = NULL;
+// What a horizontal pass needs besides its rows: the instruction set, the AVX2 weight layout and
+// a padded scratch row. Built once per pass (or once per stream, which runs it row by row).
+typedef struct {
+    CTunePrepResample_isa isa;
+    CTunePrepResample_taps taps;
+    int dst_width;
+    size_t row_bytes;
+    uint8_t *scratch;  // NULL: the plain loop (no vector path, or no memory for one)
 #if TP_X86
-    __m256i *expanded = NULL;
-    int groups = 0;
-    if (isa >= CTunePrepResample_AVX2) {
+    __m256i *expanded;
+    int groups;
+#endif
+} horizontal_plan;
+
+static void horizontal_plan_init(horizontal_plan *plan, int src_width, int dst_width, CTunePrepResample_taps taps) {
+    memset(plan, 0, sizeof *plan);
+    plan->isa = current_isa();
+    plan->taps = taps;
+    plan->dst_width = dst_width;
+    plan->row_bytes = (size_t)src_width * 3;
+#if TP_X86
+    if (plan->isa >= CTunePrepResample_AVX2) {
         int most = 0;
         for (int x = 0; x < dst_width; x++) most = taps.counts[x] > most ? taps.counts[x] : most;
-        groups = (most + 3) / 4;
-        expanded = expand_weights(dst_width, taps, groups > 0 ? groups : 1);
+        plan->groups = (most + 3) / 4 > 0 ? (most + 3) / 4 : 1;
+        plan->expanded = expand_weights(dst_width, taps, plan->groups);
     }
 #endif
-    if (isa >= CTunePrepResample_SSE2) scratch = malloc(row_bytes + ROW_PADDING);
-    if (scratch == NULL) {
-        // The plain loop reads only in bounds; it is also the fallback if 6 KB cannot be had.
+    if (plan->isa >= CTunePrepResample_SSE2) plan->scratch = malloc(plan->row_bytes + ROW_PADDING);
+    if (plan->scratch != NULL) memset(plan->scratch + plan->row_bytes, 0, ROW_PADDING);
+}
+
+static void horizontal_plan_free(horizontal_plan *plan) {
+    free(plan->scratch);
 #if TP_X86
-        free(expanded);
+    free(plan->expanded);
 #endif
-        horizontal_plain(src, src_stride, dst, dst_pixel_step, dst_row_step, dst_width, height, taps);
+}
+
+// `padded`: the last row may be read ROW_PADDING bytes past its end (a stream's own row buffer),
+// so it need not be copied into the scratch row first.
+static void horizontal_plan_run(const horizontal_plan *plan, const uint8_t *src, size_t src_stride, int padded,
+                                uint8_t *dst, ptrdiff_t dst_pixel_step, ptrdiff_t dst_row_step, int height) {
+    if (plan->scratch == NULL) {
+        horizontal_plain(src, src_stride, dst, dst_pixel_step, dst_row_step, plan->dst_width, height, plan->taps);
         return;
     }
-    memset(scratch + row_bytes, 0, ROW_PADDING);
     for (int y = 0; y < height; y++) {
         const uint8_t *row = src + (size_t)y * src_stride;
-        if (y == height - 1) {
-            memcpy(scratch, row, row_bytes);
-            row = scratch;
+        if (y == height - 1 && !padded) {
+            memcpy(plan->scratch, row, plan->row_bytes);
+            row = plan->scratch;
         }
         uint8_t *out = dst + (ptrdiff_t)y * dst_row_step;
 #if TP_X86
-        if (expanded != NULL) {
-            horizontal_row_avx2(row, out, dst_pixel_step, dst_width, taps, expanded, groups);
+        if (plan->expanded != NULL) {
+            horizontal_row_avx2(row, out, dst_pixel_step, plan->dst_width, plan->taps, plan->expanded, plan->groups);
             continue;
         }
 #endif
 #if TP_X86 && defined(__SSE2__)
-        horizontal_row_sse2(row, out, dst_pixel_step, dst_width, taps);
+        horizontal_row_sse2(row, out, dst_pixel_step, plan->dst_width, plan->taps);
 #endif
     }
-    free(scratch);
-#if TP_X86
-    free(expanded);
-#endif
+}
+
+void CTunePrepResample_horizontal_rgb(const uint8_t *src, size_t src_stride, int src_width,
+                                      uint8_t *dst, ptrdiff_t dst_pixel_step, ptrdiff_t dst_row_step,
+                                      int dst_width, int height, CTunePrepResample_taps taps) {
+    horizontal_plan plan;
+    horizontal_plan_init(&plan, src_width, dst_width, taps);
+    horizontal_plan_run(&plan, src, src_stride, 0, dst, dst_pixel_step, dst_row_step, height);
+    horizontal_plan_free(&plan);
+}
+
+// MARK: - Streaming: both passes as the rows arrive
+
+struct CTunePrepResample_stream {
+    int src_width, src_height, dst_width, dst_height;
+    size_t row_bytes;
+    // Copies of the caller's taps, so they live as long as the stream.
+    int32_t *v_starts, *v_counts, *h_starts, *h_counts;
+    int16_t *v_weights, *h_weights;
+    CTunePrepResample_taps vertical;
+    horizontal_plan horizontal;
+    // The last `window` source rows, each stored twice (at r % window and r % window + window),
+    // so any `window` consecutive rows are contiguous for the vertical kernel.
+    uint8_t *ring;
+    int window;
+    uint8_t *column_row;  // one vertical output, padded for the vector loads
+    uint8_t *dst;
+    ptrdiff_t dst_pixel_step, dst_row_step;
+    int rows_in, rows_out;
+};
+
+static void *copy_of(const void *source, size_t bytes) {
+    void *copy = malloc(bytes > 0 ? bytes : 1);
+    if (copy != NULL && bytes > 0) memcpy(copy, source, bytes);
+    return copy;
+}
+
+void CTunePrepResample_stream_free(CTunePrepResample_stream *stream) {
+    if (stream == NULL) return;
+    horizontal_plan_free(&stream->horizontal);
+    free(stream->v_starts);
+    free(stream->v_counts);
+    free(stream->v_weights);
+    free(stream->h_starts);
+    free(stream->h_counts);
+    free(stream->h_weights);
+    free(stream->ring);
+    free(stream->column_row);
+    free(stream);
+}
+
+CTunePrepResample_stream *CTunePrepResample_stream_create(
+    int src_width, int src_height, int dst_width, int dst_height,
+    CTunePrepResample_taps vertical, CTunePrepResample_taps horizontal,
+    uint8_t *dst, ptrdiff_t dst_pixel_step, ptrdiff_t dst_row_step) {
+    if (src_width < 1 || src_height < 1 || dst_width < 1 || dst_height < 1 || dst == NULL) return NULL;
+    CTunePrepResample_stream *s = calloc(1, sizeof *s);
+    if (s == NULL) return NULL;
+    s->src_width = src_width;
+    s->src_height = src_height;
+    s->dst_width = dst_width;
+    s->dst_height = dst_height;
+    s->row_bytes = (size_t)src_width * 3;
+    s->dst = dst;
+    s->dst_pixel_step = dst_pixel_step;
+    s->dst_row_step = dst_row_step;
+    const size_t vw = (size_t)dst_height * (size_t)vertical.weight_stride;
+    const size_t hw = (size_t)dst_width * (size_t)horizontal.weight_stride;
+    s->v_starts = copy_of(vertical.starts, (size_t)dst_height * sizeof(int32_t));
+    s->v_counts = copy_of(vertical.counts, (size_t)dst_height * sizeof(int32_t));
+    s->v_weights = copy_of(vertical.weights, vw * sizeof(int16_t));
+    s->h_starts = copy_of(horizontal.starts, (size_t)dst_width * sizeof(int32_t));
+    s->h_counts = copy_of(horizontal.counts, (size_t)dst_width * sizeof(int32_t));
+    s->h_weights = copy_of(horizontal.weights, hw * sizeof(int16_t));
+    if (!s->v_starts || !s->v_counts || !s->v_weights || !s->h_starts || !s->h_counts || !s->h_weights) {
+        CTunePrepResample_stream_free(s);
+        return NULL;
+    }
+    s->vertical = (CTunePrepResample_taps){s->v_starts, s->v_counts, s->v_weights, vertical.weight_stride};
+    // Each output row's window of source rows must lie inside the image and move only forward;
+    // the widest window sets the ring's size.
+    int window = 1;
+    for (int y = 0; y < dst_height; y++) {
+        const int start = s->v_starts[y], count = s->v_counts[y];
+        const int end = start + count;
+        if (start < 0 || count < 1 || end > src_height
+            || (y > 0 && (start < s->v_starts[y - 1] || end < s->v_starts[y - 1] + s->v_counts[y - 1]))) {
+            CTunePrepResample_stream_free(s);
+            return NULL;
+        }
+        if (count > window) window = count;
+    }
+    s->window = window;
+    s->ring = malloc(s->row_bytes * 2 * (size_t)window);
+    s->column_row = malloc(s->row_bytes + ROW_PADDING);
+    if (s->ring == NULL || s->column_row == NULL) {
+        CTunePrepResample_stream_free(s);
+        return NULL;
+    }
+    memset(s->column_row + s->row_bytes, 0, ROW_PADDING);
+    horizontal_plan_init(&s->horizontal, src_width, dst_width,
+                         (CTunePrepResample_taps){s->h_starts, s->h_counts, s->h_weights, horizontal.weight_stride});
+    return s;
+}
+
+int CTunePrepResample_stream_write(void *context, const uint8_t *rows, size_t stride, uint32_t count) {
+    CTunePrepResample_stream *s = context;
+    if (s == NULL || (int64_t)s->rows_in + count > s->src_height) return -1;
+    for (uint32_t i = 0; i < count; i++) {
+        const uint8_t *row = rows + (size_t)i * stride;
+        const int slot = s->rows_in % s->window;
+        memcpy(s->ring + (size_t)slot * s->row_bytes, row, s->row_bytes);
+        memcpy(s->ring + (size_t)(slot + s->window) * s->row_bytes, row, s->row_bytes);
+        s->rows_in++;
+        // Every output row whose window is now complete. Windows end in order, and each is at
+        // most `window` rows ending at the newest, so all of it is still in the ring.
+        while (s->rows_out < s->dst_height
+               && s->v_starts[s->rows_out] + s->v_counts[s->rows_out] <= s->rows_in) {
+            const int y = s->rows_out;
+            const int32_t zero = 0;
+            const CTunePrepResample_taps one = {&zero, s->v_counts + y,
+                                                s->v_weights + (size_t)y * (size_t)s->vertical.weight_stride,
+                                                s->vertical.weight_stride};
+            const uint8_t *first = s->ring + (size_t)(s->v_starts[y] % s->window) * s->row_bytes;
+            CTunePrepResample_vertical(first, s->row_bytes, s->v_counts[y], s->column_row, s->row_bytes, 1,
+                                       s->row_bytes, one);
+            horizontal_plan_run(&s->horizontal, s->column_row, s->row_bytes, 1,
+                                s->dst + (ptrdiff_t)y * s->dst_row_step, s->dst_pixel_step, s->dst_row_step, 1);
+            s->rows_out++;
+        }
+    }
+    return 0;
+}
+
+int CTunePrepResample_stream_finished(const CTunePrepResample_stream *stream) {
+    return stream != NULL && stream->rows_out == stream->dst_height && stream->rows_in == stream->src_height;
 }
 
 // MARK: - Turning without resizing

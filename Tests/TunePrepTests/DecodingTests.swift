@@ -170,6 +170,44 @@ struct DecodingTests {
         #expect(report.images[1].output != nil, "\(report.images[1].findings)")
     }
 
+    @Test("a JPEG resized as it decodes: the same bytes as decoding, then resizing; from memory and from its file")
+    func resizedWhileDecoding() throws {
+        let folder = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let limits = DecodeLimits(maxPixels: 10_000_000)
+        for progressive in [false, true] {
+            let data = try Fixtures.jpeg(Fixtures.noise(width: 803, height: 611), quality: 90, progressive: progressive)
+            let url = try Fixtures.write(data, "p\(progressive).jpg", in: folder)
+            for (scale, target, orientation) in [(8, (500, 380), Orientation.up), (4, (390, 300), .right), (3, (301, 229), .leftMirrored)] {
+                let size = ImageDecoder.jpegScaledSize(width: 803, height: 611, scaleEighths: scale)
+                let whole = try ImageDecoder.decode(data, format: .jpeg, scaleEighths: scale, limits: limits, background: .white)
+                #expect(whole.pixels.width == size.width && whole.pixels.height == size.height)
+                let expected = Resampler.resize(whole.pixels, width: target.0, height: target.1, orientation: orientation)
+                for input in [ImageDecoder.JPEGInput.data(data), .file(path: url.path)] {
+                    let stream = try #require(Resampler.Stream(
+                        sourceWidth: size.width, sourceHeight: size.height, width: target.0, height: target.1,
+                        orientation: orientation))
+                    let streamed = try ImageDecoder.decodeJPEG(input, scaleEighths: scale, limits: limits, into: stream)
+                    #expect(streamed.pixels.width == expected.width && streamed.pixels.height == expected.height)
+                    #expect(streamed.pixels.bytes == expected.bytes, "progressive \(progressive), \(scale)/8, \(input)")
+                }
+            }
+            // A stream planned for another size is refused with a reason, before any row is written.
+            let wrong = try #require(Resampler.Stream(sourceWidth: 800, sourceHeight: 611, width: 400, height: 300))
+            #expect {
+                _ = try ImageDecoder.decodeJPEG(.data(data), scaleEighths: 8, limits: limits, into: wrong)
+            } throws: { error in
+                "\(error)".contains("803x611, not the 800x611")
+            }
+            // Cut short: the same error as the raster decode gives, never a half-written success.
+            let cut = data.prefix(data.count / 2)
+            let stream = try #require(Resampler.Stream(sourceWidth: 803, sourceHeight: 611, width: 500, height: 380))
+            #expect(throws: DecodingError.self) {
+                _ = try ImageDecoder.decodeJPEG(.data(Data(cut)), scaleEighths: 8, limits: limits, into: stream)
+            }
+        }
+    }
+
     @Test("flipped bytes never crash the decoder")
     func flippedBytes() throws {
         var rng = SplitMix(seed: 42)

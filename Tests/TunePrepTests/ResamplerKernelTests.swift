@@ -88,6 +88,44 @@ struct ResamplerKernelTests {
         Resampler.InstructionSet.use(.best)
     }
 
+    @Test("a stream fed rows in uneven batches gives exactly the bytes of resizing the whole raster",
+          arguments: Orientation.allCases)
+    func streamEqualsWhole(_ orientation: Orientation) {
+        let source = Fixtures.noise(width: 131, height: 97, seed: 11)
+        var batches = SplitMix(seed: UInt64(orientation.rawValue))
+        for isa in Resampler.InstructionSet.allCases where isa <= Resampler.InstructionSet.best {
+            Resampler.InstructionSet.use(isa)
+            // Reductions (wide windows), a slight one, one dimension unchanged, an enlargement.
+            for (w, h) in [(40, 23), (127, 94), (131, 50), (60, 97), (200, 150), (1, 1)] {
+                for filter in [Resampler.Filter.lanczos3, .box] {
+                    guard let stream = Resampler.Stream(
+                        sourceWidth: 131, sourceHeight: 97, width: w, height: h, filter: filter, orientation: orientation)
+                    else { Issue.record("no stream"); continue }
+                    var row = 0
+                    while row < 97 {
+                        let count = min(97 - row, Int(batches.next() % 17) + 1)
+                        #expect(stream.write(source.pixels + row * source.stride, stride: source.stride, count: count))
+                        row += count
+                    }
+                    #expect(stream.finished)
+                    let whole = Resampler.resize(source, width: w, height: h, filter: filter, orientation: orientation)
+                    #expect(stream.output.width == whole.width && stream.output.height == whole.height)
+                    #expect(stream.output.bytes == whole.bytes, "\(orientation) \(isa) \(filter) \(w)x\(h)")
+                    #expect(!stream.write(source.pixels, stride: source.stride, count: 1), "a row past the last is refused")
+                }
+            }
+        }
+        Resampler.InstructionSet.use(.best)
+    }
+
+    @Test("a stream short of rows is not finished")
+    func streamShort() throws {
+        let source = Fixtures.noise(width: 64, height: 48)
+        let stream = try #require(Resampler.Stream(sourceWidth: 64, sourceHeight: 48, width: 20, height: 15))
+        #expect(stream.write(source.pixels, stride: source.stride, count: 47))
+        #expect(!stream.finished)
+    }
+
     @Test("this x86-64 machine runs a vector path")
     func vectorPath() {
         #if arch(x86_64)

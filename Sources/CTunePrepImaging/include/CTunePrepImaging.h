@@ -90,18 +90,30 @@ CTunePrepImaging_status CTunePrepImaging_jpeg_read_info(
     const uint8_t *data, size_t size,
     CTunePrepImaging_jpeg_info *info, CTunePrepImaging_report *report);
 
+// Where a decode can send its rows instead of keeping a raster: `write` gets `count` packed RGB
+// rows, `stride` bytes apart, top to bottom; a nonzero return stops the decode. The sink was
+// built for `expected_width` x `expected_height` (the decoded size); any other size is refused.
+// (CTunePrepResample_stream_write has this signature.)
+typedef struct {
+    void *context;
+    int (*write)(void *context, const uint8_t *rows, size_t stride, uint32_t count);
+    uint32_t expected_width;
+    uint32_t expected_height;
+} CTunePrepImaging_row_sink;
+
 // Decodes at scale_numerator/8 (1...16) using libjpeg-turbo's DCT-domain scaling, to 8-bit RGB.
-// Grayscale is expanded, CMYK and YCCK (Adobe-inverted or not) are converted to RGB.
+// Grayscale is expanded, CMYK and YCCK (Adobe-inverted or not) are converted to RGB. With a
+// `sink` (else NULL) the rows go to it and `image->pixels` stays NULL; the rest of `image` is set.
 CTunePrepImaging_status CTunePrepImaging_jpeg_decode(
     const uint8_t *data, size_t size, int scale_numerator,
-    const CTunePrepImaging_decode_options *limits,
+    const CTunePrepImaging_decode_options *limits, const CTunePrepImaging_row_sink *sink,
     CTunePrepImaging_rgb_image *image, CTunePrepImaging_report *report);
 
 // The same, reading the file at `path` as it decodes (4 kB at a time), so a large JPEG is never
 // held in memory whole.
 CTunePrepImaging_status CTunePrepImaging_jpeg_decode_file(
     const char *path, int scale_numerator,
-    const CTunePrepImaging_decode_options *limits,
+    const CTunePrepImaging_decode_options *limits, const CTunePrepImaging_row_sink *sink,
     CTunePrepImaging_rgb_image *image, CTunePrepImaging_report *report);
 
 typedef struct {

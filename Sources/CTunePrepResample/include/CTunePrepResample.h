@@ -41,6 +41,27 @@ void CTunePrepResample_horizontal_rgb(const uint8_t *src, size_t src_stride, int
 void CTunePrepResample_orient_rgb(const uint8_t *src, size_t src_stride, int width, int height,
                                   uint8_t *dst, ptrdiff_t dst_pixel_step, ptrdiff_t dst_row_step);
 
+// Both passes as the source rows arrive (from a decoder, say), so the source is never held
+// whole: only the last few rows the vertical filter reads. Output row `y` goes where
+// CTunePrepResample_horizontal_rgb would put it, and the bytes are the same as the two passes
+// over a whole raster. Create returns NULL if memory runs out or the vertical taps do not move
+// forward through the source (the Swift side's taps always do).
+typedef struct CTunePrepResample_stream CTunePrepResample_stream;
+
+CTunePrepResample_stream *CTunePrepResample_stream_create(
+    int src_width, int src_height, int dst_width, int dst_height,
+    CTunePrepResample_taps vertical, CTunePrepResample_taps horizontal,
+    uint8_t *dst, ptrdiff_t dst_pixel_step, ptrdiff_t dst_row_step);
+
+// Takes `count` packed RGB rows of the source's width, `stride` bytes apart. `context` is the
+// stream: the signature is a decoder's row sink. Returns 0, or -1 past the source's last row.
+int CTunePrepResample_stream_write(void *context, const uint8_t *rows, size_t stride, uint32_t count);
+
+// 1 once every source row has arrived and every output row is written.
+int CTunePrepResample_stream_finished(const CTunePrepResample_stream *stream);
+
+void CTunePrepResample_stream_free(CTunePrepResample_stream *stream);
+
 // Which instruction set the kernels use: the best the CPU has (the default), or a lower one so
 // tests can check every path on one machine. Returns the level now in use.
 typedef enum {

@@ -1,4 +1,5 @@
 import CTunePrepImaging
+import CTunePrepResample
 import Foundation
 
 /// What the header of a photo says, read without decoding its pixels.
@@ -97,7 +98,8 @@ enum ImageDecoder {
         case .jpeg:
             status = data.withUnsafeBytes { raw in
                 CTunePrepImaging_jpeg_decode(
-                    raw.bindMemory(to: UInt8.self).baseAddress, raw.count, Int32(scaleEighths), &cLimits, &image, &report)
+                    raw.bindMemory(to: UInt8.self).baseAddress, raw.count, Int32(scaleEighths), &cLimits, nil,
+                    &image, &report)
             }
         case .png:
             status = data.withUnsafeBytes { raw in
@@ -128,8 +130,50 @@ enum ImageDecoder {
         var image = CTunePrepImaging_rgb_image()
         var report = CTunePrepImaging_report()
         var cLimits = limits.c
-        let status = CTunePrepImaging_jpeg_decode_file(path, Int32(scaleEighths), &cLimits, &image, &report)
+        let status = CTunePrepImaging_jpeg_decode_file(path, Int32(scaleEighths), &cLimits, nil, &image, &report)
         return try finish(status, format: .jpeg, image: &image, report: &report)
+    }
+
+    /// Where a JPEG's bytes come from: memory, or its file, read as it decodes.
+    enum JPEGInput {
+        case data(Data)
+        case file(path: String)
+    }
+
+    /// The size libjpeg-turbo decodes a `width` x `height` JPEG to at `scaleEighths`/8.
+    static func jpegScaledSize(width: Int, height: Int, scaleEighths: Int) -> (width: Int, height: Int) {
+        ((width * scaleEighths + 7) / 8, (height * scaleEighths + 7) / 8)
+    }
+
+    /// Decodes a JPEG straight into `stream`: the rows go to the resampler as libjpeg-turbo
+    /// produces them and no decoded raster is kept. The result's pixels are the stream's output
+    /// (resized and upright). The stream must be built for the decoded size (`jpegScaledSize`).
+    static func decodeJPEG(
+        _ input: JPEGInput, scaleEighths: Int, limits: DecodeLimits, into stream: Resampler.Stream
+    ) throws(DecodingError) -> DecodedImage {
+        var image = CTunePrepImaging_rgb_image()
+        var report = CTunePrepImaging_report()
+        var cLimits = limits.c
+        // A C function as the sink: the decoder's setjmp frame only ever calls into C.
+        var sink = CTunePrepImaging_row_sink(
+            context: stream.context, write: CTunePrepResample_stream_write,
+            expected_width: UInt32(stream.sourceWidth), expected_height: UInt32(stream.sourceHeight))
+        let status: CTunePrepImaging_status
+        switch input {
+        case .data(let data):
+            status = data.withUnsafeBytes { raw in
+                CTunePrepImaging_jpeg_decode(
+                    raw.bindMemory(to: UInt8.self).baseAddress, raw.count, Int32(scaleEighths), &cLimits, &sink,
+                    &image, &report)
+            }
+        case .file(let path):
+            status = CTunePrepImaging_jpeg_decode_file(path, Int32(scaleEighths), &cLimits, &sink, &image, &report)
+        }
+        try check(status, format: .jpeg, report: &report)
+        guard stream.finished else { throw .corrupt(.jpeg, detail: "the decoder stopped before the last row") }
+        return DecodedImage(
+            pixels: stream.output, warnings: warnings(of: &report), profile: profile(of: &image),
+            colorConverted: image.color_converted != 0, imageCount: Int(max(1, image.image_count)))
     }
 
     private static func finish(
@@ -140,11 +184,15 @@ enum ImageDecoder {
         guard let pixels = image.pixels, image.width > 0, image.height > 0 else {
             throw .corrupt(format, detail: "decoder returned no pixels")
         }
-        let profile = withUnsafeBytes(of: &image.profile) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
         return DecodedImage(
             pixels: PixelBuffer(adopting: pixels, width: Int(image.width), height: Int(image.height)),
-            warnings: warnings(of: &report), profile: profile.isEmpty ? nil : profile,
+            warnings: warnings(of: &report), profile: profile(of: &image),
             colorConverted: image.color_converted != 0, imageCount: Int(max(1, image.image_count)))
+    }
+
+    private static func profile(of image: inout CTunePrepImaging_rgb_image) -> String? {
+        let name = withUnsafeBytes(of: &image.profile) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        return name.isEmpty ? nil : name
     }
 
     private static func unsupported(_ format: ImageFormat, data: Data) -> DecodingError {

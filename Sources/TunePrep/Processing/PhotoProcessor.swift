@@ -83,12 +83,29 @@ struct PhotoProcessor: Sendable {
         let target = Self.targetSize(width: header.width, height: header.height, maxSide: options.maxSide)
         let scale = header.format == .jpeg ? Self.dctScale(longSide: longSide, target: max(target.width, target.height)) : 8
 
-        let decoded: DecodedImage
-        do {
-            decoded = source.isWhole
+        // The whole decoded raster, for photos that are not streamed and for the size cap's
+        // rare second resize of streamed ones.
+        let decodeRaster = { [options] () throws(DecodingError) -> DecodedImage in
+            source.isWhole
                 ? try ImageDecoder.decode(
                     data, format: header.format, scaleEighths: scale, limits: limits, background: options.background)
                 : try ImageDecoder.decodeJPEG(atPath: url.path, scaleEighths: scale, limits: limits)
+        }
+        // A JPEG that shrinks is resized as it decodes: its decoded raster (36 MB for a 12 MP
+        // phone photo) is never held, only the few rows the vertical filter still needs.
+        let decodedSize = ImageDecoder.jpegScaledSize(width: header.width, height: header.height, scaleEighths: scale)
+        let stream = header.format == .jpeg && (decodedSize.width != target.width || decodedSize.height != target.height)
+            ? Resampler.Stream(sourceWidth: decodedSize.width, sourceHeight: decodedSize.height,
+                               width: target.width, height: target.height, orientation: exif.orientation)
+            : nil
+        let decoded: DecodedImage
+        do {
+            if let stream {
+                decoded = try ImageDecoder.decodeJPEG(
+                    source.isWhole ? .data(data) : .file(path: url.path), scaleEighths: scale, limits: limits, into: stream)
+            } else {
+                decoded = try decodeRaster()
+            }
         } catch {
             outcome.findings.append(Self.finding(for: error))
             return outcome
@@ -117,14 +134,16 @@ struct PhotoProcessor: Sendable {
 
         // A rejected photo (too small) needs no output, digest or scores: stop before the resize.
         if outcome.hasError { return outcome }
-        let upright = Resampler.resize(
-            decoded.pixels, width: target.width, height: target.height, orientation: exif.orientation)
+        let upright = stream != nil
+            ? decoded.pixels
+            : Resampler.resize(decoded.pixels, width: target.width, height: target.height, orientation: exif.orientation)
+        let resizeSource = { () throws -> PixelBuffer in stream != nil ? try decodeRaster().pixels : decoded.pixels }
         let scores = QualityScores.measure(upright)
         outcome.scores = scores
         outcome.findings += qualityFindings(scores)
 
         do {
-            let (jpeg, encoded, findings) = try encodeUnderCap(upright, source: decoded.pixels, orientation: exif.orientation)
+            let (jpeg, encoded, findings) = try encodeUnderCap(upright, source: resizeSource, orientation: exif.orientation)
             outcome.findings += findings
             outcome.output = encoded
             try emit?(index, jpeg)
@@ -163,9 +182,10 @@ struct PhotoProcessor: Sendable {
     /// Lowers quality step by step down to the floor, then reduces the size, until the JPEG
     /// fits `maxBytes`; says so in a finding when it had to.
     private func encodeUnderCap(
-        _ upright: PixelBuffer, source: PixelBuffer, orientation: Orientation
+        _ upright: PixelBuffer, source: () throws -> PixelBuffer, orientation: Orientation
     ) throws -> (Data, EncodedPhoto, [Finding]) {
         var image = upright
+        var decodedSource: PixelBuffer?
         var quality = options.quality
         let floor = min(options.minQuality, options.quality)
         while true {
@@ -195,7 +215,8 @@ struct PhotoProcessor: Sendable {
                     "cannot fit \(Self.megabytes(options.maxBytes)) even at quality \(floor) and \(image.width)x\(image.height) px")
             }
             let (sw, sh) = orientation.orientedSize(width: width, height: height)
-            image = Resampler.resize(source, width: sw, height: sh, orientation: orientation)
+            if decodedSource == nil { decodedSource = try source() }
+            image = Resampler.resize(decodedSource!, width: sw, height: sh, orientation: orientation)
         }
     }
 

@@ -155,3 +155,54 @@ extension Resampler.Taps {
         }
     }
 }
+
+extension Resampler {
+    /// The same resize as `resize(_:width:height:filter:orientation:)`, fed a few rows at a time
+    /// by a decoder, so the decoded raster is never held whole: only the rows the vertical filter
+    /// still needs. Same bytes as the two passes over a whole raster.
+    final class Stream {
+        /// The upright output; complete once `finished`.
+        let output: PixelBuffer
+        let sourceWidth: Int
+        let sourceHeight: Int
+        fileprivate let handle: OpaquePointer
+
+        /// Nil only when memory for the stream's row buffers cannot be had.
+        init?(sourceWidth: Int, sourceHeight: Int, width: Int, height: Int,
+              filter: Filter = .lanczos3, orientation: Orientation = .up) {
+            precondition(sourceWidth > 0 && sourceHeight > 0 && width > 0 && height > 0, "empty resize")
+            let size = orientation.orientedSize(width: width, height: height)
+            let output = PixelBuffer(uninitializedWidth: size.width, height: size.height)
+            let layout = orientation.layout(width: width, height: height)
+            let vertical = Resampler.taps(from: sourceHeight, to: height, filter: filter)
+            let horizontal = Resampler.taps(from: sourceWidth, to: width, filter: filter)
+            // The C stream copies the taps, so they need not outlive this call.
+            let handle = vertical.withC { v in
+                horizontal.withC { h in
+                    CTunePrepResample_stream_create(
+                        Int32(sourceWidth), Int32(sourceHeight), Int32(width), Int32(height), v, h,
+                        output.pixels + layout.origin, layout.pixelStep, layout.rowStep)
+                }
+            }
+            guard let handle else { return nil }
+            self.output = output
+            self.sourceWidth = sourceWidth
+            self.sourceHeight = sourceHeight
+            self.handle = handle
+        }
+
+        deinit { CTunePrepResample_stream_free(handle) }
+
+        /// Hands `count` packed RGB rows to the stream (the path a decoder's sink takes).
+        @discardableResult
+        func write(_ rows: UnsafePointer<UInt8>, stride: Int, count: Int) -> Bool {
+            CTunePrepResample_stream_write(UnsafeMutableRawPointer(handle), rows, stride, UInt32(count)) == 0
+        }
+
+        /// Every source row arrived and every output row is written.
+        var finished: Bool { CTunePrepResample_stream_finished(handle) != 0 }
+
+        /// The stream as an opaque context for a C row sink.
+        var context: UnsafeMutableRawPointer { UnsafeMutableRawPointer(handle) }
+    }
+}
