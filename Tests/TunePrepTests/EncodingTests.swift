@@ -43,6 +43,27 @@ struct EncodingTests {
         #expect(options == PrepareOptions())
     }
 
+    @Test("a JPEG resized while it decodes still shrinks under --max-bytes: decoded again for the smaller size, upright")
+    func sizeCapAfterStreamedResize() throws {
+        let folder = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let jpeg = try Fixtures.jpeg(Fixtures.noise(width: 1200, height: 900), quality: 95, orientation: 6)
+        let url = try Fixtures.write(jpeg, "turned.jpg", in: folder)
+        var options = Fixtures.smallOptions()
+        options.maxSide = 600
+        let full = PhotoProcessor(options: options).process(index: 0, url: url, path: "turned.jpg", emit: nil)
+        let fullOutput = try #require(full.output)
+        #expect(fullOutput.width == 450 && fullOutput.height == 600)
+
+        options.maxBytes = fullOutput.bytes / 4
+        let shrunk = PhotoProcessor(options: options).process(index: 0, url: url, path: "turned.jpg", emit: nil)
+        let output = try #require(shrunk.output, "\(shrunk.findings)")
+        #expect(output.bytes <= options.maxBytes)
+        #expect(output.quality == options.minQuality)
+        #expect(output.height < 600 && output.width < output.height, "still upright: \(output.width)x\(output.height)")
+        #expect(shrunk.findings.map(\.code) == [.compressedHarder])
+    }
+
     @Test("over --max-bytes: quality steps down to the floor, then the size shrinks, and it is reported")
     func sizeCap() async throws {
         let folder = try Fixtures.temporaryDirectory()
