@@ -175,6 +175,7 @@ static CTunePrepImaging_status tp_jpeg_decode(
     uint8_t *volatile pixels = NULL;
     JSAMPLE *volatile cmyk_rows = NULL;
     cmsHTRANSFORM volatile transform = NULL;
+    CTunePrepImaging_status failure = CTunePrepImaging_OK;
 
     memset(&progress, 0, sizeof progress);
     cinfo.err = tp_jpeg_error_init(&error, report);
@@ -227,26 +228,22 @@ static CTunePrepImaging_status tp_jpeg_decode(
         snprintf(text, sizeof text, "decodes to %ux%u, not the %ux%u the resize was planned for",
                  (unsigned)width, (unsigned)height, (unsigned)sink->expected_width, (unsigned)sink->expected_height);
         CTunePrepImaging_report_error(report, text);
-        jpeg_destroy_decompress(&cinfo);
-        if (transform != NULL) cmsDeleteTransform(transform);
-        return CTunePrepImaging_BAD_ARGUMENT;
+        failure = CTunePrepImaging_BAD_ARGUMENT;
+        goto abandon;
     }
     // A sink takes rows as they come: then only one call's worth of rows is held here.
     pixels = malloc(stride * (sink != NULL ? TP_JPEG_ROWS_PER_CALL : height));
     if (pixels == NULL) {
         CTunePrepImaging_report_error(report, "out of memory for the decoded image");
-        jpeg_destroy_decompress(&cinfo);
-        if (transform != NULL) cmsDeleteTransform(transform);
-        return CTunePrepImaging_NO_MEMORY;
+        failure = CTunePrepImaging_NO_MEMORY;
+        goto abandon;
     }
     if (is_cmyk) {
         cmyk_rows = malloc((size_t)width * 4 * TP_JPEG_ROWS_PER_CALL);
         if (cmyk_rows == NULL) {
             CTunePrepImaging_report_error(report, "out of memory for CMYK rows");
-            jpeg_destroy_decompress(&cinfo);
-            free(pixels);
-            if (transform != NULL) cmsDeleteTransform(transform);
-            return CTunePrepImaging_NO_MEMORY;
+            failure = CTunePrepImaging_NO_MEMORY;
+            goto abandon;
         }
     }
     JSAMPROW rows[TP_JPEG_ROWS_PER_CALL];
@@ -269,19 +266,13 @@ static CTunePrepImaging_status tp_jpeg_decode(
         if (got == 0) {
             // Only a suspending source returns no rows; memory and stdio sources never should.
             CTunePrepImaging_report_error(report, "decoder made no progress");
-            jpeg_destroy_decompress(&cinfo);
-            free(pixels);
-            free(cmyk_rows);
-            if (transform != NULL) cmsDeleteTransform(transform);
-            return CTunePrepImaging_CORRUPT;
+            failure = CTunePrepImaging_CORRUPT;
+            goto abandon;
         }
         if (sink != NULL && sink->write(sink->context, pixels, stride, got) != 0) {
             CTunePrepImaging_report_error(report, "the resize refused a row");
-            jpeg_destroy_decompress(&cinfo);
-            free(pixels);
-            free(cmyk_rows);
-            if (transform != NULL) cmsDeleteTransform(transform);
-            return CTunePrepImaging_BAD_ARGUMENT;
+            failure = CTunePrepImaging_BAD_ARGUMENT;
+            goto abandon;
         }
     }
     jpeg_finish_decompress(&cinfo);
@@ -299,6 +290,14 @@ static CTunePrepImaging_status tp_jpeg_decode(
     image->width = width;
     image->height = height;
     return CTunePrepImaging_OK;
+
+abandon:
+    // A failure we found (not libjpeg's longjmp, handled above): the same cleanup.
+    jpeg_destroy_decompress(&cinfo);
+    free(pixels);
+    free(cmyk_rows);
+    if (transform != NULL) cmsDeleteTransform(transform);
+    return failure;
 }
 
 static int tp_jpeg_decode_arguments_ok(int scale_numerator, const CTunePrepImaging_decode_options *limits,
