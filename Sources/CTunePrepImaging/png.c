@@ -109,9 +109,22 @@ CTunePrepImaging_status CTunePrepImaging_png_read_info(
     return CTunePrepImaging_OK;
 }
 
+// Rows read per call when rows go to a sink.
+#define TP_PNG_ROWS_PER_CALL 16
+
+// Turns `count` decoded pixels (RGB or RGBA) into sRGB RGB in place: alpha composited over the
+// background, then the colour transform, if any.
+static void tp_png_finish_pixels(uint8_t *pixels, size_t count, int channels, cmsHTRANSFORM transform,
+                                 uint8_t red, uint8_t green, uint8_t blue) {
+    // Compositing in place is safe: the RGB write never overtakes the RGBA read.
+    if (channels == 4) CTunePrepImaging_composite(pixels, pixels, count, red, green, blue);
+    if (transform != NULL) CTunePrepImaging_color_apply(transform, pixels, pixels, count);
+}
+
 CTunePrepImaging_status CTunePrepImaging_png_decode(
     const uint8_t *data, size_t size, const CTunePrepImaging_decode_options *limits,
     uint8_t background_red, uint8_t background_green, uint8_t background_blue,
+    const CTunePrepImaging_row_sink *sink,
     CTunePrepImaging_rgb_image *image, CTunePrepImaging_report *report) {
     CTunePrepImaging_report_reset(report);
     if (image == NULL || limits == NULL) {
@@ -141,6 +154,7 @@ CTunePrepImaging_status CTunePrepImaging_png_decode(
     uint8_t *volatile pixels = NULL;
     png_bytep *volatile rows = NULL;
     cmsHTRANSFORM volatile transform = NULL;
+    CTunePrepImaging_status failure = CTunePrepImaging_OK;
     if (setjmp(png_jmpbuf(png))) {
         png_destroy_read_struct(&png, &info, NULL);
         free(pixels);
@@ -194,42 +208,82 @@ CTunePrepImaging_status CTunePrepImaging_png_decode(
     size_t rowbytes = png_get_rowbytes(png, info);
     if ((channels != 3 && channels != 4) || rowbytes != (size_t)width * (size_t)channels) {
         CTunePrepImaging_report_error(report, "unexpected PNG layout after transformation");
-        png_destroy_read_struct(&png, &info, NULL);
-        if (transform != NULL) cmsDeleteTransform(transform);
-        return CTunePrepImaging_UNSUPPORTED;
+        failure = CTunePrepImaging_UNSUPPORTED;
+        goto abandon;
     }
-    pixels = malloc(rowbytes * height);
-    rows = malloc(sizeof(png_bytep) * height);
+    if (sink != NULL && (width != sink->expected_width || height != sink->expected_height)) {
+        char text[CTunePrepImaging_MESSAGE_CAPACITY];
+        snprintf(text, sizeof text, "decodes to %ux%u, not the %ux%u the resize was planned for",
+                 (unsigned)width, (unsigned)height, (unsigned)sink->expected_width, (unsigned)sink->expected_height);
+        CTunePrepImaging_report_error(report, text);
+        failure = CTunePrepImaging_BAD_ARGUMENT;
+        goto abandon;
+    }
+    // With a sink, a non-interlaced PNG is read a few rows at a time and only those are held;
+    // an interlaced one has to be whole before any row is final, so it goes to the sink at the end.
+    const int streaming = sink != NULL && png_get_interlace_type(png, info) == PNG_INTERLACE_NONE;
+    const size_t held = streaming ? TP_PNG_ROWS_PER_CALL : height;
+    pixels = malloc(rowbytes * held);
+    rows = malloc(sizeof(png_bytep) * held);
     if (pixels == NULL || rows == NULL) {
-        png_destroy_read_struct(&png, &info, NULL);
-        free(pixels);
-        free(rows);
-        if (transform != NULL) cmsDeleteTransform(transform);
         CTunePrepImaging_report_error(report, "out of memory for the decoded image");
-        return CTunePrepImaging_NO_MEMORY;
+        failure = CTunePrepImaging_NO_MEMORY;
+        goto abandon;
     }
-    for (png_uint_32 y = 0; y < height; y++) rows[y] = pixels + (size_t)y * rowbytes;
-    png_read_image(png, rows);
+    for (size_t y = 0; y < held; y++) rows[y] = pixels + y * rowbytes;
+    if (streaming) {
+        for (png_uint_32 y = 0; y < height; y += TP_PNG_ROWS_PER_CALL) {
+            png_uint_32 count = height - y < TP_PNG_ROWS_PER_CALL ? height - y : TP_PNG_ROWS_PER_CALL;
+            png_read_rows(png, rows, NULL, count);
+            tp_png_finish_pixels(pixels, (size_t)width * count, channels, transform,
+                                 background_red, background_green, background_blue);
+            if (sink->write(sink->context, pixels, (size_t)width * 3, count) != 0) {
+                CTunePrepImaging_report_error(report, "the resize refused a row");
+                failure = CTunePrepImaging_BAD_ARGUMENT;
+                goto abandon;
+            }
+        }
+    } else {
+        png_read_image(png, rows);
+    }
     png_read_end(png, NULL); // reads through IEND, so a file cut after the pixel data still fails
     png_destroy_read_struct(&png, &info, NULL);
     free(rows);
+    rows = NULL;
 
-    if (channels == 4) {
-        // Composite over the background, in place: the RGB write never overtakes the RGBA read.
-        size_t count = (size_t)width * height;
-        CTunePrepImaging_composite(pixels, pixels, count, background_red, background_green, background_blue);
-        uint8_t *shrunk = realloc(pixels, count * 3);
-        if (shrunk != NULL) pixels = shrunk;
+    if (!streaming) {
+        tp_png_finish_pixels(pixels, (size_t)width * height, channels, transform,
+                             background_red, background_green, background_blue);
+        if (channels == 4) {
+            uint8_t *shrunk = realloc(pixels, (size_t)width * height * 3);
+            if (shrunk != NULL) pixels = shrunk;
+        }
     }
     if (transform != NULL) {
-        CTunePrepImaging_color_apply(transform, pixels, pixels, (size_t)width * height);
         cmsDeleteTransform(transform);
         image->color_converted = 1;
+    }
+    if (sink != NULL) {
+        int refused = !streaming && sink->write(sink->context, pixels, (size_t)width * 3, height) != 0;
+        free(pixels);
+        pixels = NULL;
+        if (refused) {
+            CTunePrepImaging_report_error(report, "the resize refused a row");
+            return CTunePrepImaging_BAD_ARGUMENT;
+        }
     }
     image->pixels = pixels;
     image->width = width;
     image->height = height;
     return CTunePrepImaging_OK;
+
+abandon:
+    // A failure found here (libpng's own errors longjmp to the handler above): the same cleanup.
+    png_destroy_read_struct(&png, &info, NULL);
+    free(pixels);
+    free(rows);
+    if (transform != NULL) cmsDeleteTransform(transform);
+    return failure;
 }
 
 typedef struct {

@@ -179,15 +179,15 @@ struct DecodingTests {
             let data = try Fixtures.jpeg(Fixtures.noise(width: 803, height: 611), quality: 90, progressive: progressive)
             let url = try Fixtures.write(data, "p\(progressive).jpg", in: folder)
             for (scale, target, orientation) in [(8, (500, 380), Orientation.up), (4, (390, 300), .right), (3, (301, 229), .leftMirrored)] {
-                let size = ImageDecoder.jpegScaledSize(width: 803, height: 611, scaleEighths: scale)
+                let size = ImageDecoder.decodedSize(of: ImageHeader(format: .jpeg, width: 803, height: 611), scaleEighths: scale)
                 let whole = try ImageDecoder.decode(data, format: .jpeg, scaleEighths: scale, limits: limits, background: .white)
                 #expect(whole.pixels.width == size.width && whole.pixels.height == size.height)
                 let expected = Resampler.resize(whole.pixels, width: target.0, height: target.1, orientation: orientation)
-                for input in [ImageDecoder.JPEGInput.data(data), .file(path: url.path)] {
+                for input in [ImageDecoder.Input.data(data), .file(path: url.path)] {
                     let stream = try #require(Resampler.Stream(
                         sourceWidth: size.width, sourceHeight: size.height, width: target.0, height: target.1,
                         orientation: orientation))
-                    let streamed = try ImageDecoder.decodeJPEG(input, scaleEighths: scale, limits: limits, into: stream)
+                    let streamed = try ImageDecoder.decode(input, format: .jpeg, scaleEighths: scale, limits: limits, background: .white, into: stream)
                     #expect(streamed.pixels.width == expected.width && streamed.pixels.height == expected.height)
                     #expect(streamed.pixels.bytes == expected.bytes, "progressive \(progressive), \(scale)/8, \(input)")
                 }
@@ -195,7 +195,7 @@ struct DecodingTests {
             // A stream planned for another size is refused with a reason, before any row is written.
             let wrong = try #require(Resampler.Stream(sourceWidth: 800, sourceHeight: 611, width: 400, height: 300))
             #expect {
-                _ = try ImageDecoder.decodeJPEG(.data(data), scaleEighths: 8, limits: limits, into: wrong)
+                _ = try ImageDecoder.decode(.data(data), format: .jpeg, scaleEighths: 8, limits: limits, background: .white, into: wrong)
             } throws: { error in
                 "\(error)".contains("803x611, not the 800x611")
             }
@@ -203,7 +203,37 @@ struct DecodingTests {
             let cut = data.prefix(data.count / 2)
             let stream = try #require(Resampler.Stream(sourceWidth: 803, sourceHeight: 611, width: 500, height: 380))
             #expect(throws: DecodingError.self) {
-                _ = try ImageDecoder.decodeJPEG(.data(Data(cut)), scaleEighths: 8, limits: limits, into: stream)
+                _ = try ImageDecoder.decode(.data(Data(cut)), format: .jpeg, scaleEighths: 8, limits: limits, background: .white, into: stream)
+            }
+        }
+    }
+
+    @Test("a PNG resized as it decodes: the same bytes as decoding, then resizing; RGB, alpha, 16-bit, interlaced")
+    func pngResizedWhileDecoding() throws {
+        let (w, h) = (301, 203)
+        let limits = DecodeLimits(maxPixels: 10_000_000)
+        var rng = SplitMix(seed: 9)
+        for (color, depth, interlaced) in [(FixtureEncoder.PNGColor.rgb, 8, false), (.rgba, 8, false), (.rgb, 16, false),
+                                           (.rgba, 16, true), (.rgb, 8, true)] {
+            let channels = color == .rgba ? 4 : 3
+            let samples = (0..<(w * h * channels * depth / 8)).map { _ in UInt8.random(in: 0...255, using: &rng) }
+            let data = try FixtureEncoder.png(samples: samples, width: w, height: h, color: color, bitDepth: depth, interlaced: interlaced)
+            let background = RGBColor(red: 200, green: 30, blue: 90)
+            let whole = try ImageDecoder.decode(data, format: .png, scaleEighths: 8, limits: limits, background: background)
+            for orientation in [Orientation.up, .left] {
+                let expected = Resampler.resize(whole.pixels, width: 150, height: 101, orientation: orientation)
+                let stream = try #require(Resampler.Stream(
+                    sourceWidth: w, sourceHeight: h, width: 150, height: 101, orientation: orientation))
+                let streamed = try ImageDecoder.decode(
+                    .data(data), format: .png, scaleEighths: 8, limits: limits, background: background, into: stream)
+                #expect(streamed.pixels.bytes == expected.bytes, "\(color) \(depth)-bit interlaced=\(interlaced) \(orientation)")
+            }
+            // Cut inside the pixel data: an error, as for the whole decode.
+            let stream = try #require(Resampler.Stream(sourceWidth: w, sourceHeight: h, width: 150, height: 101))
+            #expect(throws: DecodingError.self, "\(color) \(depth)-bit cut") {
+                _ = try ImageDecoder.decode(
+                    .data(Data(data.prefix(data.count / 2))), format: .png, scaleEighths: 8, limits: limits,
+                    background: background, into: stream)
             }
         }
     }

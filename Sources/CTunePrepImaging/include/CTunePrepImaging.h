@@ -85,11 +85,6 @@ typedef struct {
 
 void CTunePrepImaging_free(void *pointer);
 
-// JPEG
-CTunePrepImaging_status CTunePrepImaging_jpeg_read_info(
-    const uint8_t *data, size_t size,
-    CTunePrepImaging_jpeg_info *info, CTunePrepImaging_report *report);
-
 // Where a decode can send its rows instead of keeping a raster: `write` gets `count` packed RGB
 // rows, `stride` bytes apart, top to bottom; a nonzero return stops the decode. The sink was
 // built for `expected_width` x `expected_height` (the decoded size); any other size is refused.
@@ -100,6 +95,11 @@ typedef struct {
     uint32_t expected_width;
     uint32_t expected_height;
 } CTunePrepImaging_row_sink;
+
+// JPEG
+CTunePrepImaging_status CTunePrepImaging_jpeg_read_info(
+    const uint8_t *data, size_t size,
+    CTunePrepImaging_jpeg_info *info, CTunePrepImaging_report *report);
 
 // Decodes at scale_numerator/8 (1...16) using libjpeg-turbo's DCT-domain scaling, to 8-bit RGB.
 // Grayscale is expanded, CMYK and YCCK (Adobe-inverted or not) are converted to RGB. With a
@@ -142,10 +142,12 @@ CTunePrepImaging_status CTunePrepImaging_png_read_info(
     CTunePrepImaging_png_info *info, CTunePrepImaging_report *report);
 
 // Decodes any PNG to 8-bit RGB: palettes and low bit depths expanded, 16-bit scaled down,
-// interlacing undone, transparency composited over the background colour.
+// interlacing undone, transparency composited over the background colour. With a `sink` (else
+// NULL) the rows go to it (a non-interlaced PNG a few rows at a time) and `image->pixels` stays NULL.
 CTunePrepImaging_status CTunePrepImaging_png_decode(
     const uint8_t *data, size_t size, const CTunePrepImaging_decode_options *limits,
     uint8_t background_red, uint8_t background_green, uint8_t background_blue,
+    const CTunePrepImaging_row_sink *sink,
     CTunePrepImaging_rgb_image *image, CTunePrepImaging_report *report);
 
 typedef struct {

@@ -105,7 +105,7 @@ enum ImageDecoder {
             status = data.withUnsafeBytes { raw in
                 CTunePrepImaging_png_decode(
                     raw.bindMemory(to: UInt8.self).baseAddress, raw.count, &cLimits,
-                    background.red, background.green, background.blue, &image, &report)
+                    background.red, background.green, background.blue, nil, &image, &report)
             }
         case .heif:
             status = data.withUnsafeBytes { raw in
@@ -134,22 +134,29 @@ enum ImageDecoder {
         return try finish(status, format: .jpeg, image: &image, report: &report)
     }
 
-    /// Where a JPEG's bytes come from: memory, or its file, read as it decodes.
-    enum JPEGInput {
+    /// Where a photo's bytes come from: memory, or (JPEG only) its file, read as it decodes.
+    enum Input {
         case data(Data)
         case file(path: String)
     }
 
-    /// The size libjpeg-turbo decodes a `width` x `height` JPEG to at `scaleEighths`/8.
-    static func jpegScaledSize(width: Int, height: Int, scaleEighths: Int) -> (width: Int, height: Int) {
-        ((width * scaleEighths + 7) / 8, (height * scaleEighths + 7) / 8)
+    /// Formats whose decoders can hand their rows to a `Resampler.Stream`.
+    static func canStream(_ format: ImageFormat) -> Bool { format == .jpeg || format == .png }
+
+    /// The size a photo decodes to: a JPEG at `scaleEighths`/8 as libjpeg-turbo computes it
+    /// (rounded up), any other format as stored.
+    static func decodedSize(of header: ImageHeader, scaleEighths: Int) -> (width: Int, height: Int) {
+        guard header.format == .jpeg else { return (header.width, header.height) }
+        return ((header.width * scaleEighths + 7) / 8, (header.height * scaleEighths + 7) / 8)
     }
 
-    /// Decodes a JPEG straight into `stream`: the rows go to the resampler as libjpeg-turbo
-    /// produces them and no decoded raster is kept. The result's pixels are the stream's output
-    /// (resized and upright). The stream must be built for the decoded size (`jpegScaledSize`).
-    static func decodeJPEG(
-        _ input: JPEGInput, scaleEighths: Int, limits: DecodeLimits, into stream: Resampler.Stream
+    /// Decodes a JPEG or PNG straight into `stream`: rows go to the resampler as the decoder
+    /// produces them and no decoded raster is kept (an interlaced PNG is the exception: it is
+    /// whole before any row is final). The result's pixels are the stream's output, resized and
+    /// upright. The stream must be built for `decodedSize(of:scaleEighths:)`.
+    static func decode(
+        _ input: Input, format: ImageFormat, scaleEighths: Int, limits: DecodeLimits, background: RGBColor,
+        into stream: Resampler.Stream
     ) throws(DecodingError) -> DecodedImage {
         var image = CTunePrepImaging_rgb_image()
         var report = CTunePrepImaging_report()
@@ -159,18 +166,26 @@ enum ImageDecoder {
             context: stream.context, write: CTunePrepResample_stream_write,
             expected_width: UInt32(stream.sourceWidth), expected_height: UInt32(stream.sourceHeight))
         let status: CTunePrepImaging_status
-        switch input {
-        case .data(let data):
+        switch (format, input) {
+        case (.jpeg, .data(let data)):
             status = data.withUnsafeBytes { raw in
                 CTunePrepImaging_jpeg_decode(
                     raw.bindMemory(to: UInt8.self).baseAddress, raw.count, Int32(scaleEighths), &cLimits, &sink,
                     &image, &report)
             }
-        case .file(let path):
+        case (.jpeg, .file(let path)):
             status = CTunePrepImaging_jpeg_decode_file(path, Int32(scaleEighths), &cLimits, &sink, &image, &report)
+        case (.png, .data(let data)):
+            status = data.withUnsafeBytes { raw in
+                CTunePrepImaging_png_decode(
+                    raw.bindMemory(to: UInt8.self).baseAddress, raw.count, &cLimits,
+                    background.red, background.green, background.blue, &sink, &image, &report)
+            }
+        default:
+            preconditionFailure("\(format) is not decoded into a stream from \(input)")
         }
-        try check(status, format: .jpeg, report: &report)
-        guard stream.finished else { throw .corrupt(.jpeg, detail: "the decoder stopped before the last row") }
+        try check(status, format: format, report: &report)
+        guard stream.finished else { throw .corrupt(format, detail: "the decoder stopped before the last row") }
         return DecodedImage(
             pixels: stream.output, warnings: warnings(of: &report), profile: profile(of: &image),
             colorConverted: image.color_converted != 0, imageCount: Int(max(1, image.image_count)))

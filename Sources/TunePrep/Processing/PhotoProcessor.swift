@@ -91,18 +91,20 @@ struct PhotoProcessor: Sendable {
                     data, format: header.format, scaleEighths: scale, limits: limits, background: options.background)
                 : try ImageDecoder.decodeJPEG(atPath: url.path, scaleEighths: scale, limits: limits)
         }
-        // A JPEG that shrinks is resized as it decodes: its decoded raster (36 MB for a 12 MP
-        // phone photo) is never held, only the few rows the vertical filter still needs.
-        let decodedSize = ImageDecoder.jpegScaledSize(width: header.width, height: header.height, scaleEighths: scale)
-        let stream = header.format == .jpeg && (decodedSize.width != target.width || decodedSize.height != target.height)
+        // A JPEG or PNG that shrinks is resized as it decodes: its decoded raster (36 MB for a
+        // 12 MP phone photo) is never held, only the few rows the vertical filter still needs.
+        let decodedSize = ImageDecoder.decodedSize(of: header, scaleEighths: scale)
+        let stream = ImageDecoder.canStream(header.format)
+            && (decodedSize.width != target.width || decodedSize.height != target.height)
             ? Resampler.Stream(sourceWidth: decodedSize.width, sourceHeight: decodedSize.height,
                                width: target.width, height: target.height, orientation: exif.orientation)
             : nil
         let decoded: DecodedImage
         do {
             if let stream {
-                decoded = try ImageDecoder.decodeJPEG(
-                    source.isWhole ? .data(data) : .file(path: url.path), scaleEighths: scale, limits: limits, into: stream)
+                decoded = try ImageDecoder.decode(
+                    source.isWhole ? .data(data) : .file(path: url.path), format: header.format,
+                    scaleEighths: scale, limits: limits, background: options.background, into: stream)
             } else {
                 decoded = try decodeRaster()
             }
