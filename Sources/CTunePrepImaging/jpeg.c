@@ -223,11 +223,7 @@ static CTunePrepImaging_status tp_jpeg_decode(
 
     JDIMENSION width = cinfo.output_width, height = cinfo.output_height;
     size_t stride = (size_t)width * 3;
-    if (sink != NULL && (width != sink->expected_width || height != sink->expected_height)) {
-        char text[CTunePrepImaging_MESSAGE_CAPACITY];
-        snprintf(text, sizeof text, "decodes to %ux%u, not the %ux%u the resize was planned for",
-                 (unsigned)width, (unsigned)height, (unsigned)sink->expected_width, (unsigned)sink->expected_height);
-        CTunePrepImaging_report_error(report, text);
+    if (CTunePrepImaging_sink_size_differs(sink, width, height, report)) {
         failure = CTunePrepImaging_BAD_ARGUMENT;
         goto abandon;
     }

@@ -211,11 +211,7 @@ CTunePrepImaging_status CTunePrepImaging_png_decode(
         failure = CTunePrepImaging_UNSUPPORTED;
         goto abandon;
     }
-    if (sink != NULL && (width != sink->expected_width || height != sink->expected_height)) {
-        char text[CTunePrepImaging_MESSAGE_CAPACITY];
-        snprintf(text, sizeof text, "decodes to %ux%u, not the %ux%u the resize was planned for",
-                 (unsigned)width, (unsigned)height, (unsigned)sink->expected_width, (unsigned)sink->expected_height);
-        CTunePrepImaging_report_error(report, text);
+    if (CTunePrepImaging_sink_size_differs(sink, width, height, report)) {
         failure = CTunePrepImaging_BAD_ARGUMENT;
         goto abandon;
     }

@@ -53,3 +53,13 @@ void CTunePrepImaging_composite(const uint8_t *rgba, uint8_t *rgb, size_t count,
         rgb[2] = b;
     }
 }
+
+int CTunePrepImaging_sink_size_differs(const CTunePrepImaging_row_sink *sink, uint32_t width, uint32_t height,
+                                       CTunePrepImaging_report *report) {
+    if (sink == NULL || (width == sink->expected_width && height == sink->expected_height)) return 0;
+    char text[CTunePrepImaging_MESSAGE_CAPACITY];
+    snprintf(text, sizeof text, "decodes to %ux%u, not the %ux%u the resize was planned for",
+             (unsigned)width, (unsigned)height, (unsigned)sink->expected_width, (unsigned)sink->expected_height);
+    CTunePrepImaging_report_error(report, text);
+    return 1;
+}
