@@ -356,7 +356,7 @@ struct CTunePrepResample_stream {
     // Copies of the caller's taps, so they live as long as the stream.
     int32_t *v_starts, *v_counts, *h_starts, *h_counts;
     int16_t *v_weights, *h_weights;
-    CTunePrepResample_taps vertical;
+    int v_weight_stride;
     horizontal_plan horizontal;
     // The last `window` source rows, each stored twice (at r % window and r % window + window),
     // so any `window` consecutive rows are contiguous for the vertical kernel.
@@ -415,7 +415,7 @@ CTunePrepResample_stream *CTunePrepResample_stream_create(
         CTunePrepResample_stream_free(s);
         return NULL;
     }
-    s->vertical = (CTunePrepResample_taps){s->v_starts, s->v_counts, s->v_weights, vertical.weight_stride};
+    s->v_weight_stride = vertical.weight_stride;
     // Each output row's window of source rows must lie inside the image and move only forward;
     // the widest window sets the ring's size.
     int window = 1;
@@ -458,8 +458,8 @@ int CTunePrepResample_stream_write(void *context, const uint8_t *rows, size_t st
             const int y = s->rows_out;
             const int32_t zero = 0;
             const CTunePrepResample_taps one = {&zero, s->v_counts + y,
-                                                s->v_weights + (size_t)y * (size_t)s->vertical.weight_stride,
-                                                s->vertical.weight_stride};
+                                                s->v_weights + (size_t)y * (size_t)s->v_weight_stride,
+                                                s->v_weight_stride};
             const uint8_t *first = s->ring + (size_t)(s->v_starts[y] % s->window) * s->row_bytes;
             CTunePrepResample_vertical(first, s->row_bytes, s->v_counts[y], s->column_row, s->row_bytes, 1,
                                        s->row_bytes, one);

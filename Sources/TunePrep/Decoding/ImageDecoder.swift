@@ -182,7 +182,8 @@ enum ImageDecoder {
                     background.red, background.green, background.blue, &sink, &image, &report)
             }
         default:
-            preconditionFailure("\(format) is not decoded into a stream from \(input)")
+            // Only JPEG and PNG decoders take a sink, and only a JPEG is read from its file.
+            throw .unsupportedFormat(format, detail: "cannot be resized while it decodes from this source")
         }
         try check(status, format: format, report: &report)
         guard stream.finished else { throw .corrupt(format, detail: "the decoder stopped before the last row") }
