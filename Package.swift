@@ -25,10 +25,14 @@ let package = Package(
         .systemLibrary(name: "CWebP", pkgConfig: "libwebpdemux", providers: [.apt(["libwebp-dev"])]),
         .systemLibrary(name: "CLCMS", pkgConfig: "lcms2", providers: [.apt(["liblcms2-dev"])]),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        // C++ only: gives CTunePrepFaces dlib's headers and libraries (it links BLAS and LAPACK).
+        .systemLibrary(name: "CDlib", pkgConfig: "dlib-1", providers: [.apt(["libdlib-dev"])]),
 
         // C shims: every setjmp/longjmp and every variadic call stays in C.
         .target(name: "CTunePrepImaging", dependencies: ["CJPEG", "CPNG", "CHEIF", "CWebP", "CLCMS"]),
         .target(name: "CTunePrepCurl", dependencies: ["CCurl"]),
+        // Face detection and identity (dlib) in C++ behind a plain C header; no exception crosses it.
+        .target(name: "CTunePrepFaces", dependencies: ["CDlib"]),
         // The resampler's inner loops (SSE2 on x86-64), so they vectorise in every build.
         .target(name: "CTunePrepResample"),
 
@@ -36,7 +40,7 @@ let package = Package(
         .target(
             name: "TunePrep",
             dependencies: [
-                "CTunePrepImaging", "CTunePrepResample",
+                "CTunePrepImaging", "CTunePrepResample", "CTunePrepFaces",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
@@ -79,5 +83,6 @@ let package = Package(
             .product(name: "MultipartKit", package: "multipart-kit"),
         ]),
         .testTarget(name: "tuneprepTests", dependencies: ["TunePrep"]),
-    ]
+    ],
+    cxxLanguageStandard: .cxx17
 )

@@ -57,19 +57,19 @@ struct ColorAndFormatsTests {
         let folder = try Fixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: folder) }
         let url = try Fixtures.write(data, "photo.webp", in: folder)
-        let outcome = PhotoProcessor(options: PrepareOptions()).process(index: 0, url: url, path: "photo.webp", emit: nil)
+        let outcome = PhotoProcessor(options: Fixtures.filesOnly()).process(index: 0, url: url, path: "photo.webp", emit: nil)
         #expect(!outcome.hasError, "\(outcome.findings)")
         #expect(outcome.output?.width == 640 && outcome.output?.height == 600)
         // Truncated WebP: an error, not a crash.
         let cut = try Fixtures.write(data.prefix(data.count / 2), "cut.webp", in: folder)
-        let broken = PhotoProcessor(options: PrepareOptions()).process(index: 0, url: cut, path: "cut.webp", emit: nil)
+        let broken = PhotoProcessor(options: Fixtures.filesOnly()).process(index: 0, url: cut, path: "cut.webp", emit: nil)
         #expect(broken.findings.map(\.code) == [.corrupt])
     }
 
     @Test("HEIC from iPhones: accepted, upright by the container, P3 converted", .enabled(if: Corpus.isAvailable, Corpus.skipReason))
     func heic() async throws {
         let expected = try Corpus.expected()
-        let report = try await Preparer().check([Corpus.root.appendingPathComponent("photos/heic").path])
+        let report = try await Preparer(options: Fixtures.filesOnly()).check([Corpus.root.appendingPathComponent("photos/heic").path])
         #expect(report.images.count == 3)
         for image in report.images {
             let name = "photos/heic/" + (image.source as NSString).lastPathComponent
@@ -97,7 +97,7 @@ struct ColorAndFormatsTests {
         }
         for (i, data) in candidates.enumerated() {
             let url = try Fixtures.write(data, "bad-\(i).heic", in: folder)
-            let outcome = PhotoProcessor(options: PrepareOptions()).process(index: 0, url: url, path: url.lastPathComponent, emit: nil)
+            let outcome = PhotoProcessor(options: Fixtures.filesOnly()).process(index: 0, url: url, path: url.lastPathComponent, emit: nil)
             #expect(outcome.output == nil && outcome.findings.contains { $0.code == .corrupt || $0.code == .unsupportedFormat }, "\(outcome.findings)")
         }
     }

@@ -13,7 +13,7 @@ struct CorpusTests {
         let expected = try Corpus.expected()
         let folder = try Fixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: folder) }
-        var options = PrepareOptions()
+        var options = Fixtures.filesOnly()
         options.maxImages = 100
         let set = try await Preparer(options: options).prepare([path("photos")], into: folder.appendingPathComponent("set"))
         let prefix = Corpus.root.path + "/"
@@ -46,7 +46,7 @@ struct CorpusTests {
     func orientationSet() async throws {
         let folder = try Fixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: folder) }
-        var options = PrepareOptions()
+        var options = Fixtures.filesOnly()
         options.maxImages = 100
         options.maxSide = 900
         let set = try await Preparer(options: options).prepare([path("photos/orientation")], into: folder.appendingPathComponent("set"))
@@ -69,7 +69,7 @@ struct CorpusTests {
 
     @Test("bad/: never accepted, never a crash")
     func bad() async throws {
-        let report = try await Preparer(options: PrepareOptions()).check([path("bad")])
+        let report = try await Preparer(options: Fixtures.filesOnly()).check([path("bad")])
         #expect(report.images.count == (try Corpus.expected()).keys.filter { $0.hasPrefix("bad/") }.count)
         for image in report.images {
             #expect(image.output == nil, "\(image.source) must be rejected")
@@ -79,12 +79,12 @@ struct CorpusTests {
 
     @Test("edge/pngsuite: every file decodes (too small, never corrupt)")
     func pngSuite() async throws {
-        let report = try await Preparer(options: PrepareOptions()).check([path("edge/pngsuite")])
+        let report = try await Preparer(options: Fixtures.filesOnly()).check([path("edge/pngsuite")])
         #expect(!report.images.isEmpty)
         for image in report.images {
             #expect(image.findings.filter { $0.severity == .error }.map(\.code) == [.tooSmall], "\(image.source): \(image.findings)")
         }
-        var options = PrepareOptions()
+        var options = Fixtures.filesOnly()
         options.minSide = 1
         options.minImages = 0
         options.maxImages = 1000
@@ -96,7 +96,7 @@ struct CorpusTests {
     @Test("edge/: odd but valid files decode; verdicts match expected.json")
     func edge() async throws {
         let expected = try Corpus.expected()
-        let report = try await Preparer(options: PrepareOptions()).check([path("edge/pillow"), path("edge/odd-exif")])
+        let report = try await Preparer(options: Fixtures.filesOnly()).check([path("edge/pillow"), path("edge/odd-exif")])
         let prefix = Corpus.root.path + "/"
         for image in report.images {
             let name = String(image.source.dropFirst(prefix.count))

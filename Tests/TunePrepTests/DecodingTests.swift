@@ -278,7 +278,7 @@ struct DecodingTests {
         png.replaceSubrange(29..<33, with: [UInt8(crc >> 24), UInt8(crc >> 16 & 0xFF), UInt8(crc >> 8 & 0xFF), UInt8(crc & 0xFF)])
         for (name, bytes) in [("huge.jpg", jpeg), ("huge.png", png)] {
             let url = try Fixtures.write(Data(bytes), name, in: folder)
-            let outcome = PhotoProcessor(options: PrepareOptions()).process(index: 0, url: url, path: name, emit: nil)
+            let outcome = PhotoProcessor(options: Fixtures.filesOnly()).process(index: 0, url: url, path: name, emit: nil)
             #expect(outcome.findings.map(\.code) == [.tooLarge], "\(name): \(outcome.findings)")
             #expect(outcome.findings.first?.message.contains("60000x60000") == true)
         }
@@ -294,10 +294,10 @@ struct DecodingTests {
         defer { try? FileManager.default.removeItem(at: folder) }
         for (name, content) in [("empty.jpg", ""), ("text.jpg", "hello"), ("page.png", "<!doctype html><html></html>")] {
             let url = try Fixtures.write(Data(content.utf8), name, in: folder)
-            let outcome = PhotoProcessor(options: PrepareOptions()).process(index: 0, url: url, path: name, emit: nil)
+            let outcome = PhotoProcessor(options: Fixtures.filesOnly()).process(index: 0, url: url, path: name, emit: nil)
             #expect(outcome.findings.map(\.code) == [.unsupportedFormat])
         }
-        let missing = PhotoProcessor(options: PrepareOptions()).process(index: 0, url: folder.appendingPathComponent("nope.jpg"), path: "nope.jpg", emit: nil)
+        let missing = PhotoProcessor(options: Fixtures.filesOnly()).process(index: 0, url: folder.appendingPathComponent("nope.jpg"), path: "nope.jpg", emit: nil)
         #expect(missing.findings.map(\.code) == [.unreadable])
     }
 }

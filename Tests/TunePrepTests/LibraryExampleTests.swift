@@ -13,7 +13,7 @@ struct LibraryExampleTests {
         FileManager.default.changeCurrentDirectoryPath(folder.path)
 
         // README example begins
-        var options = PrepareOptions()
+        var options = Fixtures.filesOnly()
         options.maxSide = 1536
         let preparer = Preparer(options: options)
 

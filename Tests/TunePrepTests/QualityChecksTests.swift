@@ -51,7 +51,7 @@ struct QualityChecksTests {
     }
 
     private func codes(_ image: PixelBuffer) -> Set<FindingCode> {
-        Set(PhotoProcessor(options: PrepareOptions()).qualityFindings(QualityScores.measure(image)).map(\.code))
+        Set(PhotoProcessor(options: Fixtures.filesOnly()).qualityFindings(QualityScores.measure(image)).map(\.code))
     }
 
     @Test("synthetic scenes: sharp passes; blurred, dark, overexposed and grey copies are flagged")
@@ -74,14 +74,14 @@ struct QualityChecksTests {
         let smaller = Resampler.resize(scene, width: 533, height: 400)
         for variant in [recompressed, smaller, Self.scaled(scene, by: 0.9, offset: 10)] {
             let distance = try #require(QualityScores.hammingDistance(hash, QualityScores.measure(variant).perceptualHash))
-            #expect(distance <= PrepareOptions().thresholds.nearDuplicateBits, "distance \(distance)")
+            #expect(distance <= Fixtures.filesOnly().thresholds.nearDuplicateBits, "distance \(distance)")
         }
         // Our synthetic scenes share one composition (sky, sun, figure), so "different" here means
         // another composition; unrelated real photos are checked in the corpus test.
         let others = [scene.oriented(.down), scene.oriented(.upMirrored), Fixtures.pattern(width: 800, height: 600), Fixtures.noise(width: 800, height: 600)]
         for (index, other) in others.enumerated() {
             let distance = try #require(QualityScores.hammingDistance(hash, QualityScores.measure(other).perceptualHash))
-            #expect(distance > PrepareOptions().thresholds.nearDuplicateBits, "other \(index) distance \(distance)")
+            #expect(distance > Fixtures.filesOnly().thresholds.nearDuplicateBits, "other \(index) distance \(distance)")
         }
     }
 
@@ -89,7 +89,7 @@ struct QualityChecksTests {
     /// flagged blurry. Prints the score distributions the thresholds were set from.
     @Test("corpus photos: sharp ones pass, blurred copies are flagged", .enabled(if: Corpus.isAvailable, Corpus.skipReason))
     func corpusCalibration() async throws {
-        var options = PrepareOptions()
+        var options = Fixtures.filesOnly()
         options.maxImages = 100
         let report = try await Preparer(options: options).check([Corpus.root.appendingPathComponent("photos").path])
         var sharp: [Double] = [], luma: [Double] = [], clipped: [Double] = [], colorful: [Double] = []
@@ -127,7 +127,7 @@ struct QualityChecksTests {
 
     @Test("near-duplicates in the corpus: iPhone HDR pair and every orientation sibling", .enabled(if: Corpus.isAvailable, Corpus.skipReason))
     func corpusNearDuplicates() async throws {
-        var options = PrepareOptions()
+        var options = Fixtures.filesOnly()
         options.maxImages = 100
         let report = try await Preparer(options: options).check([Corpus.root.appendingPathComponent("photos").path])
         func image(_ suffix: String) -> Manifest.Image? { report.images.first { $0.source.hasSuffix(suffix) } }

@@ -128,9 +128,9 @@ struct StagingTests {
         let folder = try Fixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: folder) }
         await #expect(throws: StagingError.inputNotFound("/no/such/folder")) {
-            _ = try await Preparer().check(["/no/such/folder"])
+            _ = try await Preparer(options: Fixtures.filesOnly()).check(["/no/such/folder"])
         }
-        await #expect(throws: StagingError.noInputs) { _ = try await Preparer().check([]) }
+        await #expect(throws: StagingError.noInputs) { _ = try await Preparer(options: Fixtures.filesOnly()).check([]) }
         let url = try Fixtures.write(try Fixtures.jpeg(Fixtures.pattern(width: 600, height: 600)), "photo.png", in: folder)
         let report = try await Preparer(options: Fixtures.smallOptions()).check([url.path, url.path])
         #expect(report.images.count == 1, "the same file twice counts once")

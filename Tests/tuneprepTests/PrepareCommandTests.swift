@@ -15,7 +15,7 @@ struct PrepareCommandTests {
     func checkUsable() throws {
         let folder = try samples()
         defer { try? FileManager.default.removeItem(at: folder) }
-        let result = try CommandRunner.run(["check", "photos"], in: folder)
+        let result = try CommandRunner.run(["check", "photos", "--no-person-checks"], in: folder)
         #expect(result.status == 0, "\(result.stderr)")
         let lines = result.stdout.split(separator: "\n").map(String.init)
         #expect(lines.first?.hasPrefix("FILE") == true && lines.first?.contains("VERDICT") == true)
@@ -34,7 +34,7 @@ struct PrepareCommandTests {
     func exitCodes() throws {
         let folder = try samples()
         defer { try? FileManager.default.removeItem(at: folder) }
-        let tooFew = try CommandRunner.run(["check", "photos", "--min-images", "7", "--quiet"], in: folder)
+        let tooFew = try CommandRunner.run(["check", "photos", "--no-person-checks", "--min-images", "7", "--quiet"], in: folder)
         #expect(tooFew.status == 1)
         #expect(tooFew.stdout.contains("6 usable images; at least 7 needed"))
         #expect(tooFew.stderr.isEmpty, "--quiet prints no progress")
@@ -44,7 +44,7 @@ struct PrepareCommandTests {
         let usage = try CommandRunner.run(["check"], in: folder)
         #expect(usage.status == 2)
         #expect(usage.stderr.contains("give at least one photo or folder"))
-        let badOption = try CommandRunner.run(["check", "photos", "--quality", "0"], in: folder)
+        let badOption = try CommandRunner.run(["check", "photos", "--no-person-checks", "--quality", "0"], in: folder)
         #expect(badOption.status == 2)
     }
 
@@ -52,7 +52,7 @@ struct PrepareCommandTests {
     func checkJSON() throws {
         let folder = try samples()
         defer { try? FileManager.default.removeItem(at: folder) }
-        let result = try CommandRunner.run(["check", "photos", "--json", "--quiet"], in: folder)
+        let result = try CommandRunner.run(["check", "photos", "--no-person-checks", "--json", "--quiet"], in: folder)
         #expect(result.status == 0)
         let manifest = try Manifest.makeDecoder().decode(Manifest.self, from: Data(result.stdout.utf8))
         #expect(manifest.summary.staged == 6 && manifest.images.count == 9)
@@ -63,17 +63,17 @@ struct PrepareCommandTests {
     func prepare() throws {
         let folder = try samples()
         defer { try? FileManager.default.removeItem(at: folder) }
-        let result = try CommandRunner.run(["prepare", "photos", "--out", "set"], in: folder)
+        let result = try CommandRunner.run(["prepare", "photos", "--no-person-checks", "--out", "set"], in: folder)
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout == "set\n")
         #expect(result.stderr.contains("set is usable"))
         let set = try StagedSet.load(from: folder.appendingPathComponent("set"))
         #expect(set.imageFiles.map(\.lastPathComponent) == ["01.jpg", "02.jpg", "03.jpg", "04.jpg", "05.jpg", "06.jpg"])
 
-        let again = try CommandRunner.run(["prepare", "photos", "--out", "set"], in: folder)
+        let again = try CommandRunner.run(["prepare", "photos", "--no-person-checks", "--out", "set"], in: folder)
         #expect(again.status == 2)
         #expect(again.stderr.contains("already exists (use --force to replace it)"))
-        let forced = try CommandRunner.run(["prepare", "photos", "--out", "set", "--force", "--max-side", "800"], in: folder)
+        let forced = try CommandRunner.run(["prepare", "photos", "--no-person-checks", "--out", "set", "--force", "--max-side", "800"], in: folder)
         #expect(forced.status == 0)
         let replaced = try StagedSet.load(from: folder.appendingPathComponent("set"))
         #expect(replaced.manifest.images.compactMap(\.output).allSatisfy { max($0.width, $0.height) <= 800 })

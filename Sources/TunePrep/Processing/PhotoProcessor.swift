@@ -16,6 +16,9 @@ struct PhotoOutcome: Sendable {
     /// The embedded colour profile, and "→ sRGB" when it was converted.
     var colorProfile: String?
     var scores: QualityScores?
+    var person: PersonReport?
+    /// The main face's identity descriptor: in memory for the set-level check, never written.
+    var descriptor: [Float]?
 
     var hasError: Bool { findings.contains { $0.severity == .error } }
 }
@@ -32,6 +35,8 @@ struct EncodedPhoto: Sendable {
 /// sufficient DCT scale), resize, orient, encode under the size cap.
 struct PhotoProcessor: Sendable {
     var options: PrepareOptions
+    /// The identity models, when the person checks run and the models could be loaded.
+    var identity: IdentityModel?
 
     /// `emit` receives the encoded JPEG; nil means checks only (the encode still runs, so the
     /// reported bytes are the real ones).
@@ -144,10 +149,29 @@ struct PhotoProcessor: Sendable {
         outcome.scores = scores
         outcome.findings += qualityFindings(scores)
 
+        if options.personChecks.enabled {
+            let person = PersonChecks.inspect(upright, options: options.personChecks, identity: identity)
+            outcome.person = person.report
+            outcome.descriptor = person.descriptor
+            outcome.findings += person.findings
+            // No face, or several people: the photo is out, so it needs no output.
+            if outcome.hasError { return outcome }
+        }
+
         do {
             let (jpeg, encoded, findings) = try encodeUnderCap(upright, source: resizeSource, orientation: exif.orientation)
             outcome.findings += findings
             outcome.output = encoded
+            if encoded.width != upright.width, var person = outcome.person {
+                // The size cap shrank the output: face boxes follow it.
+                let s = Double(encoded.width) / Double(upright.width)
+                person.faces = person.faces.map {
+                    Face(x: Int((Double($0.x) * s).rounded()), y: Int((Double($0.y) * s).rounded()),
+                         width: Int((Double($0.width) * s).rounded()), height: Int((Double($0.height) * s).rounded()),
+                         confidence: $0.confidence)
+                }
+                outcome.person = person
+            }
             try emit?(index, jpeg)
         } catch let error as EncodingError {
             outcome.findings.append(Finding(.outputTooLarge, .error, error.message))

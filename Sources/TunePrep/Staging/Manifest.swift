@@ -14,8 +14,10 @@ public struct Manifest: Codable, Sendable, Equatable {
     public var options: PrepareOptions
     public var images: [Image]
     public var summary: Summary
-    /// Findings about the set as a whole (counts, total size).
+    /// Findings about the set as a whole (counts, total size, framing mix, identity).
     public var findings: [Finding]
+    /// How the person checks went over the set; nil when they were off.
+    public var personChecks: PersonChecksSummary? = nil
 
     public struct Tool: Codable, Sendable, Equatable {
         public var name: String
@@ -48,6 +50,9 @@ public struct Manifest: Codable, Sendable, Equatable {
         /// The measurements behind the quality checks.
         public var scores: QualityScores?
         public var findings: [Finding]
+        /// The faces found, the framing and the identity distance; nil when the person checks
+        /// were off or did not reach this photo (rejected before them).
+        public var person: PersonReport? = nil
     }
 
     public struct Output: Codable, Sendable, Equatable {

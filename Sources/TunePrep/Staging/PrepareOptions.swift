@@ -29,6 +29,8 @@ public struct PrepareOptions: Codable, Sendable, Equatable {
     /// Quality checks (warnings). Thresholds apply to `QualityScores`, measured on a 512 px
     /// downscale; the defaults were calibrated on real photos (see the README).
     public var thresholds = QualityThresholds()
+    /// The person checks (one face, no other people, framing, same person) and their thresholds.
+    public var personChecks = PersonCheckOptions()
 
     public init() {}
 
@@ -50,6 +52,8 @@ public struct PrepareOptions: Codable, Sendable, Equatable {
         background = try c.decodeIfPresent(RGBColor.self, forKey: .background) ?? d.background
         extremeAspect = try c.decodeIfPresent(Double.self, forKey: .extremeAspect) ?? d.extremeAspect
         thresholds = try c.decodeIfPresent(QualityThresholds.self, forKey: .thresholds) ?? d.thresholds
+        // A manifest from before the person checks existed: they did not run.
+        personChecks = try c.decodeIfPresent(PersonCheckOptions.self, forKey: .personChecks) ?? .off
     }
 
     public enum ChromaSubsampling: String, Codable, Sendable, CaseIterable {

@@ -22,10 +22,16 @@ public struct Preparer: Sendable {
     public var options: PrepareOptions
     /// Photos processed at once; each holds one decoded image in memory.
     public var workers: Int
+    /// Where the identity models are; nil looks in `IdentityModel.defaultDirectory()`.
+    public var modelsDirectory: URL?
 
-    public init(options: PrepareOptions = PrepareOptions(), workers: Int = ProcessInfo.processInfo.activeProcessorCount) {
+    public init(
+        options: PrepareOptions = PrepareOptions(), workers: Int = ProcessInfo.processInfo.activeProcessorCount,
+        modelsDirectory: URL? = nil
+    ) {
         self.options = options
         self.workers = max(1, workers)
+        self.modelsDirectory = modelsDirectory
     }
 
     /// Runs every check and reports what `prepare` would stage, writing nothing.
@@ -33,8 +39,9 @@ public struct Preparer: Sendable {
         _ paths: [String], progress: (@Sendable (PrepareProgress) -> Void)? = nil
     ) async throws(StagingError) -> Manifest {
         let inputs = try InputCollector.collect(paths)
-        let outcomes = try await run(inputs, emit: nil, progress: progress)
-        return assemble(outcomes).manifest
+        let identity = loadIdentity()
+        let outcomes = try await run(inputs, identity: identity, emit: nil, progress: progress)
+        return assemble(outcomes, identity: identity).manifest
     }
 
     /// Prepares the photos into `directory`, atomically: the set is built beside it and renamed
@@ -47,9 +54,12 @@ public struct Preparer: Sendable {
     ) async throws(StagingError) -> StagedSet {
         let inputs = try InputCollector.collect(paths)
         let staging = try StagingDirectory(destination: directory, force: force)
+        let identity = loadIdentity()
         do {
-            let outcomes = try await run(inputs, emit: { index, data in try staging.writePending(index: index, data: data) }, progress: progress)
-            let (manifest, kept) = assemble(outcomes)
+            let outcomes = try await run(
+                inputs, identity: identity, emit: { index, data in try staging.writePending(index: index, data: data) },
+                progress: progress)
+            let (manifest, kept) = assemble(outcomes, identity: identity)
             try staging.commit(kept: kept, manifest: manifest)
             return StagedSet(directory: staging.destination, manifest: manifest)
         } catch {
@@ -58,11 +68,18 @@ public struct Preparer: Sendable {
         }
     }
 
+    /// The identity models, once per process; nil result when the person checks are off.
+    private func loadIdentity() -> Result<IdentityModel, FaceAnalysisError>? {
+        guard options.personChecks.enabled else { return nil }
+        return IdentityModel.shared(directory: modelsDirectory ?? IdentityModel.defaultDirectory())
+    }
+
     private func run(
-        _ inputs: [PhotoInput], emit: (@Sendable (Int, Data) throws -> Void)?,
+        _ inputs: [PhotoInput], identity: Result<IdentityModel, FaceAnalysisError>?,
+        emit: (@Sendable (Int, Data) throws -> Void)?,
         progress: (@Sendable (PrepareProgress) -> Void)?
     ) async throws(StagingError) -> [PhotoOutcome] {
-        let processor = PhotoProcessor(options: options)
+        let processor = PhotoProcessor(options: options, identity: try? identity?.get())
         let limit = workers
         let result: [PhotoOutcome]? = await withTaskGroup(of: PhotoOutcome?.self) { group in
             var next = 0
@@ -95,7 +112,9 @@ public struct Preparer: Sendable {
 
     /// Set-level decisions: duplicates (the later of a pair is dropped), counts, total bytes,
     /// output names and the content id.
-    func assemble(_ outcomes: [PhotoOutcome]) -> (manifest: Manifest, kept: [(index: Int, name: String)]) {
+    func assemble(
+        _ outcomes: [PhotoOutcome], identity: Result<IdentityModel, FaceAnalysisError>? = nil
+    ) -> (manifest: Manifest, kept: [(index: Int, name: String)]) {
         var outcomes = outcomes
         var firstBySource: [String: String] = [:]
         // The encoder is deterministic, so equal upright pixels give byte-equal outputs: the
@@ -129,6 +148,8 @@ public struct Preparer: Sendable {
             }
         }
 
+        let personSummary = options.personChecks.enabled ? assessPeople(&outcomes, identity: identity) : nil
+
         let stagedCount = outcomes.filter { !$0.hasError && $0.output != nil }.count
         let digits = max(2, String(stagedCount).count)
         var kept: [(index: Int, name: String)] = []
@@ -150,7 +171,8 @@ public struct Preparer: Sendable {
                 sourceFormat: outcome.format?.rawValue, sourceWidth: outcome.orientedWidth, sourceHeight: outcome.orientedHeight,
                 verdict: output == nil ? .rejected : .staged, output: output,
                 orientationApplied: output == nil ? 1 : outcome.orientation.rawValue,
-                colorProfile: outcome.colorProfile, scores: outcome.scores, findings: outcome.findings))
+                colorProfile: outcome.colorProfile, scores: outcome.scores, findings: outcome.findings,
+                person: outcome.person))
         }
 
         var findings: [Finding] = []
@@ -166,6 +188,12 @@ public struct Preparer: Sendable {
             findings.append(Finding(.totalTooLarge, .error,
                 "outputs total \(PhotoProcessor.megabytes(totalBytes)), over the \(PhotoProcessor.megabytes(maxTotal)) limit"))
         }
+        if let personSummary {
+            findings += framingFindings(personSummary, staged: kept.count)
+            if !personSummary.identityChecked, case .failure(let error)? = identity {
+                findings.append(Finding(.identityNotChecked, .warning, "the same-person check did not run: \(error)"))
+            }
+        }
         let warnings = images.reduce(0) { $0 + $1.findings.filter { $0.severity == .warning }.count }
         let summary = Manifest.Summary(
             inputs: outcomes.count, staged: kept.count, rejected: outcomes.count - kept.count, warnings: warnings,
@@ -175,8 +203,52 @@ public struct Preparer: Sendable {
         let setId = "tp-" + hasher.finalize().hex.prefix(20)
         let manifest = Manifest(
             schemaVersion: Manifest.currentSchemaVersion, tool: .init(name: "tuneprep", version: TunePrepInfo.version),
-            setId: setId, options: options, images: images, summary: summary, findings: findings)
+            setId: setId, options: options, images: images, summary: summary, findings: findings,
+            personChecks: personSummary)
         return (manifest, kept)
+    }
+
+    /// The same-person check over the photos still in the set, and the framing counts.
+    private func assessPeople(
+        _ outcomes: inout [PhotoOutcome], identity: Result<IdentityModel, FaceAnalysisError>?
+    ) -> PersonChecksSummary {
+        let candidates = outcomes.indices.filter { !outcomes[$0].hasError }
+        let described = candidates.compactMap { i in outcomes[i].descriptor.map { (index: i, path: outcomes[i].path, descriptor: $0) } }
+        var skipped: String?
+        var consensus: String?
+        switch identity {
+        case .failure(let error)?: skipped = error.description
+        case nil: skipped = "person checks are off"
+        case .success?:
+            if described.count < 3 {
+                skipped = "fewer than 3 photos with a face (\(described.count)): no majority to compare with"
+            } else {
+                let result = PersonChecks.identityFindings(descriptors: described, options: options.personChecks)
+                for (i, distance) in result.distances { outcomes[i].person?.identityDistance = distance }
+                for (i, finding) in result.findings { outcomes[i].findings.append(finding) }
+                consensus = result.consensus.map { outcomes[$0].path }
+            }
+        }
+        var counts: [Framing: Int] = [:]
+        for i in candidates { if let framing = outcomes[i].person?.framing { counts[framing, default: 0] += 1 } }
+        return PersonChecksSummary(
+            identityChecked: consensus != nil, identitySkipped: skipped, consensus: consensus,
+            closeUps: counts[.closeUp] ?? 0, halfBody: counts[.halfBody] ?? 0, fullBody: counts[.fullBody] ?? 0)
+    }
+
+    /// The service advises portraits and a few full-body shots: say when the mix is far from it.
+    private func framingFindings(_ summary: PersonChecksSummary, staged: Int) -> [Finding] {
+        let framed = summary.closeUps + summary.halfBody + summary.fullBody
+        guard framed >= 2 else { return [] }
+        if summary.closeUps == 0 {
+            return [Finding(.framingMix, .warning,
+                "no close-up among \(framed) photos (\(summary.halfBody) half-body, \(summary.fullBody) full-body): the service advises 4-8 portraits, shoulders or waist up")]
+        }
+        if summary.closeUps == framed {
+            return [Finding(.framingMix, .warning,
+                "only close-ups (\(framed)): the service advises a few half-body and full-body shots too")]
+        }
+        return []
     }
 }
 

@@ -47,6 +47,8 @@ struct PhotoOptions: ParsableArguments {
     var workers: Int?
     @Flag(help: "No progress output.")
     var quiet = false
+    @OptionGroup(title: "Person checks")
+    var person: PersonCheckArguments
 
     func validate() throws {
         guard !photos.isEmpty else { throw ValidationError("give at least one photo or folder") }
@@ -86,11 +88,13 @@ struct PhotoOptions: ParsableArguments {
             options.thresholds.maxClippedShare = maxClipped
             options.thresholds.minColorfulness = minColorfulness
         }
+        options.personChecks = person.options
         return options
     }
 
     var preparer: Preparer {
-        workers.map { Preparer(options: prepareOptions, workers: $0) } ?? Preparer(options: prepareOptions)
+        workers.map { Preparer(options: prepareOptions, workers: $0, modelsDirectory: person.modelsDirectory) }
+            ?? Preparer(options: prepareOptions, modelsDirectory: person.modelsDirectory)
     }
 }
 

@@ -9,21 +9,25 @@ enum SetReportRenderer {
     }
 
     static func table(_ manifest: Manifest) -> String {
-        var rows: [[String]] = [["FILE", "PIXELS", "BYTES", "VERDICT", "REASONS"]]
+        // The FACES column only when the person checks ran.
+        let faces = manifest.personChecks != nil
+        var rows: [[String]] = [["FILE", "PIXELS", "BYTES"] + (faces ? ["FACES"] : []) + ["VERDICT", "REASONS"]]
         for image in manifest.images {
             let pixels = image.sourceWidth.flatMap { w in image.sourceHeight.map { "\(w)x\($0)" } } ?? "-"
             let bytes = image.sourceBytes.map(byteString) ?? "-"
             let reasons = image.findings.map(\.message).joined(separator: "; ")
-            rows.append([image.source, pixels, bytes, verdict(of: image), reasons])
+            rows.append([image.source, pixels, bytes] + (faces ? [facesCell(image.person)] : []) + [verdict(of: image), reasons])
         }
-        let widths = (0..<4).map { column in rows.map { $0[column].count }.max() ?? 0 }
+        let fixed = rows[0].count - 1
+        let widths = (0..<fixed).map { column in rows.map { $0[column].count }.max() ?? 0 }
         var lines = rows.map { row in
-            (0..<4).map { row[$0].padding(toLength: widths[$0], withPad: " ", startingAt: 0) }.joined(separator: "  ")
-                + "  " + row[4]
+            (0..<fixed).map { row[$0].padding(toLength: widths[$0], withPad: " ", startingAt: 0) }.joined(separator: "  ")
+                + "  " + row[fixed]
         }
         lines = lines.map { $0.replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression) }
         lines.append("")
         lines.append(summary(manifest))
+        if let people = personSummary(manifest) { lines.append(people) }
         for finding in manifest.findings { lines.append("  \(finding.severity.rawValue): \(finding.message)") }
         return lines.joined(separator: "\n") + "\n"
     }
@@ -33,6 +37,21 @@ enum SetReportRenderer {
         return "\(s.inputs) photo\(s.inputs == 1 ? "" : "s"): \(s.staged) usable, \(s.rejected) rejected, "
             + "\(s.warnings) warning\(s.warnings == 1 ? "" : "s"); \(byteString(s.totalBytes)) prepared; "
             + (s.usable ? "set is usable" : "set is NOT usable")
+    }
+
+    /// Faces found and the main face's framing: `1 close-up`, `2 half-body`, `0`, or `-` when
+    /// the photo was rejected before the person checks.
+    static func facesCell(_ person: PersonReport?) -> String {
+        guard let person else { return "-" }
+        return "\(person.faces.count)" + (person.framing.map { " \($0.rawValue)" } ?? "")
+    }
+
+    static func personSummary(_ manifest: Manifest) -> String? {
+        guard let p = manifest.personChecks else { return nil }
+        let identity = p.identityChecked
+            ? "same person checked against \(p.consensus ?? "the consensus")"
+            : "same person NOT checked (\(p.identitySkipped ?? "unknown reason"))"
+        return "framing: \(p.closeUps) close-up, \(p.halfBody) half-body, \(p.fullBody) full-body; \(identity)"
     }
 
     static func byteString(_ bytes: Int) -> String {

@@ -94,10 +94,18 @@ enum Fixtures {
         return options
     }
 
-    /// Default options without the quality warnings.
+    /// Default options without the quality warnings and the person checks.
     static func plainOptions() -> PrepareOptions {
-        var options = PrepareOptions()
+        var options = filesOnly()
         options.thresholds = .off
+        return options
+    }
+
+    /// Default options without the person checks: for tests of files and pixels, whose photos
+    /// (drawn fixtures, landscapes) show no person.
+    static func filesOnly() -> PrepareOptions {
+        var options = PrepareOptions()
+        options.personChecks = .off
         return options
     }
 

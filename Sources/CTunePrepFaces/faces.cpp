@@ -1,0 +1,217 @@
+// Every call into dlib. Exceptions never leave this file: each entry point catches them and
+// returns a status plus a message (the header's contract).
+#include "CTunePrepFaces.h"
+
+#include <dlib/dnn.h>
+#include <dlib/image_processing.h>
+#include <dlib/image_processing/frontal_face_detector.h>
+#include <dlib/image_transforms.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+#include <mutex>
+#include <new>
+#include <string>
+#include <vector>
+
+namespace tuneprep_faces {
+
+// Packed RGB bytes owned by the caller, seen through dlib's generic image interface, so dlib
+// reads the caller's pixels in place (no copy into a dlib matrix).
+struct rgb_view {
+    const uint8_t *data;
+    long rows;
+    long columns;
+    long stride;
+};
+
+inline long num_rows(const rgb_view &view) { return view.rows; }
+inline long num_columns(const rgb_view &view) { return view.columns; }
+inline const void *image_data(const rgb_view &view) { return view.data; }
+inline void *image_data(rgb_view &view) { return const_cast<uint8_t *>(view.data); }
+inline long width_step(const rgb_view &view) { return view.stride; }
+
+}  // namespace tuneprep_faces
+
+namespace dlib {
+template <> struct image_traits<tuneprep_faces::rgb_view> {
+    typedef rgb_pixel pixel_type;
+};
+}  // namespace dlib
+
+namespace {
+
+using tuneprep_faces::rgb_view;
+
+// dlib's face recognition ResNet (dlib_face_recognition_resnet_model_v1), as its example
+// dnn_face_recognition_ex.cpp declares it: the file holds only weights, so the layers must match.
+template <template <int, template <typename> class, int, typename> class block, int N,
+          template <typename> class BN, typename SUBNET>
+using residual = dlib::add_prev1<block<N, BN, 1, dlib::tag1<SUBNET>>>;
+template <template <int, template <typename> class, int, typename> class block, int N,
+          template <typename> class BN, typename SUBNET>
+using residual_down = dlib::add_prev2<dlib::avg_pool<2, 2, 2, 2, dlib::skip1<dlib::tag2<block<N, BN, 2, dlib::tag1<SUBNET>>>>>>;
+template <int N, template <typename> class BN, int stride, typename SUBNET>
+using block = BN<dlib::con<N, 3, 3, 1, 1, dlib::relu<BN<dlib::con<N, 3, 3, stride, stride, SUBNET>>>>>;
+template <int N, typename SUBNET> using ares = dlib::relu<residual<block, N, dlib::affine, SUBNET>>;
+template <int N, typename SUBNET> using ares_down = dlib::relu<residual_down<block, N, dlib::affine, SUBNET>>;
+template <typename SUBNET> using alevel0 = ares_down<256, SUBNET>;
+template <typename SUBNET> using alevel1 = ares<256, ares<256, ares_down<256, SUBNET>>>;
+template <typename SUBNET> using alevel2 = ares<128, ares<128, ares_down<128, SUBNET>>>;
+template <typename SUBNET> using alevel3 = ares<64, ares<64, ares<64, ares_down<64, SUBNET>>>>;
+template <typename SUBNET> using alevel4 = ares<32, ares<32, ares<32, SUBNET>>>;
+using descriptor_net = dlib::loss_metric<dlib::fc_no_bias<128, dlib::avg_pool_everything<
+    alevel0<alevel1<alevel2<alevel3<alevel4<
+    dlib::max_pool<3, 3, 2, 2, dlib::relu<dlib::affine<dlib::con<32, 7, 7, 2, 2,
+    dlib::input_rgb_image_sized<150>>>>>>>>>>>>>;
+
+void say(CTunePrepFaces_report *report, const std::string &message) {
+    if (report == nullptr) return;
+    std::snprintf(report->message, CTunePrepFaces_MESSAGE_CAPACITY, "%s", message.c_str());
+}
+
+// dlib's messages can run to several lines; the first says what went wrong.
+std::string first_line(const char *text) {
+    std::string line(text);
+    auto end = line.find('\n');
+    if (end != std::string::npos) line.resize(end);
+    while (!line.empty() && (line.back() == ' ' || line.back() == '\r')) line.pop_back();
+    return line;
+}
+
+bool valid_image(const uint8_t *rgb, int32_t width, int32_t height, int32_t stride) {
+    return rgb != nullptr && width > 0 && height > 0 && stride >= width * 3;
+}
+
+}  // namespace
+
+struct CTunePrepFaces_identity {
+    dlib::shape_predictor landmarks;
+    descriptor_net network;
+    // The network keeps its activations inside itself, so one forward pass at a time; the
+    // shape predictor is read-only and needs no lock.
+    std::mutex network_lock;
+};
+
+extern "C" int CTunePrepFaces_detect(
+    const uint8_t *rgb, int32_t width, int32_t height, int32_t stride, double threshold,
+    CTunePrepFaces_face *faces, int32_t capacity, int32_t *count, CTunePrepFaces_report *report) {
+    if (!valid_image(rgb, width, height, stride) || count == nullptr || capacity < 0
+        || (capacity > 0 && faces == nullptr)) {
+        say(report, "bad arguments to face detection");
+        return CTunePrepFaces_BAD_ARGUMENT;
+    }
+    try {
+        // The detector keeps scratch buffers, so each thread has its own copy (about 1 MB),
+        // made once per thread from dlib's built-in model.
+        static thread_local dlib::frontal_face_detector detector = dlib::get_frontal_face_detector();
+        rgb_view view{rgb, height, width, stride};
+        dlib::array2d<unsigned char> gray;
+        dlib::assign_image(gray, view);
+        std::vector<dlib::rect_detection> found;
+        detector(gray, found, threshold);
+        std::sort(found.begin(), found.end(), [](const dlib::rect_detection &a, const dlib::rect_detection &b) {
+            return a.detection_confidence > b.detection_confidence;
+        });
+        *count = static_cast<int32_t>(found.size());
+        for (int32_t i = 0; i < capacity && i < static_cast<int32_t>(found.size()); i++) {
+            const auto &d = found[static_cast<size_t>(i)];
+            faces[i].left = static_cast<int32_t>(d.rect.left());
+            faces[i].top = static_cast<int32_t>(d.rect.top());
+            faces[i].width = static_cast<int32_t>(d.rect.width());
+            faces[i].height = static_cast<int32_t>(d.rect.height());
+            faces[i].confidence = d.detection_confidence;
+            faces[i].pose = static_cast<int32_t>(d.weight_index);
+        }
+        return CTunePrepFaces_OK;
+    } catch (const std::bad_alloc &) {
+        say(report, "out of memory in face detection");
+        return CTunePrepFaces_NO_MEMORY;
+    } catch (const std::exception &e) {
+        say(report, "face detection failed: " + first_line(e.what()));
+        return CTunePrepFaces_FAILED;
+    } catch (...) {
+        say(report, "face detection failed");
+        return CTunePrepFaces_FAILED;
+    }
+}
+
+extern "C" int CTunePrepFaces_identity_load(
+    const char *shape_predictor_path, const char *descriptor_model_path,
+    CTunePrepFaces_identity **out, CTunePrepFaces_report *report) {
+    if (shape_predictor_path == nullptr || descriptor_model_path == nullptr || out == nullptr) {
+        say(report, "bad arguments to model loading");
+        return CTunePrepFaces_BAD_ARGUMENT;
+    }
+    *out = nullptr;
+    CTunePrepFaces_identity *identity = nullptr;
+    const char *current = shape_predictor_path;
+    try {
+        identity = new CTunePrepFaces_identity();
+        dlib::deserialize(shape_predictor_path) >> identity->landmarks;
+        if (identity->landmarks.num_parts() != 5) {
+            std::string parts = std::to_string(identity->landmarks.num_parts());
+            delete identity;
+            say(report, std::string(shape_predictor_path) + ": has " + parts
+                + " landmarks; the 5-point shape predictor is needed");
+            return CTunePrepFaces_MODEL_ERROR;
+        }
+        current = descriptor_model_path;
+        dlib::deserialize(descriptor_model_path) >> identity->network;
+        *out = identity;
+        return CTunePrepFaces_OK;
+    } catch (const std::bad_alloc &) {
+        delete identity;
+        say(report, "out of memory loading the face models");
+        return CTunePrepFaces_NO_MEMORY;
+    } catch (const std::exception &e) {
+        delete identity;
+        say(report, std::string(current) + ": " + first_line(e.what()));
+        return CTunePrepFaces_MODEL_ERROR;
+    } catch (...) {
+        delete identity;
+        say(report, std::string(current) + ": cannot be loaded");
+        return CTunePrepFaces_MODEL_ERROR;
+    }
+}
+
+extern "C" void CTunePrepFaces_identity_free(CTunePrepFaces_identity *identity) { delete identity; }
+
+extern "C" int CTunePrepFaces_identity_describe(
+    CTunePrepFaces_identity *identity, const uint8_t *rgb, int32_t width, int32_t height, int32_t stride,
+    CTunePrepFaces_face box, float *descriptor, CTunePrepFaces_report *report) {
+    if (identity == nullptr || descriptor == nullptr || !valid_image(rgb, width, height, stride)
+        || box.width <= 0 || box.height <= 0) {
+        say(report, "bad arguments to the face descriptor");
+        return CTunePrepFaces_BAD_ARGUMENT;
+    }
+    try {
+        rgb_view view{rgb, height, width, stride};
+        dlib::rectangle rect(box.left, box.top, box.left + box.width - 1, box.top + box.height - 1);
+        dlib::full_object_detection shape = identity->landmarks(view, rect);
+        dlib::matrix<dlib::rgb_pixel> chip;
+        // 150x150 with 25% padding: the framing the network was trained on.
+        dlib::extract_image_chip(view, dlib::get_face_chip_details(shape, 150, 0.25), chip);
+        dlib::matrix<float, 0, 1> values;
+        {
+            std::lock_guard<std::mutex> guard(identity->network_lock);
+            values = identity->network(chip);
+        }
+        if (values.size() != CTunePrepFaces_DESCRIPTOR_LENGTH) {
+            say(report, "the descriptor model gave " + std::to_string(values.size()) + " numbers, not 128");
+            return CTunePrepFaces_MODEL_ERROR;
+        }
+        for (long i = 0; i < values.size(); i++) descriptor[i] = values(i);
+        return CTunePrepFaces_OK;
+    } catch (const std::bad_alloc &) {
+        say(report, "out of memory in the face descriptor");
+        return CTunePrepFaces_NO_MEMORY;
+    } catch (const std::exception &e) {
+        say(report, "face descriptor failed: " + first_line(e.what()));
+        return CTunePrepFaces_FAILED;
+    } catch (...) {
+        say(report, "face descriptor failed");
+        return CTunePrepFaces_FAILED;
+    }
+}

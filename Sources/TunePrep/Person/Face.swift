@@ -1,0 +1,134 @@
+/// A face found in a prepared photo.
+public struct Face: Codable, Sendable, Equatable {
+    /// The face's box in the output image's pixels (the staged JPEG, upright). It may reach past
+    /// the image's edges when the face is cut off by the frame.
+    public var x: Int
+    public var y: Int
+    public var width: Int
+    public var height: Int
+    /// The detector's score: 0 is dlib's own threshold; above 1 is a clear face.
+    public var confidence: Double
+
+    public init(x: Int, y: Int, width: Int, height: Int, confidence: Double) {
+        self.x = x
+        self.y = y
+        self.width = width
+        self.height = height
+        self.confidence = confidence
+    }
+
+    /// True when the box crosses an edge of a `width` x `height` image by more than `tolerance`
+    /// of the face's own size.
+    func crossesEdge(imageWidth: Int, imageHeight: Int, tolerance: Double) -> Bool {
+        let dx = Int((Double(width) * tolerance).rounded()), dy = Int((Double(height) * tolerance).rounded())
+        return x < -dx || y < -dy || x + width > imageWidth + dx || y + height > imageHeight + dy
+    }
+}
+
+/// How much of the person a photo shows, judged from the main face's size and place in the frame.
+public enum Framing: String, Codable, Sendable, CaseIterable {
+    /// Head and shoulders: the face fills a large part of the frame.
+    case closeUp = "close-up"
+    /// Waist or chest up.
+    case halfBody = "half-body"
+    /// The whole body, or a long shot: a small face with room for a body below it.
+    case fullBody = "full-body"
+}
+
+/// What the person checks saw in one photo. Recorded in the manifest (never the identity
+/// descriptor itself: that is biometric data, kept in memory for the run only).
+public struct PersonReport: Codable, Sendable, Equatable {
+    /// Every face found, largest first; the first is the main face.
+    public var faces: [Face]
+    /// From the main face; nil when there is none.
+    public var framing: Framing?
+    /// Distance of the main face's identity descriptor to the set's consensus face (0 = the
+    /// consensus photo itself); nil when the identity check did not run for this photo.
+    public var identityDistance: Double?
+
+    public init(faces: [Face], framing: Framing?, identityDistance: Double? = nil) {
+        self.faces = faces
+        self.framing = framing
+        self.identityDistance = identityDistance
+    }
+}
+
+/// The thresholds of the person checks, recorded in the manifest. The defaults were measured on
+/// the photos the README names (see "Person checks").
+public struct PersonCheckOptions: Codable, Sendable, Equatable {
+    /// Run the person checks at all (`--no-person-checks` turns them off together).
+    public var enabled: Bool = true
+    /// Faces are looked for on a copy of the output whose long side is at most this. dlib's
+    /// detector finds faces from about 80 px tall in that copy, so at 1024 the smallest face found
+    /// in a 2048 px output is about 160 px tall (8% of the long side). Larger finds smaller faces
+    /// at a cost that grows with the square.
+    public var detectionSide: Int = 1024
+    /// Detector score a face needs to count as the photo's subject.
+    public var minConfidence: Double = 0.0
+    /// Detector score another face needs to count as a person in the frame (higher than
+    /// `minConfidence`: the detector's weakest answers are often patterns, not faces).
+    public var otherFaceMinConfidence: Double = 0.3
+    /// `several-people` (error) when another face is at least this fraction of the main face's
+    /// height; a smaller one is a `background-faces` warning (a crowd far behind).
+    public var otherPersonFraction: Double = 0.5
+    /// `face-too-small` (warning) when the main face is under this many pixels tall in the output.
+    public var minFaceHeight: Int = 100
+    /// `face-cut-off` (warning) when the main face's box crosses the frame's edge by more than
+    /// this fraction of its size.
+    public var cutOffTolerance: Double = 0.1
+    /// Framing: `close-up` when the main face is at least this fraction of the image's height.
+    public var closeUpFraction: Double = 0.18
+    /// Framing: `full-body` when the main face is under this fraction of the image's height;
+    /// between the two, `half-body`.
+    public var fullBodyFraction: Double = 0.09
+    /// `different-person` (warning) when a face's descriptor is farther than this from the set's
+    /// consensus. 0.6 is the distance dlib's model was trained to separate people at.
+    public var maxIdentityDistance: Double = 0.6
+
+    public init() {}
+
+    /// A key missing from a manifest (one written before the option existed) takes its default.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = PersonCheckOptions()
+        enabled = try c.decodeIfPresent(Bool.self, forKey: .enabled) ?? d.enabled
+        detectionSide = try c.decodeIfPresent(Int.self, forKey: .detectionSide) ?? d.detectionSide
+        minConfidence = try c.decodeIfPresent(Double.self, forKey: .minConfidence) ?? d.minConfidence
+        otherFaceMinConfidence = try c.decodeIfPresent(Double.self, forKey: .otherFaceMinConfidence) ?? d.otherFaceMinConfidence
+        otherPersonFraction = try c.decodeIfPresent(Double.self, forKey: .otherPersonFraction) ?? d.otherPersonFraction
+        minFaceHeight = try c.decodeIfPresent(Int.self, forKey: .minFaceHeight) ?? d.minFaceHeight
+        cutOffTolerance = try c.decodeIfPresent(Double.self, forKey: .cutOffTolerance) ?? d.cutOffTolerance
+        closeUpFraction = try c.decodeIfPresent(Double.self, forKey: .closeUpFraction) ?? d.closeUpFraction
+        fullBodyFraction = try c.decodeIfPresent(Double.self, forKey: .fullBodyFraction) ?? d.fullBodyFraction
+        maxIdentityDistance = try c.decodeIfPresent(Double.self, forKey: .maxIdentityDistance) ?? d.maxIdentityDistance
+    }
+
+    /// The checks switched off.
+    public static let off: PersonCheckOptions = {
+        var options = PersonCheckOptions()
+        options.enabled = false
+        return options
+    }()
+}
+
+/// The person checks over a whole set, recorded in the manifest.
+public struct PersonChecksSummary: Codable, Sendable, Equatable {
+    /// Whether the identity check ran; when it did not, `identitySkipped` says why.
+    public var identityChecked: Bool
+    public var identitySkipped: String?
+    /// The photo whose face is the set's consensus (the medoid of the descriptors).
+    public var consensus: String?
+    /// Photos staged, by framing.
+    public var closeUps: Int
+    public var halfBody: Int
+    public var fullBody: Int
+
+    public init(identityChecked: Bool, identitySkipped: String?, consensus: String?, closeUps: Int, halfBody: Int, fullBody: Int) {
+        self.identityChecked = identityChecked
+        self.identitySkipped = identitySkipped
+        self.consensus = consensus
+        self.closeUps = closeUps
+        self.halfBody = halfBody
+        self.fullBody = fullBody
+    }
+}

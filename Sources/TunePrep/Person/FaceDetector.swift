@@ -1,0 +1,49 @@
+import CTunePrepFaces
+
+/// dlib's HOG face detector on a downscale of the upright output (pixels the pipeline already
+/// has: no second decode). Boxes come back in the output's pixels.
+enum FaceDetector {
+    /// More faces than this in one photo are counted but not listed.
+    static let capacity = 32
+
+    static func detect(_ image: PixelBuffer, detectionSide: Int, threshold: Double) throws(FaceAnalysisError) -> (faces: [Face], total: Int) {
+        let longSide = max(image.width, image.height)
+        let scale = longSide > detectionSide ? Double(detectionSide) / Double(longSide) : 1
+        // An area average: the detector works on gradients, which a box filter keeps without ringing.
+        let small = scale < 1
+            ? Resampler.resize(
+                image, width: max(1, Int((Double(image.width) * scale).rounded())),
+                height: max(1, Int((Double(image.height) * scale).rounded())), filter: .box)
+            : image
+        var found = [CTunePrepFaces_face](repeating: CTunePrepFaces_face(), count: capacity)
+        var count: Int32 = 0
+        var report = CTunePrepFaces_report()
+        let status = found.withUnsafeMutableBufferPointer { buffer in
+            CTunePrepFaces_detect(
+                small.pixels, Int32(small.width), Int32(small.height), Int32(small.stride), threshold,
+                buffer.baseAddress, Int32(capacity), &count, &report)
+        }
+        guard status == Int32(CTunePrepFaces_OK.rawValue) else {
+            throw .detectionFailed(reason: FaceReport.message(report))
+        }
+        // Back to output pixels: the scale of each axis, as the downscale rounded it.
+        let sx = Double(image.width) / Double(small.width), sy = Double(image.height) / Double(small.height)
+        let faces = found.prefix(min(Int(count), capacity)).map { f in
+            Face(
+                x: Int((Double(f.left) * sx).rounded()), y: Int((Double(f.top) * sy).rounded()),
+                width: Int((Double(f.width) * sx).rounded()), height: Int((Double(f.height) * sy).rounded()),
+                confidence: (f.confidence * 1000).rounded() / 1000)
+        }
+        return (faces, Int(count))
+    }
+}
+
+enum FaceReport {
+    static func message(_ report: CTunePrepFaces_report) -> String {
+        withUnsafeBytes(of: report.message) { raw in
+            let bytes = raw.bindMemory(to: UInt8.self)
+            let end = bytes.firstIndex(of: 0) ?? bytes.count
+            return String(decoding: bytes[..<end], as: UTF8.self)
+        }
+    }
+}

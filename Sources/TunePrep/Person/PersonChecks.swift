@@ -1,0 +1,161 @@
+import Foundation
+
+extension FindingCode {
+    // Per image.
+    public static let noFace = FindingCode("no-face")
+    public static let severalPeople = FindingCode("several-people")
+    public static let backgroundFaces = FindingCode("background-faces")
+    public static let faceTooSmall = FindingCode("face-too-small")
+    public static let faceCutOff = FindingCode("face-cut-off")
+    public static let differentPerson = FindingCode("different-person")
+    /// The person checks could not run on this photo (a failure inside dlib).
+    public static let personCheckFailed = FindingCode("person-check-failed")
+
+    // Per set.
+    public static let framingMix = FindingCode("framing-mix")
+    public static let identityNotChecked = FindingCode("identity-not-checked")
+}
+
+/// The person checks: one face, no other people, big enough, inside the frame, its framing, and
+/// (over the set) the same person throughout.
+enum PersonChecks {
+    /// What one photo gave: its report, its findings, and the main face's descriptor (kept in
+    /// memory for the set-level check only).
+    struct PhotoResult: Sendable {
+        var report: PersonReport
+        var findings: [Finding]
+        var descriptor: [Float]?
+    }
+
+    static func inspect(_ image: PixelBuffer, options: PersonCheckOptions, identity: IdentityModel?) -> PhotoResult {
+        let threshold = min(options.minConfidence, options.otherFaceMinConfidence)
+        let detected: [Face]
+        do {
+            detected = try FaceDetector.detect(image, detectionSide: options.detectionSide, threshold: threshold).faces
+        } catch {
+            return PhotoResult(
+                report: PersonReport(faces: [], framing: nil),
+                findings: [Finding(.personCheckFailed, .warning, "face detection failed: \(error)")], descriptor: nil)
+        }
+        // The subject is the largest sure face; other people count from a higher score, since the
+        // detector's weakest answers are often textures.
+        guard let main = detected.filter({ $0.confidence >= options.minConfidence }).max(by: { $0.height < $1.height }) else {
+            let smallest = smallestDetectable(image, options: options)
+            return PhotoResult(
+                report: PersonReport(faces: [], framing: nil),
+                findings: [Finding(.noFace, .error,
+                    "no face found (faces under about \(smallest) px tall in this \(image.width)x\(image.height) output are not seen)")],
+                descriptor: nil)
+        }
+        let others = detected.filter { $0 != main && $0.confidence >= options.otherFaceMinConfidence }
+            .sorted { $0.height > $1.height }
+        var findings: [Finding] = []
+
+        let people = others.filter { Double($0.height) >= options.otherPersonFraction * Double(main.height) }
+        if !people.isEmpty {
+            let largest = Double(people[0].height) / Double(main.height)
+            findings.append(Finding(.severalPeople, .error,
+                "\(people.count + 1) people: \(people.count == 1 ? "another face" : "\(people.count) other faces") "
+                + "beside the main one (the largest \(percent(largest)) of its size, at \(people[0].x),\(people[0].y))"))
+        }
+        let background = others.count - people.count
+        if background > 0 {
+            findings.append(Finding(.backgroundFaces, .warning,
+                "\(background) small face\(background == 1 ? "" : "s") in the background (under \(percent(options.otherPersonFraction)) of the main face's size)"))
+        }
+        if main.height < options.minFaceHeight {
+            findings.append(Finding(.faceTooSmall, .warning,
+                "the face is \(main.height) px tall, under \(options.minFaceHeight) px"))
+        }
+        if main.crossesEdge(imageWidth: image.width, imageHeight: image.height, tolerance: options.cutOffTolerance) {
+            findings.append(Finding(.faceCutOff, .warning, "the face is cut off by the frame's \(edges(of: main, in: image))"))
+        }
+
+        var descriptor: [Float]?
+        if let identity {
+            do {
+                descriptor = try identity.descriptor(of: main, in: image)
+            } catch {
+                findings.append(Finding(.personCheckFailed, .warning, "identity not checked: \(error)"))
+            }
+        }
+        return PhotoResult(
+            report: PersonReport(faces: [main] + others, framing: framing(of: main, in: image, options: options)),
+            findings: findings, descriptor: descriptor)
+    }
+
+    /// Close-up, half-body or full-body, from the face's height against the frame's, and for a
+    /// small face whether there is room for a body below it (a small face at the bottom of the
+    /// frame is a person far behind something, not a full-body shot).
+    static func framing(of face: Face, in image: PixelBuffer, options: PersonCheckOptions) -> Framing {
+        let share = Double(face.height) / Double(image.height)
+        if share >= options.closeUpFraction { return .closeUp }
+        let below = Double(image.height - (face.y + face.height)) / Double(face.height)
+        if share < options.fullBodyFraction && below >= 3 { return .fullBody }
+        return .halfBody
+    }
+
+    /// The smallest face the detector sees in this output: its 80 px window, scaled back up.
+    static func smallestDetectable(_ image: PixelBuffer, options: PersonCheckOptions) -> Int {
+        let longSide = max(image.width, image.height)
+        let scale = longSide > options.detectionSide ? Double(longSide) / Double(options.detectionSide) : 1
+        return Int((80 * scale).rounded())
+    }
+
+    private static func edges(of face: Face, in image: PixelBuffer) -> String {
+        var sides: [String] = []
+        if face.y < 0 { sides.append("top") }
+        if face.y + face.height > image.height { sides.append("bottom") }
+        if face.x < 0 { sides.append("left") }
+        if face.x + face.width > image.width { sides.append("right") }
+        return (sides.isEmpty ? ["edge"] : sides).joined(separator: " and ") + (sides.count > 1 ? " edges" : " edge")
+    }
+
+    private static func percent(_ share: Double) -> String { String(format: "%.0f%%", share * 100) }
+
+    // MARK: The set
+
+    /// The same person throughout: the consensus face is the medoid of the descriptors (the one
+    /// with the smallest median distance to the others, so a minority of strangers cannot move
+    /// it); a face farther than the threshold from it is flagged, naming the photo it differs
+    /// from most. Needs three faces: with two, there is no majority to side with.
+    static func identityFindings(
+        descriptors: [(index: Int, path: String, descriptor: [Float])], options: PersonCheckOptions
+    ) -> (consensus: Int?, distances: [Int: Double], findings: [Int: Finding]) {
+        guard descriptors.count >= 3 else { return (nil, [:], [:]) }
+        let n = descriptors.count
+        var matrix = [[Double]](repeating: [Double](repeating: 0, count: n), count: n)
+        for i in 0..<n {
+            for j in (i + 1)..<n {
+                let d = IdentityModel.distance(descriptors[i].descriptor, descriptors[j].descriptor)
+                matrix[i][j] = d
+                matrix[j][i] = d
+            }
+        }
+        func median(_ row: [Double]) -> Double {
+            let sorted = row.sorted()
+            return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+        }
+        var medoid = 0
+        var best = Double.infinity
+        for i in 0..<n {
+            let others = (0..<n).filter { $0 != i }.map { matrix[i][$0] }
+            let m = median(others)
+            if m < best - 1e-12 { best = m; medoid = i }
+        }
+        var distances: [Int: Double] = [:]
+        var findings: [Int: Finding] = [:]
+        for i in 0..<n {
+            let d = matrix[i][medoid]
+            distances[descriptors[i].index] = (d * 1000).rounded() / 1000
+            guard i != medoid, d > options.maxIdentityDistance else { continue }
+            let farthest = (0..<n).filter { $0 != i }.max { matrix[i][$0] < matrix[i][$1] }!
+            findings[descriptors[i].index] = Finding(.differentPerson, .warning,
+                "looks like a different person: \(String(format: "%.2f", d)) from the set's consensus face "
+                + "(\(descriptors[medoid].path)), over \(String(format: "%.2f", options.maxIdentityDistance)); "
+                + "differs most from \(descriptors[farthest].path) (\(String(format: "%.2f", matrix[i][farthest])))",
+                related: descriptors[farthest].path)
+        }
+        return (descriptors[medoid].index, distances, findings)
+    }
+}

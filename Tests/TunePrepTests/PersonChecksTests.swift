@@ -1,0 +1,269 @@
+import Foundation
+import Testing
+@testable import TunePrep
+
+/// Photos of real people and of things without people, from packages, read where they are
+/// installed (never copied into the repository): `scripts/install-test-photos.sh` puts them there.
+enum PackagePhotos {
+    /// The test photos of PyPI's face_recognition 1.3.0: Obama (five photos), Biden.
+    static let faceRecognition: URL = {
+        let env = ProcessInfo.processInfo.environment
+        let base = env["TUNEPREP_TEST_PHOTOS"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? NSHomeDirectory() + "/.cache/tuneprep/test-photos"
+        return URL(fileURLWithPath: base).appendingPathComponent("face_recognition")
+    }()
+    /// Debian's python3-skimage data: the astronaut and cameraman portraits, and things.
+    static let skimage = URL(fileURLWithPath: "/usr/lib/python3/dist-packages/skimage/data")
+    /// Debian's python-matplotlib-data: Grace Hopper's portrait.
+    static let matplotlib = URL(fileURLWithPath: "/usr/share/matplotlib/mpl-data/sample_data")
+
+    static var isAvailable: Bool {
+        FileManager.default.fileExists(atPath: faceRecognition.appendingPathComponent("obama.jpg").path)
+            && FileManager.default.fileExists(atPath: skimage.appendingPathComponent("astronaut.png").path)
+            && FileManager.default.fileExists(atPath: matplotlib.appendingPathComponent("grace_hopper.jpg").path)
+    }
+    static let skipReason: Comment = "photos of people are absent: run scripts/install-test-photos.sh (python3-skimage, python-matplotlib-data, PyPI face_recognition's test photos)"
+
+    static var modelsAvailable: Bool { (try? IdentityModel.shared().get()) != nil }
+    static let modelsSkipReason: Comment = "identity models absent: run scripts/install-models.sh"
+
+    /// Single-person portraits, each with one face.
+    static var portraits: [URL] {
+        ["obama.jpg", "obama2.jpg", "obama3.jpg", "biden.jpg"].map { faceRecognition.appendingPathComponent($0) }
+            + [matplotlib.appendingPathComponent("grace_hopper.jpg"), skimage.appendingPathComponent("astronaut.png")]
+    }
+
+    /// Landscapes, animals, a painting, objects: no face to find (Portrait_1 shows a person from behind).
+    static var withoutFaces: [URL] {
+        let corpus = ["camera/canon-ixus40.jpg", "camera/canon-sx60-rotated.jpg", "camera/gps-tagged.jpg",
+                      "camera/olympus-e-p3.jpg", "phone/iphone6-a.jpg", "phone/jolla.jpg", "phone/nokia-8.3.jpg",
+                      "orientation/Landscape_1.jpg", "orientation/Portrait_1.jpg"]
+            .map { Corpus.root.appendingPathComponent("photos/\($0)") }
+        let packaged = ["chelsea.png", "coffee.png", "rocket.jpg", "hubble_deep_field.jpg", "retina.jpg",
+                        "motorcycle_left.png", "brick.png", "grass.png", "gravel.png", "moon.png", "coins.png", "ihc.png"]
+            .map { skimage.appendingPathComponent($0) }
+        return (corpus + packaged).filter { FileManager.default.fileExists(atPath: $0.path) }
+    }
+
+    static func decode(_ url: URL) throws -> PixelBuffer { try Fixtures.decode(Data(contentsOf: url)) }
+
+    /// Images resized to one height and laid side by side, with a margin between them.
+    static func sideBySide(_ images: [PixelBuffer], height: Int, gap: Int = 40) -> PixelBuffer {
+        let scaled = images.map { image in
+            Resampler.resize(image, width: max(1, image.width * height / image.height), height: height)
+        }
+        let width = scaled.reduce(0) { $0 + $1.width } + gap * (scaled.count - 1)
+        let canvas = Fixtures.solid(width: width, height: height, 128, 128, 128)
+        var x = 0
+        for image in scaled {
+            paste(image, into: canvas, x: x, y: 0)
+            x += image.width + gap
+        }
+        return canvas
+    }
+
+    static func paste(_ image: PixelBuffer, into canvas: PixelBuffer, x: Int, y: Int) {
+        for row in 0..<image.height where y + row < canvas.height {
+            let count = min(image.width, canvas.width - x) * 3
+            (canvas.pixels + ((y + row) * canvas.width + x) * 3).update(from: image.pixels + row * image.stride, count: count)
+        }
+    }
+}
+
+@Suite("Person checks", .enabled(if: PackagePhotos.isAvailable, PackagePhotos.skipReason))
+struct PersonChecksTests {
+    static func options() -> PrepareOptions {
+        var options = PrepareOptions()
+        options.thresholds = .off
+        options.minSide = 64
+        options.minImages = 1
+        return options
+    }
+
+    private func inspect(_ url: URL, options: PrepareOptions = options()) -> PhotoOutcome {
+        PhotoProcessor(options: options).process(index: 0, url: url, path: url.lastPathComponent, emit: nil)
+    }
+
+    private func codes(_ outcome: PhotoOutcome) -> Set<FindingCode> { Set(outcome.findings.map(\.code)) }
+
+    @Test("every single-person portrait finds one face, upright or turned by an EXIF tag")
+    func portraits() throws {
+        let folder = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        for url in PackagePhotos.portraits {
+            let upright = inspect(url)
+            #expect(!codes(upright).contains(.noFace) && !codes(upright).contains(.severalPeople),
+                    "\(url.lastPathComponent): \(upright.findings)")
+            guard let face = upright.person?.faces.first else { continue }
+            let image = try PackagePhotos.decode(url)
+            // Stored turned, with the tag that turns it back: 6 and 8 are quarter turns, 3 a half.
+            for (tag, storedAs) in [(6, Orientation.left), (8, .right), (3, .down)] {
+                let stored = image.oriented(storedAs)
+                let file = try Fixtures.write(Fixtures.jpeg(stored, orientation: tag), "\(tag)-\(url.lastPathComponent).jpg", in: folder)
+                let turned = inspect(file)
+                #expect(turned.orientedWidth == image.width && turned.orientedHeight == image.height)
+                let found = turned.person?.faces.first
+                #expect(found != nil, "\(url.lastPathComponent) with orientation \(tag): \(turned.findings)")
+                if let found {
+                    // The same face in the same place of the upright output, within a tenth of its size.
+                    #expect(abs(found.x - face.x) <= face.width / 10 && abs(found.y - face.y) <= face.height / 10,
+                            "\(url.lastPathComponent) tag \(tag): \(found) vs \(face)")
+                }
+            }
+        }
+    }
+
+    @Test("photos without people: at most one false face in fifteen", .enabled(if: Corpus.isAvailable, Corpus.skipReason))
+    func noFaces() {
+        let photos = PackagePhotos.withoutFaces
+        var falseFaces: [String] = []
+        for url in photos {
+            let outcome = inspect(url)
+            #expect(outcome.person != nil, "\(url.lastPathComponent) was not checked: \(outcome.findings)")
+            if let faces = outcome.person?.faces, !faces.isEmpty { falseFaces.append("\(url.lastPathComponent) \(faces)") }
+            else { #expect(codes(outcome).contains(.noFace)) }
+        }
+        #expect(photos.count >= 15)
+        #expect(Double(falseFaces.count) <= Double(photos.count) / 15, "false faces: \(falseFaces)")
+    }
+
+    @Test("two people side by side, and groups of three to five, are several-people")
+    func groups() throws {
+        let people = try PackagePhotos.portraits.map(PackagePhotos.decode)
+        let folder = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        // Every pair, then groups of 3, 4 and 5 taken in turn round the six portraits.
+        var groups: [[Int]] = []
+        for i in 0..<people.count { for j in (i + 1)..<people.count { groups.append([i, j]) } }
+        for size in 3...5 { for start in 0..<people.count { groups.append((0..<size).map { (start + $0) % people.count }) } }
+        var missed: [String] = []
+        var pairsMissed = 0
+        for (n, group) in groups.enumerated() {
+            let canvas = PackagePhotos.sideBySide(group.map { people[$0] }, height: 1000)
+            let file = try Fixtures.write(Fixtures.jpeg(canvas, quality: 90), "group-\(n).jpg", in: folder)
+            let outcome = inspect(file)
+            if !codes(outcome).contains(.severalPeople) {
+                missed.append("\(group) faces \(outcome.person?.faces.count ?? -1)")
+                if group.count == 2 { pairsMissed += 1 }
+            }
+        }
+        let groupsOfThree = groups.filter { $0.count >= 3 }.count
+        let threeMissed = missed.count - pairsMissed
+        #expect(pairsMissed == 0, "pairs not flagged: \(missed)")
+        #expect(Double(groupsOfThree - threeMissed) >= 0.85 * Double(groupsOfThree), "groups not flagged: \(missed)")
+    }
+
+    @Test("a face a few pixels tall in a large frame is no face; a small one is face-too-small")
+    func tinyFace() throws {
+        let folder = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let person = try PackagePhotos.decode(PackagePhotos.faceRecognition.appendingPathComponent("obama.jpg"))
+        let background = try PackagePhotos.decode(PackagePhotos.skimage.appendingPathComponent("coffee.png"))
+        let frame = Resampler.resize(background, width: 3000, height: 2000)
+        // The whole photo 60 px tall: its face is about 12 px.
+        PackagePhotos.paste(Resampler.resize(person, width: 48, height: 60), into: frame, x: 1500, y: 900)
+        let tiny = inspect(try Fixtures.write(Fixtures.jpeg(frame), "tiny.jpg", in: folder))
+        #expect(codes(tiny).contains(.noFace), "\(tiny.findings)")
+
+        // Found, but under the height asked for.
+        var options = Self.options()
+        options.personChecks.minFaceHeight = 400
+        let small = inspect(PackagePhotos.faceRecognition.appendingPathComponent("obama.jpg"), options: options)
+        #expect(codes(small).contains(.faceTooSmall), "\(small.findings)")
+        #expect(!codes(inspect(PackagePhotos.faceRecognition.appendingPathComponent("obama.jpg"))).contains(.faceTooSmall))
+    }
+
+    @Test("a face cut by the frame's edge is face-cut-off; framing follows the face's share of the frame")
+    func cutOffAndFraming() throws {
+        let folder = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let url = PackagePhotos.faceRecognition.appendingPathComponent("obama.jpg")
+        let image = try PackagePhotos.decode(url)
+        let whole = inspect(url)
+        let face = try #require(whole.person?.faces.first)
+        #expect(!codes(whole).contains(.faceCutOff))
+        #expect(whole.person?.framing == .closeUp)
+
+        // Crop through the middle of the face: its left half is gone.
+        let cutX = face.x + face.width / 2
+        let cropped = PixelBuffer(width: image.width - cutX, height: image.height)
+        for row in 0..<image.height {
+            (cropped.pixels + row * cropped.stride).update(from: image.pixels + row * image.stride + cutX * 3, count: cropped.stride)
+        }
+        let cut = inspect(try Fixtures.write(Fixtures.jpeg(cropped), "cut.jpg", in: folder))
+        if cut.person?.faces.isEmpty == false {
+            #expect(codes(cut).contains(.faceCutOff), "\(cut.findings)")
+        } else {
+            #expect(codes(cut).contains(.noFace))
+        }
+
+        // The same portrait small in a tall frame, with room below: a full-body framing.
+        let frame = Fixtures.solid(width: 1400, height: 2000, 90, 110, 90)
+        PackagePhotos.paste(Resampler.resize(image, width: 640, height: 800), into: frame, x: 380, y: 50)
+        let tall = inspect(try Fixtures.write(Fixtures.jpeg(frame), "tall.jpg", in: folder))
+        let ratio = Double(tall.person?.faces.first?.height ?? 0) / 2000
+        #expect(tall.person?.framing == (ratio < 0.09 ? .fullBody : .halfBody), "\(String(describing: tall.person))")
+    }
+
+    @Test("a stranger among one person's photos is flagged; none of that person's photos is",
+          .enabled(if: PackagePhotos.modelsAvailable, PackagePhotos.modelsSkipReason))
+    func stranger() async throws {
+        let folder = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let same = ["obama.jpg", "obama2.jpg", "obama3.jpg", "obama_partial_face.jpg", "obama_partial_face2.jpg"]
+        for name in same + ["biden.jpg"] {
+            try FileManager.default.copyItem(
+                at: PackagePhotos.faceRecognition.appendingPathComponent(name), to: folder.appendingPathComponent(name))
+        }
+        let grace = folder.appendingPathComponent("zz-grace_hopper.jpg")
+        try FileManager.default.copyItem(at: PackagePhotos.matplotlib.appendingPathComponent("grace_hopper.jpg"), to: grace)
+        let manifest = try await Preparer(options: Self.options()).check([folder.path])
+        let summary = try #require(manifest.personChecks)
+        #expect(summary.identityChecked, "\(summary)")
+        for image in manifest.images {
+            let name = (image.source as NSString).lastPathComponent
+            let flagged = image.findings.contains { $0.code == .differentPerson }
+            let stranger = name == "biden.jpg" || name == "zz-grace_hopper.jpg"
+            #expect(flagged == stranger, "\(name): distance \(image.person?.identityDistance ?? -1) \(image.findings)")
+        }
+        #expect(same.contains((summary.consensus.map { ($0 as NSString).lastPathComponent }) ?? ""))
+    }
+
+    @Test("without the models the identity check is skipped, and the manifest and the set's findings say so")
+    func modelsAbsent() async throws {
+        let empty = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: empty) }
+        let preparer = Preparer(options: Self.options(), modelsDirectory: empty)
+        let manifest = try await preparer.check(["obama.jpg", "obama2.jpg", "biden.jpg"].map {
+            PackagePhotos.faceRecognition.appendingPathComponent($0).path
+        })
+        let summary = try #require(manifest.personChecks)
+        #expect(!summary.identityChecked)
+        #expect(summary.identitySkipped?.contains("identity models not found in \(empty.path)") == true)
+        #expect(manifest.findings.contains { $0.code == .identityNotChecked && $0.severity == .warning })
+        #expect(manifest.images.allSatisfy { $0.person?.faces.count == 1 && $0.person?.identityDistance == nil })
+    }
+
+    @Test("a model file that is not a model is an error with its path, never a crash")
+    func badModel() throws {
+        let folder = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        for name in [IdentityModel.shapePredictorFile, IdentityModel.descriptorModelFile] {
+            try Data("not a model".utf8).write(to: folder.appendingPathComponent(name))
+        }
+        #expect {
+            try IdentityModel(directory: folder)
+        } throws: { error in
+            guard case .modelUnreadable(let reason) = error as? FaceAnalysisError else { return false }
+            return reason.contains(IdentityModel.shapePredictorFile)
+        }
+    }
+
+    @Test("--no-person-checks (PersonCheckOptions.off) runs none of them")
+    func off() {
+        var options = Self.options()
+        options.personChecks = .off
+        let outcome = inspect(PackagePhotos.skimage.appendingPathComponent("coffee.png"), options: options)
+        #expect(outcome.person == nil && !codes(outcome).contains(.noFace))
+    }
+}
