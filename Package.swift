@@ -32,7 +32,12 @@ let package = Package(
         .target(name: "CTunePrepImaging", dependencies: ["CJPEG", "CPNG", "CHEIF", "CWebP", "CLCMS"]),
         .target(name: "CTunePrepCurl", dependencies: ["CCurl"]),
         // Face detection and identity (dlib) in C++ behind a plain C header; no exception crosses it.
-        .target(name: "CTunePrepFaces", dependencies: ["CDlib"]),
+        // dlib's pkg-config names BLAS and LAPACK as absolute paths, which SwiftPM drops; its
+        // headers call them directly, so they are linked by name.
+        .target(
+            name: "CTunePrepFaces", dependencies: ["CDlib"],
+            linkerSettings: [.linkedLibrary("blas"), .linkedLibrary("lapack")]
+        ),
         // The resampler's inner loops (SSE2 on x86-64), so they vectorise in every build.
         .target(name: "CTunePrepResample"),
 
