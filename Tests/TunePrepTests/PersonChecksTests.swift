@@ -142,8 +142,11 @@ struct PersonChecksTests {
             let canvas = PackagePhotos.sideBySide(group.map { people[$0] }, height: 1000)
             let file = try Fixtures.write(Fixtures.jpeg(canvas, quality: 90), "group-\(n).jpg", in: folder)
             let outcome = inspect(file)
+            let faces = outcome.person?.faces ?? []
+            // Printed so the note can report the sizes the threshold has to separate.
+            print("group \(group): faces \(faces.map { "\($0.height)px c\($0.confidence)" })")
             if !codes(outcome).contains(.severalPeople) {
-                missed.append("\(group) faces \(outcome.person?.faces.count ?? -1)")
+                missed.append("\(group) faces \(faces.count)")
                 if group.count == 2 { pairsMissed += 1 }
             }
         }

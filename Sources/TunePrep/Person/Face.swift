@@ -17,6 +17,12 @@ public struct Face: Codable, Sendable, Equatable {
         self.confidence = confidence
     }
 
+    /// True when `other`'s centre lies inside this box.
+    func contains(centreOf other: Face) -> Bool {
+        let cx = other.x + other.width / 2, cy = other.y + other.height / 2
+        return cx >= x && cx < x + width && cy >= y && cy < y + height
+    }
+
     /// True when the box crosses an edge of a `width` x `height` image by more than `tolerance`
     /// of the face's own size.
     func crossesEdge(imageWidth: Int, imageHeight: Int, tolerance: Double) -> Bool {
@@ -70,7 +76,7 @@ public struct PersonCheckOptions: Codable, Sendable, Equatable {
     public var otherFaceMinConfidence: Double = 0.3
     /// `several-people` (error) when another face is at least this fraction of the main face's
     /// height; a smaller one is a `background-faces` warning (a crowd far behind).
-    public var otherPersonFraction: Double = 0.5
+    public var otherPersonFraction: Double = 0.33
     /// `face-too-small` (warning) when the main face is under this many pixels tall in the output.
     public var minFaceHeight: Int = 100
     /// `face-cut-off` (warning) when the main face's box crosses the frame's edge by more than

@@ -47,8 +47,11 @@ enum PersonChecks {
                     "no face found (faces under about \(smallest) px tall in this \(image.width)x\(image.height) output are not seen)")],
                 descriptor: nil)
         }
-        let others = detected.filter { $0 != main && $0.confidence >= options.otherFaceMinConfidence }
-            .sorted { $0.height > $1.height }
+        // A second box on the main face (another of the detector's filters answering for the same
+        // face) is not another person: boxes whose centre lies inside the main face are dropped.
+        let others = detected.filter {
+            $0 != main && $0.confidence >= options.otherFaceMinConfidence && !main.contains(centreOf: $0)
+        }.sorted { $0.height > $1.height }
         var findings: [Finding] = []
 
         let people = others.filter { Double($0.height) >= options.otherPersonFraction * Double(main.height) }
