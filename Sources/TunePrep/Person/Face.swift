@@ -44,7 +44,7 @@ public enum Framing: String, Codable, Sendable, CaseIterable {
 /// What the person checks saw in one photo. Recorded in the manifest (never the identity
 /// descriptor itself: that is biometric data, kept in memory for the run only).
 public struct PersonReport: Codable, Sendable, Equatable {
-    /// Every face found, largest first; the first is the main face.
+    /// Every face found: the main face (the detector's surest) first, then the others, largest first.
     public var faces: [Face]
     /// From the main face; nil when there is none.
     public var framing: Framing?

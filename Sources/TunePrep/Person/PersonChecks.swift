@@ -37,9 +37,10 @@ enum PersonChecks {
                 report: PersonReport(faces: [], framing: nil),
                 findings: [Finding(.personCheckFailed, .warning, "face detection failed: \(error)")], descriptor: nil)
         }
-        // The subject is the largest sure face; other people count from a higher score, since the
-        // detector's weakest answers are often textures.
-        guard let main = detected.filter({ $0.confidence >= options.minConfidence }).max(by: { $0.height < $1.height }) else {
+        // The subject is the face the detector is surest of (the largest can be a weak answer on a
+        // texture); other people count from a higher score, since the weakest answers are often
+        // textures.
+        guard let main = detected.filter({ $0.confidence >= options.minConfidence }).max(by: { $0.confidence < $1.confidence }) else {
             let smallest = smallestDetectable(image, options: options)
             return PhotoResult(
                 report: PersonReport(faces: [], framing: nil),
