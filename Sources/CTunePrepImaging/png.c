@@ -4,6 +4,7 @@
 #include "report.h"
 
 #include <setjmp.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,7 +17,73 @@ typedef struct {
     size_t offset;
     CTunePrepImaging_report *report;
     CTunePrepImaging_status status;   // what a longjmp means; CORRUPT unless said otherwise
+    size_t allocated;                 // bytes libpng holds now, through tp_png_malloc
+    size_t allocation_cap;            // the most it may hold at once
 } tp_png_reader;
+
+// Every libpng allocation goes through here and counts against `allocation_cap`, so no chunk
+// or structure can drive the process past it, whatever a chunk declares. The size is kept in a
+// header before the block, for the free.
+typedef union {
+    size_t size;
+    max_align_t align;
+} tp_png_block;
+
+static png_voidp tp_png_malloc(png_structp png, png_alloc_size_t size) {
+    tp_png_reader *reader = (tp_png_reader *)png_get_mem_ptr(png);
+    if (reader != NULL && (size > reader->allocation_cap || reader->allocated > reader->allocation_cap - size)) {
+        reader->status = CTunePrepImaging_LIMITS;
+        return NULL;  // libpng reports "Out of memory" (or skips an ancillary chunk)
+    }
+    tp_png_block *block = malloc(sizeof(tp_png_block) + size);
+    if (block == NULL) return NULL;
+    block->size = size;
+    if (reader != NULL) reader->allocated += size;
+    return block + 1;
+}
+
+static void tp_png_free(png_structp png, png_voidp pointer) {
+    if (pointer == NULL) return;
+    tp_png_block *block = (tp_png_block *)pointer - 1;
+    tp_png_reader *reader = (tp_png_reader *)png_get_mem_ptr(png);
+    if (reader != NULL) reader->allocated -= block->size;
+    free(block);
+}
+
+// Walks the chunk list before libpng sees it: every chunk must fit in the file (the whole PNG
+// is in memory, so a declared length past its end is a lie, and the cheapest bomb: a 46-byte file
+// whose sPLT declares 1 GB). With `stop_at_idat` (a header read from the file's beginning) the
+// walk ends at the first IDAT, whose data may lie past what was read.
+static CTunePrepImaging_status tp_png_scan_chunks(const uint8_t *data, size_t size, int stop_at_idat,
+                                                  CTunePrepImaging_report *report) {
+    size_t offset = 8;
+    while (size - offset >= 8) {
+        const uint8_t *p = data + offset;
+        uint32_t length = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+        char name[5] = {(char)p[4], (char)p[5], (char)p[6], (char)p[7], '\0'};
+        for (int i = 0; i < 4; i++) {
+            if (!((name[i] >= 'A' && name[i] <= 'Z') || (name[i] >= 'a' && name[i] <= 'z'))) name[i] = '?';
+        }
+        if (stop_at_idat && memcmp(name, "IDAT", 4) == 0) return CTunePrepImaging_OK;
+        char text[CTunePrepImaging_MESSAGE_CAPACITY];
+        if (length > 0x7fffffffu) {
+            snprintf(text, sizeof text, "chunk %s declares %u bytes, over the PNG maximum of 2^31-1", name, length);
+            CTunePrepImaging_report_error(report, text);
+            return CTunePrepImaging_CORRUPT;
+        }
+        size_t left = size - offset - 8;
+        if ((size_t)length + 4 > left) {
+            snprintf(text, sizeof text, "chunk %s declares %u bytes but the file ends %zu bytes later (truncated)",
+                     name, length, left);
+            CTunePrepImaging_report_error(report, text);
+            return CTunePrepImaging_TRUNCATED;
+        }
+        offset += 12 + (size_t)length;
+        if (memcmp(name, "IEND", 4) == 0) return CTunePrepImaging_OK;
+    }
+    return CTunePrepImaging_OK;  // a missing IEND is libpng's to report
+}
+
 
 static void tp_png_error(png_structp png, png_const_charp text) {
     tp_png_reader *reader = (tp_png_reader *)png_get_error_ptr(png);
@@ -47,16 +114,29 @@ static void tp_png_read(png_structp png, png_bytep out, size_t count) {
     reader->offset += count;
 }
 
+// A reader whose allocations are capped: 2 x the chunk cap (a chunk and its decompressed form)
+// plus 64 MB for libpng's row buffers (a few rows of at most 2^20 16-bit RGBA pixels).
+static png_structp tp_png_create_reader(tp_png_reader *reader, const CTunePrepImaging_decode_options *limits) {
+    size_t chunk_max = limits->max_chunk_bytes > 0 ? (size_t)limits->max_chunk_bytes : (size_t)8 << 20;
+    reader->allocated = 0;
+    reader->allocation_cap = 2 * chunk_max + ((size_t)64 << 20);
+    return png_create_read_struct_2(PNG_LIBPNG_VER_STRING, reader, tp_png_error, tp_png_warning,
+                                    reader, tp_png_malloc, tp_png_free);
+}
+
 static void tp_png_apply_limits(png_structp png, const CTunePrepImaging_decode_options *limits) {
     // Per-dimension limit far above any photo; the pixel-count limit is checked after IHDR.
     png_set_user_limits(png, 1u << 20, 1u << 20);
     png_set_chunk_cache_max(png, 1000);
     png_alloc_size_t chunk_max = limits->max_chunk_bytes > 0 ? (png_alloc_size_t)limits->max_chunk_bytes : 8u << 20;
     png_set_chunk_malloc_max(png, chunk_max);
-    // Text chunks are never needed (EXIF is read separately) and are where decompression bombs
-    // hide: skip them unread.
-    static const png_byte text_chunks[] = {'t', 'E', 'X', 't', '\0', 'z', 'T', 'X', 't', '\0', 'i', 'T', 'X', 't', '\0'};
-    png_set_keep_unknown_chunks(png, PNG_HANDLE_CHUNK_NEVER, text_chunks, 3);
+    // Ancillary chunks that are never used are skipped unread: text (where decompression bombs
+    // hide; EXIF is read separately, from the raw bytes, as is eXIf) and the ones libpng would
+    // allocate for by their declared length (sPLT, pCAL, sCAL, hIST...). Kept: PLTE, tRNS, gAMA,
+    // sRGB, iCCP, which the decode uses.
+    static const png_byte unused_chunks[] = "tEXt\0zTXt\0iTXt\0sPLT\0pCAL\0sCAL\0hIST\0eXIf\0tIME\0"
+                                           "oFFs\0pHYs\0sBIT\0bKGD\0cHRM\0sTER\0";
+    png_set_keep_unknown_chunks(png, PNG_HANDLE_CHUNK_NEVER, unused_chunks, (int)(sizeof unused_chunks / 5));
 }
 
 static int tp_png_signature_ok(const uint8_t *data, size_t size) {
@@ -85,8 +165,10 @@ CTunePrepImaging_status CTunePrepImaging_png_read_info(
         CTunePrepImaging_report_error(report, "not a PNG signature");
         return CTunePrepImaging_CORRUPT;
     }
-    tp_png_reader reader = {data, size, 0, report, CTunePrepImaging_OK};
-    png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &reader, tp_png_error, tp_png_warning);
+    CTunePrepImaging_status scanned = tp_png_scan_chunks(data, size, 1, report);
+    if (scanned != CTunePrepImaging_OK) return scanned;
+    tp_png_reader reader = {data, size, 0, report, CTunePrepImaging_OK, 0, 0};
+    png_structp png = tp_png_create_reader(&reader, limits);
     if (png == NULL) {
         CTunePrepImaging_report_error(report, "out of memory creating a PNG reader");
         return CTunePrepImaging_NO_MEMORY;
@@ -138,8 +220,10 @@ CTunePrepImaging_status CTunePrepImaging_png_decode(
         CTunePrepImaging_report_error(report, size < 8 ? "file too short for a PNG" : "not a PNG signature");
         return size < 8 ? CTunePrepImaging_TRUNCATED : CTunePrepImaging_CORRUPT;
     }
-    tp_png_reader reader = {data, size, 0, report, CTunePrepImaging_OK};
-    png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &reader, tp_png_error, tp_png_warning);
+    CTunePrepImaging_status scanned = tp_png_scan_chunks(data, size, 0, report);
+    if (scanned != CTunePrepImaging_OK) return scanned;
+    tp_png_reader reader = {data, size, 0, report, CTunePrepImaging_OK, 0, 0};
+    png_structp png = tp_png_create_reader(&reader, limits);
     if (png == NULL) {
         CTunePrepImaging_report_error(report, "out of memory creating a PNG reader");
         return CTunePrepImaging_NO_MEMORY;
@@ -319,7 +403,7 @@ CTunePrepImaging_status CTunePrepImaging_png_encode(
     }
     *output = NULL;
     *output_size = 0;
-    tp_png_reader errors = {NULL, 0, 0, report, CTunePrepImaging_OK};
+    tp_png_reader errors = {NULL, 0, 0, report, CTunePrepImaging_OK, 0, 0};
     tp_png_writer writer = {NULL, 0, 0, 0};
     png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, &errors, tp_png_error, tp_png_warning);
     if (png == NULL) return CTunePrepImaging_NO_MEMORY;

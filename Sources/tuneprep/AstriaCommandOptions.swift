@@ -26,13 +26,27 @@ struct AstriaCommandOptions: ParsableArguments {
     @Option(name: .customLong("stall-time"), help: ArgumentHelp("Fail a transfer that moves under 1 KB/s for this many seconds.", valueName: "seconds"))
     var stallTime: Int = 75
 
+    /// Every number is range-checked (a usage error, exit 2) before it reaches a Double to Int
+    /// conversion: `--max-time 1e19` would otherwise trap.
     func validate() throws {
-        guard retryWait >= 0, retryWait.isFinite, idempotentWait >= 0, idempotentWait.isFinite else {
-            throw ValidationError("waits must be zero or more seconds")
+        guard (0...Self.maxWait).contains(retryWait), (0...Self.maxWait).contains(idempotentWait) else {
+            throw ValidationError("--retry-wait and --idempotent-wait must be 0 to \(Int(Self.maxWait)) seconds")
         }
         guard (1...100).contains(maxAttempts) else { throw ValidationError("--max-attempts must be from 1 to 100") }
-        guard maxTime > 0, maxTime.isFinite else { throw ValidationError("--max-time must be more than 0") }
-        guard stallTime >= 1 else { throw ValidationError("--stall-time must be at least 1 second") }
+        guard maxTime > 0, maxTime <= Self.maxTotalTime else {
+            throw ValidationError("--max-time must be more than 0 and at most \(Int(Self.maxTotalTime)) seconds")
+        }
+        guard (1...Int(Self.maxWait)).contains(stallTime) else { throw ValidationError("--stall-time must be 1 to \(Int(Self.maxWait)) seconds") }
+    }
+
+    /// One day: no sensible wait is longer. A week for the whole run.
+    static let maxWait: Double = 86_400
+    static let maxTotalTime: Double = 7 * 86_400
+
+    /// Seconds as a Duration, clamped to a week so no value can trap the conversion.
+    static func duration(seconds: Double) -> Duration {
+        let clamped = seconds.isNaN ? 0 : min(max(seconds, 0), maxTotalTime)
+        return .milliseconds(Int64((clamped * 1000).rounded()))
     }
 
     var resolvedBaseURL: String {
@@ -61,10 +75,10 @@ struct AstriaCommandOptions: ParsableArguments {
 
     func retryPolicy() -> RetryPolicy {
         var policy = RetryPolicy()
-        policy.firstWait = .milliseconds(Int64(retryWait * 1000))
-        policy.idempotentWait = .milliseconds(Int64(idempotentWait * 1000))
+        policy.firstWait = Self.duration(seconds: retryWait)
+        policy.idempotentWait = Self.duration(seconds: idempotentWait)
         policy.maxAttempts = maxAttempts
-        policy.maxTotalTime = .milliseconds(Int64(maxTime * 1000))
+        policy.maxTotalTime = Self.duration(seconds: maxTime)
         return policy
     }
 

@@ -63,10 +63,14 @@ struct ServeMockCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0 to 65535") }
-        guard trainingSeconds >= 0, fastTrainingSeconds >= 0 else { throw ValidationError("training seconds must not be negative") }
-        guard latencyMs >= 0, maxBodyBytes > 0, retryAfter >= 0 else {
-            throw ValidationError("--latency-ms, --retry-after and --max-body-bytes must be positive")
+        // Range-checked so that no value reaches a conversion that traps (Int(1e300 * 1000)).
+        let month: Double = 30 * 86_400
+        guard (0...month).contains(trainingSeconds), (0...month).contains(fastTrainingSeconds) else {
+            throw ValidationError("training seconds must be 0 to \(Int(month))")
         }
+        guard (0...600_000).contains(latencyMs) else { throw ValidationError("--latency-ms must be 0 to 600000") }
+        guard (0...86_400).contains(retryAfter) else { throw ValidationError("--retry-after must be 0 to 86400") }
+        guard (1...(1 << 40)).contains(maxBodyBytes) else { throw ValidationError("--max-body-bytes must be 1 to \(1 << 40)") }
         guard FaultPlan.Scope(rawValue: faultScope) != nil else { throw ValidationError("--fault-scope is create or all") }
     }
 

@@ -92,6 +92,11 @@ struct SubmitCommand: AsyncParsableCommand {
         }
         if let title, title.trimmingCharacters(in: .whitespaces).isEmpty { throw ValidationError("--title is empty") }
         if name.trimmingCharacters(in: .whitespaces).isEmpty { throw ValidationError("--name is empty") }
+        // Ids and counts are range-checked like every number (usage error, exit 2).
+        for (option, id) in [("--pack", pack), ("--base-tune-id", baseTuneID)] + tuneIDs.map({ ("--tune-id", Int?.some($0)) }) {
+            if let id, id < 1 { throw ValidationError("\(option) must be 1 or more") }
+        }
+        if let steps, !(1...100_000).contains(steps) { throw ValidationError("--steps must be 1 to 100000") }
     }
 
     func run() async throws {

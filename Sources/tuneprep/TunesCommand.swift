@@ -29,6 +29,7 @@ struct TunesCommand: AsyncParsableCommand {
 
         func validate() throws {
             guard (1...120).contains(limit) else { throw ValidationError("--limit must be from 1 to 120") }
+            if let beforeID, beforeID < 1 { throw ValidationError("--before-id must be a tune id (1 or more)") }
         }
 
         func run() async throws {
@@ -58,6 +59,10 @@ struct TunesCommand: AsyncParsableCommand {
 
         @OptionGroup var astria: AstriaCommandOptions
 
+        func validate() throws {
+            guard id >= 1 else { throw ValidationError("a tune id is 1 or more") }
+        }
+
         func run() async throws {
             let command = self
             try await CommandRunner.run(json: json) {
@@ -85,6 +90,10 @@ struct TunesCommand: AsyncParsableCommand {
         var json = false
 
         @OptionGroup var astria: AstriaCommandOptions
+
+        func validate() throws {
+            guard id >= 1 else { throw ValidationError("a tune id is 1 or more") }
+        }
 
         func run() async throws {
             let command = self

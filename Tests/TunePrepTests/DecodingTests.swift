@@ -152,7 +152,9 @@ struct DecodingTests {
         #expect(data.count > SourceFile.headBytes, "the fixture must be over the kept beginning")
         let url = try Fixtures.write(data, "big.jpg", in: folder)
 
-        let source = try SourceFile.read(url)
+        let source = try SourceFile.open(url)
+        #expect(!source.isWhole && source.data.count == SourceFile.headBytes && source.sha256 == nil)
+        try source.load(keepWhole: false, limit: SourceFile.byteLimit(pixels: 1400 * 1000))
         #expect(!source.isWhole && source.data.count <= SourceFile.headBytes + (1 << 20))
         #expect(source.size == data.count && source.sha256 == Fixtures.sha256(data))
         let limits = DecodeLimits(maxPixels: 10_000_000)

@@ -21,6 +21,10 @@ public struct FindingCode: RawRepresentable, Codable, Sendable, Hashable, Custom
 
     // Per image.
     public static let unreadable = FindingCode("unreadable")
+    /// A FIFO, a device, a socket or a link to a folder: only regular files are read.
+    public static let notAFile = FindingCode("not-a-file")
+    /// A symbolic link whose target does not exist.
+    public static let brokenLink = FindingCode("broken-link")
     public static let unsupportedFormat = FindingCode("unsupported-format")
     public static let corrupt = FindingCode("corrupt")
     public static let tooLarge = FindingCode("too-large")

@@ -19,6 +19,8 @@ struct PhotoOutcome: Sendable {
     var person: PersonReport?
     /// The main face's identity descriptor: in memory for the set-level check, never written.
     var descriptor: [Float]?
+    /// The output could not be written (a full disk): the run's failure, not the photo's.
+    var writeFailure: StagingError?
 
     var hasError: Bool { findings.contains { $0.severity == .error } }
 }
@@ -39,36 +41,68 @@ struct PhotoProcessor: Sendable {
     var identity: IdentityModel?
 
     /// `emit` receives the encoded JPEG; nil means checks only (the encode still runs, so the
-    /// reported bytes are the real ones).
-    func process(index: Int, url: URL, path: String, emit: ((Int, Data) throws -> Void)?) -> PhotoOutcome {
+    /// reported bytes are the real ones). A failure of `emit` (the disk, not the photo) is set
+    /// as `writeFailure`, never as a finding, so that the run stops instead of blaming the photo.
+    func process(
+        index: Int, url: URL, path: String, emit: ((Int, Data) throws(StagingError) -> Void)?
+    ) -> PhotoOutcome {
         var outcome = PhotoOutcome(index: index, path: path)
-        var source: SourceFile
+        let source: SourceFile
         do {
-            source = try SourceFile.read(url)
+            source = try SourceFile.open(url)
         } catch {
-            outcome.findings.append(Finding(.unreadable, .error, "cannot read the file: \(Self.reason(error))"))
+            outcome.findings.append(Self.finding(for: error))
             return outcome
         }
         outcome.sourceBytes = source.size
-        outcome.sourceSha256 = source.sha256
 
         let limits = DecodeLimits(maxPixels: options.maxPixels)
         var header: ImageHeader
         do {
             header = try ImageDecoder.header(of: source.data, limits: limits)
         } catch {
-            // A JPEG whose markers run past the kept beginning: read it whole and ask again.
-            if !source.isWhole, (try? source.readWhole(url)) != nil,
-               let whole = try? ImageDecoder.header(of: source.data, limits: limits) {
-                header = whole
-            } else {
-                outcome.format = ImageFormat.sniff(source.data)
+            // Only a decodable image is read past its beginning (a video or any other file stops
+            // here): a JPEG whose markers, or a PNG whose chunks, run past it are read further,
+            // as far as an image within the pixel limit can go, and asked again.
+            let format = ImageFormat.sniff(source.data)
+            outcome.format = format
+            guard !source.isWhole, format.isDecodable else {
                 outcome.findings.append(Self.finding(for: error))
                 return outcome
             }
+            do {
+                try source.readMore(limit: SourceFile.byteLimit(pixels: options.maxPixels))
+                header = try ImageDecoder.header(of: source.data, limits: limits)
+            } catch {
+                outcome.findings.append(Self.finding(forAny: error))
+                return outcome
+            }
         }
-        let data = source.data
         outcome.format = header.format
+
+        // Refused from the header or the file's size: the rest is never read (so it has no digest).
+        func refuse(_ finding: Finding) -> PhotoOutcome {
+            let oriented = EXIFReader.read(source.data, format: header.format).orientation
+                .orientedSize(width: header.width, height: header.height)
+            outcome.orientedWidth = oriented.width
+            outcome.orientedHeight = oriented.height
+            outcome.findings.append(finding)
+            return outcome
+        }
+        if header.pixelCount > options.maxPixels {
+            return refuse(Finding(.tooLarge, .error, DecodingError.tooLarge(
+                width: header.width, height: header.height, limit: options.maxPixels).description))
+        }
+        // Hashed whole, and held whole unless a JPEG, within what an image of this size can take.
+        do {
+            try source.load(keepWhole: header.format != .jpeg, limit: SourceFile.byteLimit(pixels: header.pixelCount))
+        } catch {
+            outcome.sourceBytes = source.size
+            return refuse(Self.finding(for: error))
+        }
+        outcome.sourceBytes = source.size
+        outcome.sourceSha256 = source.sha256
+        let data = source.data
         let exif = EXIFReader.read(data, format: header.format)
         if let problem = exif.problem {
             outcome.findings.append(Finding(.malformedEXIF, .warning, problem))
@@ -77,12 +111,6 @@ struct PhotoProcessor: Sendable {
         let oriented = exif.orientation.orientedSize(width: header.width, height: header.height)
         outcome.orientedWidth = oriented.width
         outcome.orientedHeight = oriented.height
-
-        if header.pixelCount > options.maxPixels {
-            outcome.findings.append(Finding(.tooLarge, .error, DecodingError.tooLarge(
-                width: header.width, height: header.height, limit: options.maxPixels).description))
-            return outcome
-        }
 
         let longSide = max(header.width, header.height)
         let target = Self.targetSize(width: header.width, height: header.height, maxSide: options.maxSide)
@@ -94,7 +122,7 @@ struct PhotoProcessor: Sendable {
             source.isWhole
                 ? try ImageDecoder.decode(
                     data, format: header.format, scaleEighths: scale, limits: limits, background: options.background)
-                : try ImageDecoder.decodeJPEG(atPath: url.path, scaleEighths: scale, limits: limits)
+                : try ImageDecoder.decodeJPEG(atPath: source.reopenPath, scaleEighths: scale, limits: limits)
         }
         // A JPEG or PNG that shrinks is resized as it decodes: its decoded raster (36 MB for a
         // 12 MP phone photo) is never held, only the few rows the vertical filter still needs.
@@ -108,7 +136,7 @@ struct PhotoProcessor: Sendable {
         do {
             if let stream {
                 decoded = try ImageDecoder.decode(
-                    source.isWhole ? .data(data) : .file(path: url.path), format: header.format,
+                    source.isWhole ? .data(data) : .file(path: source.reopenPath), format: header.format,
                     scaleEighths: scale, limits: limits, background: options.background, into: stream)
             } else {
                 decoded = try decodeRaster()
@@ -158,10 +186,12 @@ struct PhotoProcessor: Sendable {
             if outcome.hasError { return outcome }
         }
 
+        let jpeg: Data
         do {
-            let (jpeg, encoded, findings) = try encodeUnderCap(upright, source: resizeSource, orientation: exif.orientation)
+            let (encodedJPEG, encoded, findings) = try encodeUnderCap(upright, source: resizeSource, orientation: exif.orientation)
             outcome.findings += findings
             outcome.output = encoded
+            jpeg = encodedJPEG
             if encoded.width != upright.width, var person = outcome.person {
                 // The size cap shrank the output: face boxes follow it.
                 let s = Double(encoded.width) / Double(upright.width)
@@ -172,11 +202,17 @@ struct PhotoProcessor: Sendable {
                 }
                 outcome.person = person
             }
-            try emit?(index, jpeg)
         } catch let error as EncodingError {
             outcome.findings.append(Finding(.outputTooLarge, .error, error.message))
+            return outcome
         } catch {
-            outcome.findings.append(Finding(.unreadable, .error, "cannot write the prepared image: \(Self.reason(error))"))
+            outcome.findings.append(Self.finding(forAny: error))
+            return outcome
+        }
+        do {
+            try emit?(index, jpeg)
+        } catch {
+            outcome.writeFailure = error
         }
         return outcome
     }
@@ -272,6 +308,24 @@ struct PhotoProcessor: Sendable {
         case .unsupportedFormat: Finding(.unsupportedFormat, .error, error.description)
         case .tooLarge: Finding(.tooLarge, .error, error.description)
         case .truncated, .corrupt, .abusive, .outOfMemory: Finding(.corrupt, .error, error.description)
+        }
+    }
+
+    static func finding(for error: SourceError) -> Finding {
+        switch error {
+        case .notAFile(let kind): Finding(.notAFile, .error, "not a regular file: \(kind); only regular files are read")
+        case .brokenLink(let target, let reason): Finding(.brokenLink, .error, "a symbolic link to \(target), which cannot be followed: \(reason)")
+        case .unreadable(let reason): Finding(.unreadable, .error, "cannot read the file: \(reason)")
+        case .tooLarge(let size, let limit):
+            Finding(.tooLarge, .error, "the file is \(megabytes(size)), more than such an image can take (\(megabytes(limit))); not read")
+        }
+    }
+
+    static func finding(forAny error: any Error) -> Finding {
+        switch error {
+        case let error as DecodingError: finding(for: error)
+        case let error as SourceError: finding(for: error)
+        default: finding(for: DecodingError.outOfMemory(detail: reason(error)))
         }
     }
 

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// One photo to process: where it is, and the path to show and record for it.
 struct PhotoInput: Sendable {
@@ -8,7 +11,9 @@ struct PhotoInput: Sendable {
 
 /// Expands files and folders into a stable list of photos: folders recursively, hidden files
 /// and folders skipped, each folder's entries in byte order of their names. A file is an input
-/// whatever its extension: the format is decided by content.
+/// whatever its extension: the format is decided by content. Every other visible entry (a FIFO, a
+/// device, a dangling link, a link to a folder) is an input too, so that the report names it;
+/// reading it is refused then (`SourceFile`), without ever opening it.
 enum InputCollector {
     static func collect(_ arguments: [String]) throws(StagingError) -> [PhotoInput] {
         guard !arguments.isEmpty else { throw .noInputs }
@@ -29,12 +34,9 @@ enum InputCollector {
             for name in names.sorted(by: { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }) where !name.hasPrefix(".") {
                 let url = folder.appendingPathComponent(name)
                 let path = shown.hasSuffix("/") ? shown + name : shown + "/" + name
-                var isFolder: ObjCBool = false
-                guard manager.fileExists(atPath: url.path, isDirectory: &isFolder) else { continue }  // dangling link
-                if isFolder.boolValue {
-                    // A link to a folder could loop; only real folders are walked.
-                    let attributes = try? manager.attributesOfItem(atPath: url.path)
-                    if attributes?[.type] as? FileAttributeType == .typeSymbolicLink { continue }
+                // lstat: a link to a folder could loop, so only real folders are walked.
+                var status = stat()
+                if lstat(url.path, &status) == 0, status.st_mode & S_IFMT == S_IFDIR {
                     try walk(url, path)
                 } else {
                     add(url, path)
@@ -44,8 +46,14 @@ enum InputCollector {
         for argument in arguments {
             let url = URL(fileURLWithPath: argument)
             var isFolder: ObjCBool = false
-            guard manager.fileExists(atPath: url.path, isDirectory: &isFolder) else { throw .inputNotFound(argument) }
-            if isFolder.boolValue { try walk(url, argument) } else { add(url, argument) }
+            if manager.fileExists(atPath: url.path, isDirectory: &isFolder) {
+                if isFolder.boolValue { try walk(url, argument) } else { add(url, argument) }
+                continue
+            }
+            // A dangling link given by name is reported as one; a path that is nothing is a usage error.
+            var status = stat()
+            guard lstat(url.path, &status) == 0 else { throw .inputNotFound(argument) }
+            add(url, argument)
         }
         return inputs
     }

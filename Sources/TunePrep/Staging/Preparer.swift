@@ -57,7 +57,8 @@ public struct Preparer: Sendable {
         let identity = loadIdentity()
         do {
             let outcomes = try await run(
-                inputs, identity: identity, emit: { index, data in try staging.writePending(index: index, data: data) },
+                inputs, identity: identity,
+                emit: { index, data throws(StagingError) in try staging.writePending(index: index, data: data) },
                 progress: progress)
             let (manifest, kept) = assemble(outcomes, identity: identity)
             try staging.commit(kept: kept, manifest: manifest)
@@ -76,12 +77,12 @@ public struct Preparer: Sendable {
 
     private func run(
         _ inputs: [PhotoInput], identity: Result<IdentityModel, FaceAnalysisError>?,
-        emit: (@Sendable (Int, Data) throws -> Void)?,
+        emit: (@Sendable (Int, Data) throws(StagingError) -> Void)?,
         progress: (@Sendable (PrepareProgress) -> Void)?
     ) async throws(StagingError) -> [PhotoOutcome] {
         let processor = PhotoProcessor(options: options, identity: try? identity?.get())
         let limit = workers
-        let result: [PhotoOutcome]? = await withTaskGroup(of: PhotoOutcome?.self) { group in
+        let result: Result<[PhotoOutcome], StagingError>? = await withTaskGroup(of: Result<PhotoOutcome, StagingError>?.self) { group in
             var next = 0
             var outcomes: [PhotoOutcome] = []
             outcomes.reserveCapacity(inputs.count)
@@ -91,23 +92,31 @@ public struct Preparer: Sendable {
                 next += 1
                 group.addTask {
                     if Task.isCancelled { return nil }
-                    return processor.process(index: index, url: input.url, path: input.path, emit: emit)
+                    let outcome = processor.process(index: index, url: input.url, path: input.path, emit: emit)
+                    return outcome.writeFailure.map { .failure($0) } ?? .success(outcome)
                 }
                 return true
             }
             // At most `workers` photos in flight: memory stays bounded however large the set.
             for _ in 0..<limit where !startNext() { break }
-            while let outcome = await group.next() {
-                guard let outcome else { continue }
-                outcomes.append(outcome)
-                progress?(PrepareProgress(
-                    completed: outcomes.count, total: inputs.count, path: outcome.path, accepted: !outcome.hasError))
+            while let finished = await group.next() {
+                guard let finished else { continue }
+                switch finished {
+                case .failure(let error):
+                    // A write failed (a full disk): the run stops; no photo is blamed for it.
+                    group.cancelAll()
+                    return .failure(error)
+                case .success(let outcome):
+                    outcomes.append(outcome)
+                    progress?(PrepareProgress(
+                        completed: outcomes.count, total: inputs.count, path: outcome.path, accepted: !outcome.hasError))
+                }
                 _ = startNext()
             }
-            return Task.isCancelled ? nil : outcomes
+            return Task.isCancelled ? nil : .success(outcomes)
         }
         guard let result else { throw .cancelled }
-        return result.sorted { $0.index < $1.index }
+        return try result.get().sorted { $0.index < $1.index }
     }
 
     /// Set-level decisions: duplicates (the later of a pair is dropped), counts, total bytes,

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Builds a staged set beside its destination and moves it into place in one rename, so a
 /// failure or Ctrl-C leaves no half-written set and an existing set untouched until the end.
@@ -30,8 +33,44 @@ final class StagingDirectory: @unchecked Sendable {
     /// Where an output is written while the set is being built.
     func pendingURL(index: Int) -> URL { workspace.appendingPathComponent("pending-\(index).jpg") }
 
-    func writePending(index: Int, data: Data) throws {
-        try data.write(to: pendingURL(index: index))
+    /// Writes one output. A failure (a full disk, a quota, an I/O error) is the run's, named by the
+    /// folder being written, never the photo's.
+    func writePending(index: Int, data: Data) throws(StagingError) {
+        do {
+            try Self.write(data, to: pendingURL(index: index))
+        } catch {
+            throw .cannotWrite(destination.path, reason: String(cString: strerror(error.code)))
+        }
+    }
+
+    /// An errno from a write.
+    struct WriteFailure: Error {
+        var code: Int32
+    }
+
+    /// Writes `data` to a new file, checking every write and the close (where some file systems
+    /// report a full disk).
+    static func write(_ data: Data, to url: URL) throws(WriteFailure) {
+        let descriptor = open(url.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { throw WriteFailure(code: errno) }
+        var failure: Int32 = 0
+        data.withUnsafeBytes { raw in
+            var offset = 0
+            while offset < raw.count {
+                let written = Glibc.write(descriptor, raw.baseAddress! + offset, raw.count - offset)
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    failure = errno
+                    return
+                }
+                offset += written
+            }
+        }
+        if close(descriptor) != 0, failure == 0 { failure = errno }
+        if failure != 0 {
+            unlink(url.path)
+            throw WriteFailure(code: failure)
+        }
     }
 
     /// Names the kept outputs, drops the rest, writes the manifest and moves the set into place.
@@ -46,7 +85,9 @@ final class StagingDirectory: @unchecked Sendable {
                 try manager.removeItem(at: workspace.appendingPathComponent(name))
             }
             let json = try Manifest.makeEncoder().encode(manifest)
-            try (json + Data("\n".utf8)).write(to: workspace.appendingPathComponent(Manifest.fileName))
+            try Self.write(json + Data("\n".utf8), to: workspace.appendingPathComponent(Manifest.fileName))
+        } catch let error as WriteFailure {
+            throw .cannotWrite(workspace.path, reason: String(cString: strerror(error.code)))
         } catch {
             throw .cannotWrite(workspace.path, reason: PhotoProcessor.reason(error))
         }

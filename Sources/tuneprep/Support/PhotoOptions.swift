@@ -50,20 +50,33 @@ struct PhotoOptions: ParsableArguments {
     @OptionGroup(title: "Person checks")
     var person: PersonCheckArguments
 
+    /// Every number is range-checked here (a usage error, exit 2), so that none reaches a
+    /// conversion that would trap: --max-megapixels 1e300 is refused, not multiplied into an Int.
     func validate() throws {
         guard !photos.isEmpty else { throw ValidationError("give at least one photo or folder") }
         guard (1...100).contains(quality) else { throw ValidationError("--quality must be 1-100") }
         guard (1...100).contains(minQuality) else { throw ValidationError("--min-quality must be 1-100") }
-        guard maxSide >= 16 else { throw ValidationError("--max-side must be at least 16") }
-        guard minSide >= 1 else { throw ValidationError("--min-side must be at least 1") }
-        guard maxBytes >= 10_000 else { throw ValidationError("--max-bytes must be at least 10000") }
-        guard minImages >= 0, maxImages >= minImages else { throw ValidationError("need 0 <= --min-images <= --max-images") }
-        guard maxMegapixels > 0 else { throw ValidationError("--max-megapixels must be positive") }
+        guard (16...Self.maxPixelsOnASide).contains(maxSide) else { throw ValidationError("--max-side must be 16 to \(Self.maxPixelsOnASide)") }
+        guard (1...Self.maxPixelsOnASide).contains(minSide) else { throw ValidationError("--min-side must be 1 to \(Self.maxPixelsOnASide)") }
+        guard (10_000...Self.maxByteCount).contains(maxBytes) else { throw ValidationError("--max-bytes must be 10000 to \(Self.maxByteCount)") }
+        if let maxTotal, !(1...Self.maxByteCount).contains(maxTotal) { throw ValidationError("--max-total must be 1 to \(Self.maxByteCount)") }
+        guard minImages >= 0, maxImages >= minImages, maxImages <= 1_000_000 else {
+            throw ValidationError("need 0 <= --min-images <= --max-images <= 1000000")
+        }
+        guard maxMegapixels > 0, maxMegapixels <= 100_000 else { throw ValidationError("--max-megapixels must be more than 0 and at most 100000") }
         guard RGBColor(parsing: background) != nil else { throw ValidationError("--background: use white, black or #rrggbb") }
-        if let workers, workers < 1 { throw ValidationError("--workers must be at least 1") }
+        if let workers, !(1...256).contains(workers) { throw ValidationError("--workers must be 1 to 256") }
+        guard minSharpness >= 0, minSharpness.isFinite else { throw ValidationError("--min-sharpness must be zero or more") }
+        guard (0...255).contains(minBrightness) else { throw ValidationError("--min-brightness is 0-255") }
         guard (0...1).contains(maxClipped) else { throw ValidationError("--max-clipped is a share, 0-1") }
-        guard nearDuplicateBits <= 64 else { throw ValidationError("--near-duplicate-bits is at most 64") }
+        guard (0...255).contains(minColorfulness) else { throw ValidationError("--min-colorfulness is 0-255") }
+        guard (-1...64).contains(nearDuplicateBits) else { throw ValidationError("--near-duplicate-bits is -1 (off) to 64") }
     }
+
+    /// libpng's limit on either side (and far beyond JPEG's 65535).
+    static let maxPixelsOnASide = 1 << 20
+    /// 1 TB: a byte limit beyond any photo set, and far from Int's end.
+    static let maxByteCount = 1 << 40
 
     var prepareOptions: PrepareOptions {
         var options = PrepareOptions()
