@@ -322,6 +322,16 @@ def report(files: list[SweepFile], scores: dict[str, dict[str, float]], subject:
     return "\n".join(lines), summary
 
 
+def select(files: list[SweepFile], sides: str | None, photos: str | None) -> list[SweepFile]:
+    if sides:
+        wanted = {int(side) for side in sides.split(",")}
+        files = [f for f in files if f.mode == "original" or f.long_side in wanted]
+    if photos:
+        names = {name.strip() for name in photos.split(",")}
+        files = [f for f in files if f.source in names]
+    return files
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tuneprep", type=Path, default=bench.REPO / ".build-bench/release/tuneprep",
@@ -331,12 +341,15 @@ def main() -> None:
                         help="peers to run, by name (default: %(default)s)")
     parser.add_argument("--tolerance", type=float, default=0.003,
                         help="how far under libvips one file may score (default: %(default)s)")
+    parser.add_argument("--sides", help="score only these long sides, e.g. 2400,4500,8100 (and the "
+                        "packaged originals): a smaller sweep for a busy machine (default: all)")
+    parser.add_argument("--photos", help="only these photographs, e.g. canvas,bark (default: all)")
     parser.add_argument("--json", type=Path, help="also write every score as JSON here")
     args = parser.parse_args()
     if not args.tuneprep.is_file():
         sys.exit(f"{args.tuneprep} is missing: build it with benchmarks/run.sh")
     scratch = args.scratch.resolve()
-    files = build_sweep(scratch)
+    files = select(build_sweep(scratch), args.sides, args.photos)
     if not files:
         sys.exit("no sweep photos: the Debian packages could not be downloaded")
     folder = files[0].path.parent

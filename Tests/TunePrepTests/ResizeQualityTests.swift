@@ -140,8 +140,9 @@ struct ResizeQualityTests {
             return v
         }
         let muA = blur(a), muB = blur(b)
-        let aa = blur(zip(a, a).map(*)), bb = blur(zip(b, b).map(*)), ab = blur(zip(a, b).map(*))
-        let c1 = pow(0.01 * 255, 2), c2 = pow(0.03 * 255, 2)
+        let aa = blur(a.map { $0 * $0 }), bb = blur(b.map { $0 * $0 })
+        let ab = blur((0..<a.count).map { a[$0] * b[$0] })
+        let c1: Double = (0.01 * 255) * (0.01 * 255), c2: Double = (0.03 * 255) * (0.03 * 255)
         var sum = 0.0, count = 0
         for y in 5..<(height - 5) {
             for x in 5..<(width - 5) {
