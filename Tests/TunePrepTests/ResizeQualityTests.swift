@@ -55,19 +55,15 @@ struct ResizeQualityTests {
         #expect(score < Self.minimumSSIM - 0.02, "3/8 decode: SSIM \(score)")
     }
 
-    /// Grey noise (uniform, +-45 around mid-grey) plus an oblique grating of 0.13 cycles a pixel:
-    /// detail at every frequency up to the source's Nyquist, like hair, fabric or bark.
+    /// Grey noise, uniform within +-45 of mid-grey: detail at every frequency up to the source's
+    /// Nyquist, like hair, fabric or bark. (A grating added to it dominated its variance and hid
+    /// the loss: the 3/8 decode then still scored 0.98.)
     static func texture(width: Int, height: Int) -> PixelBuffer {
         var rng = SplitMix(seed: 11)
         var bytes = [UInt8](repeating: 0, count: width * height * 3)
-        for y in 0..<height {
-            for x in 0..<width {
-                let noise = Double(rng.next() % 91) - 45
-                let grating = 30 * sin(2 * Double.pi * (0.11 * Double(x) + 0.07 * Double(y)))
-                let value = UInt8(max(0, min(255, (128 + noise + grating).rounded())))
-                let i = (y * width + x) * 3
-                bytes[i] = value; bytes[i + 1] = value; bytes[i + 2] = value
-            }
+        for i in 0..<(width * height) {
+            let value = UInt8(128 + Int(rng.next() % 91) - 45)
+            bytes[3 * i] = value; bytes[3 * i + 1] = value; bytes[3 * i + 2] = value
         }
         return PixelBuffer(width: width, height: height, rgb: bytes)
     }
