@@ -8,8 +8,8 @@ import Testing
 /// of the library's resampler.
 ///
 /// A decode at 3/8 or 4/8 followed by a resample of only 1.0-1.4x (the old rule) scores about
-/// 0.85-0.89 on this texture; decoding at 8/8 scores about 0.95-0.96 (measured with djpeg and
-/// Pillow while choosing the rule, and by this test). The bound is 0.93.
+/// 0.85-0.89 on this texture after a quality 92 encode, 0.91 before it; decoding at 8/8 scores
+/// about 0.95-0.96 (measured with djpeg and Pillow while choosing the rule). The bound is 0.93.
 struct ResizeQualityTests {
     static let minimumSSIM = 0.93
 
@@ -43,7 +43,8 @@ struct ResizeQualityTests {
     @Test("the SSIM of this test tells a coarse decode from a full one")
     func ssimSeesCoarseDecode() throws {
         // The measure itself must be able to fail: the same texture decoded at 3/8 and then
-        // resampled by about 1.0x (the old rule at 2.7x) scores under the bound.
+        // resampled by about 1.0x (the old rule at 2.7x), with no JPEG encode after it, scores
+        // about 0.91, under the bound.
         let target = 400, width = 1080, height = 720
         let jpeg = try Fixtures.jpeg(Self.texture(width: width, height: height), quality: 95)
         let coarse = try ImageDecoder.decode(jpeg, format: .jpeg, scaleEighths: 3, limits: DecodeLimits(maxPixels: 1 << 24),
@@ -52,7 +53,7 @@ struct ResizeQualityTests {
         let reference = Self.lanczos(Self.luma(try Fixtures.decode(jpeg)), width: width, height: height,
                                      toWidth: target, toHeight: target * 2 / 3)
         let score = Self.ssim(Self.luma(resized), reference, width: target, height: target * 2 / 3)
-        #expect(score < Self.minimumSSIM - 0.02, "3/8 decode: SSIM \(score)")
+        #expect(score < Self.minimumSSIM, "3/8 decode: SSIM \(score)")
     }
 
     /// Grey noise, uniform within +-45 of mid-grey: detail at every frequency up to the source's
