@@ -583,8 +583,9 @@ def render_table(rows: list[Row]) -> str:
     return "\n".join([render(header), separator, *(render(line) for line in lines), *([""] + notes if notes else [])])
 
 
-def score_quality(rows: list[Row], photos: list[Photo]) -> None:
-    """SSIM, orientation and metadata of each scored tool's last outputs, in 2 processes."""
+def score_quality(rows: list[Row], photos: list[Photo], per_file: dict[str, dict[str, float]]) -> None:
+    """SSIM, orientation and metadata of each scored tool's last outputs, in 2 processes; each
+    output's SSIM also goes into per_file[tool][source file name]."""
     chosen: dict[str, Row] = {}
     for row in rows:
         if row.tool.scored and row.outputs:
@@ -596,16 +597,38 @@ def score_quality(rows: list[Row], photos: list[Photo]) -> None:
             jobs.setdefault(str(by_name[source_name].path), []).append((name, str(output)))
     print(f"Scoring {sum(len(v) for v in jobs.values())} outputs against the float Lanczos reference...", flush=True)
     per_tool: dict[str, list[tuple[float, bool, bool]]] = {}
+    ordered = sorted(jobs.items(), key=lambda j: -os.path.getsize(j[0]))
     with ProcessPoolExecutor(2) as pool:
-        for results in pool.map(score_source, sorted(jobs.items(), key=lambda j: -os.path.getsize(j[0]))):
+        for (source, _), results in zip(ordered, pool.map(score_source, ordered)):
             for name, score, is_upright, has_metadata in results:
                 per_tool.setdefault(name, []).append((score, is_upright, has_metadata))
+                per_file.setdefault(name, {})[Path(source).name] = score
     for row in rows:
         if row.tool.name in per_tool:
             values = per_tool[row.tool.name]
             row.ssim = statistics.mean(v[0] for v in values)
             row.mismatches = sum(not v[1] for v in values)
             row.with_metadata = sum(v[2] for v in values)
+
+
+def worst_against(per_file: dict[str, dict[str, float]], subject: str, baseline: str, tolerance: float) -> str:
+    """The file where `subject`'s SSIM falls furthest under `baseline`'s, and the files more than
+    `tolerance` under it."""
+    if subject not in per_file or baseline not in per_file:
+        return f"(no per-file comparison: {baseline} was not scored)"
+    common = sorted(set(per_file[subject]) & set(per_file[baseline]))
+    gaps = sorted((per_file[subject][n] - per_file[baseline][n], n) for n in common)
+    if not gaps:
+        return "(no file scored by both)"
+    gap, name = gaps[0]
+    below = [(g, n) for g, n in gaps if g < -tolerance]
+    mean_subject = statistics.mean(per_file[subject][n] for n in common)
+    mean_baseline = statistics.mean(per_file[baseline][n] for n in common)
+    return (f"Per file, {subject} against {baseline} on {len(common)} photos: worst {name} "
+            f"({per_file[subject][name]:.4f} against {per_file[baseline][name]:.4f}, {gap:+.4f}); "
+            f"{len(below)} file(s) more than {tolerance} under"
+            + (": " + ", ".join(f"{n} ({g:+.4f})" for g, n in below) if below else "")
+            + f"; mean {mean_subject:.4f} against {mean_baseline:.4f}")
 
 
 def main() -> None:
@@ -678,7 +701,8 @@ def main() -> None:
                   f"(CPU {measurement.cpu:.2f} s), peak {measurement.peak_rss / 1e6:.0f} MB", flush=True)
     load_after = os.getloadavg()[0]
 
-    score_quality(rows, photos)
+    per_file: dict[str, dict[str, float]] = {}
+    score_quality(rows, photos, per_file)
     seconds, how = startup_time(tuneprep, scratch)
     scaling = pixel_scaling(tuneprep, scratch, largest.path, rounds)
 
@@ -687,6 +711,7 @@ def main() -> None:
           f"(user + system) and images/s are the median of {rounds} round(s), best s the fastest; "
           "TunePrep x is TunePrep's images/s over the row's; peak MB the highest")
     print(render_table(rows))
+    print(worst_against(per_file, "TunePrep", "vipsthumbnail, 4 per process", 0.003))
     print()
     print(f"tuneprep --help start-up: {seconds * 1000:.1f} ms median ({how})")
     print()
@@ -702,6 +727,7 @@ def main() -> None:
             "megapixels": sum(p.megapixels for p in photos),
             "rounds": rounds,
             "startup_seconds": seconds,
+            "ssim_per_file": per_file,
             "scaling": [{"megapixels": mp, "seconds": seconds, "peak_mb": peak} for mp, seconds, peak in scaling],
             "rows": [{
                 "tool": r.tool.name, "workers": r.workers, "inputs": len(r.inputs), "outputs": len(r.outputs),

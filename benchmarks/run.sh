@@ -5,17 +5,21 @@
 # Installs the peers it compares with (Debian packages and PyPI only, when missing), builds
 # tuneprep in release mode into .build-bench, runs benchmarks/prepare_bench.py (which takes
 # --quick, --repeat N, --workers 1,2, --tools pillow,vips4,..., --json FILE; see its --help), then
-# the upload benchmark (tuneprep-upload-bench) when the package has it.
-# Its own flags: --no-install (use what is installed), --no-build (use .build-bench as it is).
+# the quality sweep (benchmarks/quality_sweep.py: per-file SSIM at every reduction from 1x to 4x),
+# then the upload benchmark (tuneprep-upload-bench) when the package has it.
+# Its own flags: --no-install (use what is installed), --no-build (use .build-bench as it is),
+# --no-sweep (skip the quality sweep), --sweep-only (only the quality sweep).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-install=1 build=1 args=() upload_args=()
+install=1 build=1 sweep=1 others=1 args=() upload_args=()
 for arg in "$@"; do
     case "$arg" in
         --quick) args+=("$arg"); upload_args=(--runs 3) ;;
         --no-install) install=0 ;;
         --no-build) build=0 ;;
+        --no-sweep) sweep=0 ;;
+        --sweep-only) others=0 ;;
         *) args+=("$arg") ;;
     esac
 done
@@ -52,9 +56,18 @@ if [ "$build" = 1 ]; then
     swift build -c release --product tuneprep --scratch-path .build-bench 2>&1 | tail -n 3 >&2
 fi
 
-log "prepare benchmark"
-python3 benchmarks/prepare_bench.py "${args[@]+"${args[@]}"}"
+if [ "$others" = 1 ]; then
+    log "prepare benchmark"
+    python3 benchmarks/prepare_bench.py "${args[@]+"${args[@]}"}"
+fi
 
+if [ "$sweep" = 1 ]; then
+    # Photos from Debian packages re-saved at long sides 2100-8200 px (written once into .bench/sweep).
+    log "quality sweep"
+    python3 benchmarks/quality_sweep.py
+fi
+
+[ "$others" = 1 ] || exit 0
 # The upload benchmark (AstriaClient beside the curl command line) lives in its own product; run it
 # when this checkout has it.
 if grep -q '"tuneprep-upload-bench"' Package.swift; then

@@ -81,13 +81,16 @@ struct ResizeTests {
         #expect(PhotoProcessor.targetSize(width: 4608, height: 1976, maxSide: 2048) == (2048, 878))
     }
 
-    @Test("DCT scale: the smallest M/8 that still leaves the target size, 8 in place of 5-7")
+    @Test("DCT scale: the smallest M/8 that leaves the resampler at least 2x to reduce, 8 in place of 5-7")
     func dctScale() {
-        #expect(PhotoProcessor.dctScale(longSide: 8192, target: 2048) == 2)
-        #expect(PhotoProcessor.dctScale(longSide: 4032, target: 2048) == 8)  // 4 gives 2016 < 2048; 5-7 decode slower than 8
-        #expect(PhotoProcessor.dctScale(longSide: 5640, target: 2048) == 3)
+        #expect(PhotoProcessor.dctScale(longSide: 8192, target: 2048) == 4)  // 4096: exactly 2x left
+        #expect(PhotoProcessor.dctScale(longSide: 8160, target: 2048) == 8)  // 4/8 leaves 1.99x
+        #expect(PhotoProcessor.dctScale(longSide: 5640, target: 2048) == 8)  // was 3/8, leaving 1.03x
+        #expect(PhotoProcessor.dctScale(longSide: 4032, target: 2048) == 8)
         #expect(PhotoProcessor.dctScale(longSide: 2048, target: 2048) == 8)
-        #expect(PhotoProcessor.dctScale(longSide: 16384, target: 2048) == 1)
+        #expect(PhotoProcessor.dctScale(longSide: 11000, target: 2048) == 3)  // 4125: 2.01x left
+        #expect(PhotoProcessor.dctScale(longSide: 16384, target: 2048) == 2)
+        #expect(PhotoProcessor.dctScale(longSide: 32768, target: 2048) == 1)
     }
 
     @Test("flat colour stays exactly flat")

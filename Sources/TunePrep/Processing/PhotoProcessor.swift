@@ -33,8 +33,8 @@ struct EncodedPhoto: Sendable {
     var quality: Int
 }
 
-/// One photo through the pipeline: read, sniff, header, checks, decode (at the smallest
-/// sufficient DCT scale), resize, orient, encode under the size cap.
+/// One photo through the pipeline: read, sniff, header, checks, decode (at a DCT scale that
+/// leaves the resampler at least 2x to reduce), resize, orient, encode under the size cap.
 struct PhotoProcessor: Sendable {
     var options: PrepareOptions
     /// The identity models, when the person checks run and the models could be loaded.
@@ -292,16 +292,24 @@ struct PhotoProcessor: Sendable {
         return (w, h)
     }
 
-    /// The M (in M/8) of the DCT-scaled decode: the smallest that still leaves at least `target`
-    /// pixels on the long side, so the resampler only ever reduces; but 8 in place of 5, 6 or 7.
-    /// libjpeg-turbo has SIMD inverse DCTs only for full size and 1/2, 1/4, 1/8; its 5/8-7/8
-    /// ones (and the 10x10-14x14 they use for subsampled chroma) are plain C, and decoding an 8 MP
-    /// photo at 5/8 took 74 ms against 50 ms at 8/8. The Lanczos pass from full size then costs
-    /// a few ms more, and keeps more detail.
+    /// The M (in M/8) of the DCT-scaled decode: the smallest whose decode still leaves the
+    /// resampler a reduction of at least `minimumResampleReduction` (2x); 8 in place of 5, 6 or 7.
+    /// libjpeg-turbo's scaled inverse DCT keeps the low frequencies of each 8x8 block and drops
+    /// the rest, a poor low-pass filter: with only 1.0-1.4x left to the Lanczos pass (the old rule:
+    /// the smallest M/8 that covers the target) fine texture lost up to 0.05 SSIM against libvips;
+    /// with 2x left the detail it mangles lies above the output's Nyquist limit, where the Lanczos
+    /// pass removes it. libvips keeps the same margin after its shrink-on-load and Pillow's
+    /// `reducing_gap` defaults to 2.0. The quality sweep (`benchmarks/quality_sweep.py`, see
+    /// docs/benchmarks.md) chose 2x over 1.25x and 1.5x. 5/8-7/8 stay out: libjpeg-turbo has SIMD
+    /// inverse DCTs only for 8/8 and 1/2, 1/4, 1/8, and decoding an 8 MP photo at 5/8 took 74 ms
+    /// against 50 ms at 8/8. Only JPEGs decode at a reduced size; every other format decodes whole.
     static func dctScale(longSide: Int, target: Int) -> Int {
-        for m in 1...8 where (longSide * m + 7) / 8 >= target { return m >= 5 ? 8 : m }
+        for m in 1...4 where (longSide * m + 7) / 8 >= target * minimumResampleReduction { return m }
         return 8
     }
+
+    /// How much the resampler must still reduce after a DCT-scaled decode (see `dctScale`).
+    static let minimumResampleReduction = 2
 
     static func finding(for error: DecodingError) -> Finding {
         switch error {
