@@ -12,7 +12,13 @@ enum BodyParser {
     /// A body that cannot be read as parameters (Rails answers 400).
     struct BadBody: Error {
         var reason: String
+        /// 400, or 413 for too many multipart parts (as Rails maps Rack's part limit).
+        var status: HTTPResponse.Status = .badRequest
     }
+
+    /// Rack's `params_limit` and multipart part limit: more parameters than this are refused
+    /// before any nesting work, so a flood of fields costs a count, not a parse.
+    static let parameterLimit = 4096
 
     /// Reads the whole body, refusing more than `limit` bytes with 413.
     static func read(_ request: Request, limit: Int) async throws -> Data {
@@ -36,9 +42,9 @@ enum BodyParser {
             }
             let parts: [MultipartBody.Part]
             do {
-                parts = try MultipartBody.parse(body, boundary: boundary)
+                parts = try MultipartBody.parse(body, boundary: boundary, partLimit: parameterLimit)
             } catch {
-                throw BadBody(reason: error.reason)
+                throw BadBody(reason: error.reason, status: error.tooManyParts ? .contentTooLarge : .badRequest)
             }
             var pairs: [(String, ParamValue)] = []
             var fields: [FormField] = []
@@ -55,12 +61,20 @@ enum BodyParser {
             }
             return ParsedBody(params: try nest(pairs), fields: fields, files: files)
         case "application/x-www-form-urlencoded":
+            let count = body.reduce(1) { $0 + ($1 == UInt8(ascii: "&") ? 1 : 0) }
+            guard count <= parameterLimit else {
+                throw BadBody(reason: "too many parameters (\(count); at most \(parameterLimit))")
+            }
             let pairs = RailsParameters.formPairs(String(decoding: body, as: UTF8.self))
             return ParsedBody(
                 params: try nest(pairs.map { ($0, .string($1)) }),
                 fields: pairs.map { FormField(name: $0, value: $1) }, files: []
             )
         case _ where type == "application/json" || type.hasSuffix("+json"):
+            // Counted on the raw bytes first, so a flood is refused before it is parsed.
+            if JSONValue.widestLevel(of: body, over: parameterLimit) {
+                throw BadBody(reason: "too many parameters (over \(parameterLimit) in one object or array)")
+            }
             guard let json = JSONValue.parse(body), case .object(let pairs) = json else {
                 throw BadBody(reason: "the body is not a JSON object")
             }

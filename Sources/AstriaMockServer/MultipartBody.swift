@@ -5,6 +5,7 @@ import MultipartKit
 enum MultipartBody {
     struct Malformed: Error {
         var reason: String
+        var tooManyParts = false
     }
 
     enum Part {
@@ -19,7 +20,7 @@ enum MultipartBody {
         return params["boundary"].flatMap { $0.isEmpty ? nil : $0 }
     }
 
-    static func parse(_ body: Data, boundary: String) throws(Malformed) -> [Part] {
+    static func parse(_ body: Data, boundary: String, partLimit: Int = .max) throws(Malformed) -> [Part] {
         // MultipartKit stops quietly at a truncated body; a body cut short must not pass as complete.
         guard body.range(of: Data("--\(boundary)--".utf8), options: .backwards) != nil else {
             throw Malformed(reason: "multipart body is incomplete (no closing boundary)")
@@ -28,13 +29,22 @@ enum MultipartBody {
         var parts: [Part] = []
         var headers: [(String, String)] = []
         var current = Data()
+        var count = 0
+        var unreadable: String?
         parser.onHeader = { name, value in headers.append((name, value)) }
         parser.onBody = { buffer in
-            current.append(contentsOf: buffer.readableBytesView)
+            if count < partLimit { current.append(contentsOf: buffer.readableBytesView) }
             buffer.moveReaderIndex(forwardBy: buffer.readableBytes)
         }
         parser.onPartComplete = {
-            if let part = makePart(headers: headers, body: current) { parts.append(part) }
+            count += 1
+            if count <= partLimit, unreadable == nil {
+                switch makePart(headers: headers, body: current) {
+                case .success(let part?): parts.append(part)
+                case .success(nil): break
+                case .failure(let why): unreadable = "part \(count): \(why.reason)"
+                }
+            }
             headers = []
             current = Data()
         }
@@ -43,24 +53,39 @@ enum MultipartBody {
         } catch {
             throw Malformed(reason: "multipart body is malformed")
         }
+        guard count <= partLimit else {
+            throw Malformed(reason: "too many multipart parts (\(count); at most \(partLimit))", tooManyParts: true)
+        }
+        // A part that cannot be read is refused with the request, never dropped from it.
+        if let unreadable { throw Malformed(reason: unreadable) }
         return parts
     }
 
-    private static func makePart(headers: [(String, String)], body: Data) -> Part? {
+    /// The part, nil for one Rails ignores (an empty file input), or why it cannot be read.
+    private static func makePart(headers: [(String, String)], body: Data) -> Result<Part?, PartFailure> {
         func header(_ name: String) -> String? {
             headers.first { $0.0.lowercased() == name }?.1
         }
-        guard let disposition = header("content-disposition") else { return nil }
+        // MultipartKit hands over a header that is not UTF-8 (a Latin-1 filename, say) as "".
+        guard let disposition = header("content-disposition"), !disposition.isEmpty else {
+            return .failure(PartFailure(reason: "no readable Content-Disposition header (header values must be UTF-8)"))
+        }
         let (_, params) = HeaderParameters.parse(disposition)
-        guard let name = params["name"], !name.isEmpty else { return nil }
+        guard let name = params["name"], !name.isEmpty else {
+            return .failure(PartFailure(reason: "Content-Disposition has no name"))
+        }
         if let raw = params["filename"] {
             // A browser sends an empty file input as filename=""; Rails ignores it too.
-            if raw.isEmpty && body.isEmpty { return nil }
+            if raw.isEmpty && body.isEmpty { return .success(nil) }
             let filename = rackFilename(raw)
             let type = header("content-type") ?? "application/octet-stream"
-            return .file(UploadedFile(fieldName: name, filename: filename, contentType: type, bytes: body))
+            return .success(.file(UploadedFile(fieldName: name, filename: filename, contentType: type, bytes: body)))
         }
-        return .field(name: name, value: String(decoding: body, as: UTF8.self))
+        return .success(.field(name: name, value: String(decoding: body, as: UTF8.self)))
+    }
+
+    struct PartFailure: Error {
+        var reason: String
     }
 
     /// A filename as Rack::Multipart hands it to Rails: when every `%` starts a valid escape

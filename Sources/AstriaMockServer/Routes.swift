@@ -17,13 +17,16 @@ struct Routes: Sendable {
         router.post("p/:pack_id/tunes") { request, context in
             try await createTune(request, context, packID: context.parameters.get("pack_id") ?? "")
         }
-        router.get("tunes") { request, _ in await listTunes(request) }
-        router.get("tunes/:id") { _, context in await showTune(context.parameters.get("id")) }
+        // Every GET answers HEAD too (the gate drops the body).
+        for method in [HTTPRequest.Method.get, .head] {
+            router.on("tunes", method: method) { request, _ in await listTunes(request) }
+            router.on("tunes/:id", method: method) { _, context in await showTune(context.parameters.get("id")) }
+            router.on("tunes/:id/prompts", method: method) { _, context in await listPrompts(context.parameters.get("id")) }
+            router.on("packs", method: method) { _, _ in packs() }
+            router.on("gallery/packs", method: method) { _, _ in packs() }
+            router.on("files/**", method: method) { _, context in serveFile(context.parameters.getCatchAll()) }
+        }
         router.delete("tunes/:id") { _, context in await deleteTune(context.parameters.get("id")) }
-        router.get("tunes/:id/prompts") { _, context in await listPrompts(context.parameters.get("id")) }
-        router.get("packs") { _, _ in packs() }
-        router.get("gallery/packs") { _, _ in packs() }
-        router.get("files/**") { _, context in serveFile(context.parameters.getCatchAll()) }
         router.post("_mock/callbacks/**") { request, _ in try await receiveCallback(request) }
     }
 
@@ -33,7 +36,7 @@ struct Routes: Sendable {
         do {
             parsed = try BodyParser.parse(contentType: request.headers[.contentType], body: body)
         } catch {
-            return Responses.error(.badRequest, error.reason)
+            return Responses.error(error.status, error.reason)
         }
         context.notes.set(
             fields: parsed.fields,

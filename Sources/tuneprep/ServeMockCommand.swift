@@ -68,20 +68,29 @@ struct ServeMockCommand: AsyncParsableCommand {
             throw ValidationError("--latency-ms, --retry-after and --max-body-bytes must be positive")
         }
         guard FaultPlan.Scope(rawValue: faultScope) != nil else { throw ValidationError("--fault-scope is create or all") }
+        // Fault lists are checked here, with the options, so a bad one is a usage error.
+        do {
+            if let faults { _ = try FaultPlan.parseScript(faults) }
+            if let faultRate { _ = try FaultPlan.parseRates(faultRate) }
+        } catch let error as MockServerError {
+            throw ValidationError(error.description)
+        }
     }
 
+    /// Failures from here on are the environment's (port taken, address, data folder, key file),
+    /// not the command line's: one plain line and exit 2, no usage text.
     func run() async throws {
         let options: MockServerOptions
         do {
             options = try makeOptions()
         } catch let error as MockServerError {
-            throw ValidationError(error.description)
+            throw CommandFailure(.usage, error.description)
         }
         let server: MockAstriaServer
         do {
             server = try await MockAstriaServer.start(options)
         } catch {
-            throw ValidationError(error.description)
+            throw CommandFailure(.usage, error.description)
         }
         let keyNote = options.apiKey == nil ? "any non-empty Bearer key accepted" : "API key required"
         Self.emit("Astria mock server listening on \(server.baseURL.absoluteString) (data: \(server.dataDirectory.path); \(keyNote))")
@@ -109,10 +118,10 @@ struct ServeMockCommand: AsyncParsableCommand {
     private func apiKey() throws -> String? {
         if let apiKeyFile {
             guard let text = try? String(contentsOfFile: apiKeyFile, encoding: .utf8) else {
-                throw ValidationError("cannot read --api-key-file \(apiKeyFile)")
+                throw CommandFailure(.usage, "cannot read --api-key-file \(apiKeyFile)")
             }
             let key = text.trimmingCharacters(in: .whitespacesAndNewlines)
-            guard !key.isEmpty else { throw ValidationError("--api-key-file \(apiKeyFile) is empty") }
+            guard !key.isEmpty else { throw CommandFailure(.usage, "--api-key-file \(apiKeyFile) is empty") }
             return key
         }
         let env = ProcessInfo.processInfo.environment["ASTRIA_API_KEY"]?.trimmingCharacters(in: .whitespacesAndNewlines)

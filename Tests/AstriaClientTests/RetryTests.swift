@@ -165,7 +165,7 @@ import Testing
                 return try await client.createTune(tuneRequest, idempotent: true) { event in
                     events.record(event)
                     if case .progress(let p) = event, p.isComplete { cancelWhenSent.fire() }
-                }
+                }.tune
             }
             cancelWhenSent.attach(task)
             attach.finish()
@@ -197,7 +197,7 @@ import Testing
                 return try await client.createTune(tuneRequest, idempotent: true) { event in
                     events.record(event)
                     if case .progress = event { cancelOnFirstEvent.fire() }
-                }
+                }.tune
             }
             cancelOnFirstEvent.attach(task)
             attach.finish()
