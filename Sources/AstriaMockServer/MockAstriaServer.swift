@@ -128,7 +128,7 @@ public final class MockAstriaServer: Sendable {
         } catch {
             return plainStartFailure(error, host: host, port: port)
         }
-        let fd = socket(address.protocolFamily, Int32(SOCK_STREAM.rawValue), 0)
+        let fd = socket(address.protocol.rawValue, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { return String(cString: strerror(errno)) }
         defer { close(fd) }
         var one: Int32 = 1
@@ -164,6 +164,8 @@ public final class MockAstriaServer: Sendable {
             .appendingPathComponent("astria-mock-\(UUID().uuidString)")
         do {
             try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+            // Uploads are written here as they arrive, then renamed into a tune's folder.
+            try FileManager.default.createDirectory(at: url.appendingPathComponent(".spool"), withIntermediateDirectories: true)
         } catch {
             throw .dataDirectory(path: url.path, reason: "cannot create it (\(error.localizedDescription))")
         }

@@ -1,11 +1,18 @@
 import Foundation
 
-/// A file part of a multipart body, as Rails would hand it to a controller.
+/// A file part of a multipart body, as Rails would hand it to a controller: its bytes wait in a
+/// spool file on disk (as Rack's Tempfile), never in memory.
 struct UploadedFile: Sendable, Equatable {
     var fieldName: String
     var filename: String
     var contentType: String
-    var bytes: Data
+    /// The spool file holding the bytes until the tune takes them (or the request ends).
+    var path: URL
+    var byteCount: Int
+    /// Lowercase hex SHA-256 of the bytes, computed while they were written.
+    var sha256: String
+    /// The first bytes, for telling the format.
+    var head: Data
 }
 
 /// One value of Rails' `params`: nested hashes and arrays of strings and files.

@@ -11,6 +11,8 @@ struct Routes: Sendable {
     let startedAt: Date
 
     private var baseURL: String { address.url }
+    /// Where uploads are written while they arrive (hidden, so never served).
+    var spoolDirectory: URL { dataDirectory.appendingPathComponent(".spool") }
 
     func register(on router: Router<MockRequestContext>) {
         router.post("tunes") { request, context in try await createTune(request, context, packID: nil) }
@@ -31,19 +33,20 @@ struct Routes: Sendable {
     }
 
     private func createTune(_ request: Request, _ context: MockRequestContext, packID: String?) async throws -> Response {
-        let body = try await BodyParser.read(request, limit: options.maxBodyBytes)
         let parsed: ParsedBody
         do {
-            parsed = try BodyParser.parse(contentType: request.headers[.contentType], body: body)
-        } catch {
+            parsed = try await BodyParser.parse(request, limit: options.maxBodyBytes, spool: spoolDirectory)
+        } catch let error as BodyParser.BadBody {
             return Responses.error(error.status, error.reason)
         }
+        // The tune moves the files it keeps; the rest (refused, idempotent hit) go now.
+        defer { for url in parsed.spooled { try? FileManager.default.removeItem(at: url) } }
         context.notes.set(
             fields: parsed.fields,
             files: parsed.files.map {
                 RecordedFile(
                     fieldName: $0.fieldName, filename: $0.filename, contentType: $0.contentType,
-                    byteCount: $0.bytes.count, sha256: TuneStore.sha256($0.bytes)
+                    byteCount: $0.byteCount, sha256: $0.sha256
                 )
             }
         )

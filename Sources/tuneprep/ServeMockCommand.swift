@@ -69,10 +69,10 @@ struct ServeMockCommand: AsyncParsableCommand {
         }
         guard FaultPlan.Scope(rawValue: faultScope) != nil else { throw ValidationError("--fault-scope is create or all") }
         // Fault lists are checked here, with the options, so a bad one is a usage error.
-        do {
+        do throws(MockServerError) {
             if let faults { _ = try FaultPlan.parseScript(faults) }
             if let faultRate { _ = try FaultPlan.parseRates(faultRate) }
-        } catch let error as MockServerError {
+        } catch {
             throw ValidationError(error.description)
         }
     }
