@@ -48,7 +48,7 @@ struct AstriaCommandOptions: ParsableArguments {
             do {
                 text = try String(contentsOfFile: apiKeyFile, encoding: .utf8)
             } catch {
-                throw CommandFailure(.usage, "cannot read the API key file \(apiKeyFile): \((error as NSError).localizedDescription)")
+                throw CommandFailure(.usage, "cannot read the API key file \(apiKeyFile): \(plainFileError(error))")
             }
             guard let key = APIKey(text) else { throw CommandFailure(.usage, "the API key file \(apiKeyFile) is empty or not one line") }
             return key

@@ -1,4 +1,5 @@
 import ArgumentParser
+import AstriaClient
 import AstriaMockServer
 import Dispatch
 import Foundation
@@ -117,8 +118,11 @@ struct ServeMockCommand: AsyncParsableCommand {
     /// The key from --api-key-file or ASTRIA_API_KEY; never from a flag value, which `ps` would show.
     private func apiKey() throws -> String? {
         if let apiKeyFile {
-            guard let text = try? String(contentsOfFile: apiKeyFile, encoding: .utf8) else {
-                throw CommandFailure(.usage, "cannot read --api-key-file \(apiKeyFile)")
+            let text: String
+            do {
+                text = try String(contentsOfFile: apiKeyFile, encoding: .utf8)
+            } catch {
+                throw CommandFailure(.usage, "cannot read --api-key-file \(apiKeyFile): \(plainFileError(error))")
             }
             let key = text.trimmingCharacters(in: .whitespacesAndNewlines)
             guard !key.isEmpty else { throw CommandFailure(.usage, "--api-key-file \(apiKeyFile) is empty") }

@@ -26,7 +26,8 @@ import Testing
             guard case .validation(let message, let body)? = error else { Issue.record("got \(String(describing: error))"); return }
             #expect(body.contains("evil\\u001b"), "the body is kept as sent, JSON escapes and all")
             #expect(!hasControlCharacters(message) && message.contains("evil\\u{1B}[31m\\u{7}.jpg"), "\(message.debugDescription)")
-            #expect(!hasControlCharacters(error?.description ?? ""))
+            let text = error.map { "\($0)" } ?? ""
+            #expect(!text.isEmpty && !hasControlCharacters(text))
         }
     }
 
@@ -55,6 +56,15 @@ import Testing
         }
     }
 
+    @Test func aNetworkFailureNamesTheHostAndPort() async throws {
+        let server = try CannedServer(status: 200, body: "[]")
+        server.stop()  // nothing listens there any more
+        let client = try AstriaAPI(configuration: AstriaConfiguration(baseURL: server.baseURL, apiKey: APIKey(fakeKey)!, retry: .none))
+        let error = await #expect(throws: AstriaError.self) { try await client.listTunes() }
+        let text = error.map { "\($0)" } ?? ""
+        #expect(text.contains("127.0.0.1 port \(server.port)"), "\(text)")
+    }
+
     static let badList = """
         [{"id": 1, "title": "fine"}, {"id": 9223372036854775808, "title": "big"}, {"id": "abc"}, "nope", {"title": "no id"}, {"id": 2.5}]
         """
@@ -73,7 +83,8 @@ import Testing
         #expect(reasons[3] == "entry 5: no id")
         #expect(reasons[4].contains("not a whole number"))
         let error = await #expect(throws: AstriaError.self) { try await client.listTunes() }
-        #expect((error?.description ?? "").contains("entry 2: id 9223372036854775808"))
+        let text = error.map { "\($0)" } ?? ""
+        #expect(text.contains("entry 2: id 9223372036854775808"), "\(text)")
     }
 }
 

@@ -155,4 +155,22 @@ import TunePrep
             #expect(await server.requests().isEmpty)
         }
     }
+
+    @Test func aWrongKeyIsFoundOutBeforeALargeBodyIsSent() async throws {
+        try await withServer { server in
+            let dir = try temporaryFolder()
+            var request = TuneRequest(title: "large", name: "man")
+            request.images = try writeImages(["1.jpg", "2.jpg"], in: dir, size: 2_500_000).map { url throws(AstriaError) in
+                try TuneRequest.Image(path: url.path)
+            }
+            let error = await #expect(throws: AstriaError.self) {
+                try await makeClient(server, key: "sd_FAKE_wrong").createTune(request, idempotent: true)
+            }
+            guard case .unauthorized? = error else { Issue.record("got \(String(describing: error))"); return }
+            #expect(await server.requests().map { "\($0.method) \($0.path)" } == ["GET /tunes?limit=1"])
+            // With the right key: the check, then the upload.
+            _ = try await makeClient(server).createTune(request, idempotent: true)
+            #expect(await server.requests().suffix(2).map(\.method) == ["GET", "POST"])
+        }
+    }
 }

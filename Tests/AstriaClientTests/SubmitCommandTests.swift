@@ -206,6 +206,8 @@ import TunePrep
             #expect(notASet.code == 3 && notASet.stderr.contains("not a staged set"))
             let noKey = try await tuneprep(["submit", try stagedSet().path, "--name", "man"] + base, key: nil)
             #expect(noKey.code == 2 && noKey.stderr.contains("ASTRIA_API_KEY"))
+            let missingFile = try await tuneprep(["submit", try stagedSet().path, "--name", "man", "--api-key-file", "/nonexistent/key"] + base, key: nil)
+            #expect(missingFile.code == 2 && missingFile.stderr.contains("/nonexistent/key: No such file or directory"), "\(missingFile.stderr)")
             #expect(await server.requests().isEmpty)
         }
     }

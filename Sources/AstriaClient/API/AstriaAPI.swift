@@ -37,6 +37,9 @@ public struct AstriaAPI: Sendable {
     ) async throws(AstriaError) -> TuneCreation {
         let body = try request.body()
         let path = packID.map { "/p/\($0)/tunes" } ?? "/tunes"
+        if let threshold = configuration.checkKeyAboveBytes, body.totalBytes > threshold {
+            _ = try await send("GET", "/tunes?limit=1", idempotent: true)
+        }
         let sent = try await send("POST", path, body: body, idempotent: idempotent, events: events)
         let response = sent.response
         // The service answers one tune object; accept a one-element array too (its docs show one).

@@ -147,18 +147,24 @@ extension AstriaAPI {
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
             try encoder.encode(record).write(to: recordURL, options: .atomic)
         } catch {
-            throw .recordNotWritten(path: recordURL.path, reason: plainReason(error), creation)
+            throw .recordNotWritten(path: recordURL.path, reason: plainFileError(error), creation)
         }
         return SetSubmission(creation: creation, record: record, recordURL: recordURL)
     }
 }
 
-/// A file error in plain words (`Permission denied`), not Foundation's sentence.
-func plainReason(_ error: any Error) -> String {
+/// A file error in plain words (`No such file or directory`, `Permission denied`), as the C
+/// library says it, rather than Foundation's sentence.
+public func plainFileError(_ error: any Error) -> String {
     let ns = error as NSError
-    if let posix = ns.userInfo[NSUnderlyingErrorKey] as? NSError, posix.domain == NSPOSIXErrorDomain {
-        return String(cString: strerror(Int32(posix.code)))
+    if let underlying = ns.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
+        return String(cString: strerror(Int32(underlying.code)))
     }
     if ns.domain == NSPOSIXErrorDomain { return String(cString: strerror(Int32(ns.code))) }
-    return ns.localizedDescription
+    switch CocoaError.Code(rawValue: ns.code) {
+    case .fileReadNoSuchFile, .fileNoSuchFile: return String(cString: strerror(ENOENT))
+    case .fileReadNoPermission, .fileWriteNoPermission: return String(cString: strerror(EACCES))
+    case .fileReadInapplicableStringEncoding: return "not UTF-8 text"
+    default: return ns.localizedDescription
+    }
 }
