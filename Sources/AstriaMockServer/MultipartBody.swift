@@ -31,8 +31,9 @@ enum MultipartBody {
         private let partLimit: Int
         private let fieldBytesLimit: Int
         private let closing: [UInt8]
+        /// The body's last bytes (at least `tailSize` of them once that many arrived).
         private var tail: [UInt8] = []
-        private var sawClosing = false
+        private static let tailSize = 4096
         private var headers: [(String, String)] = []
         private var current: Current?
         private var parts: [Part] = []
@@ -62,13 +63,12 @@ enum MultipartBody {
         }
 
         func feed(_ buffer: ByteBuffer) throws(Malformed) {
-            // MultipartKit stops quietly at a truncated body; remember whether the closing
-            // delimiter went by (it may straddle two chunks) so a cut body is not taken as whole.
-            if !sawClosing {
-                let window = tail + Array(buffer.readableBytesView)
-                sawClosing = window.firstRange(of: closing) != nil
-                tail = Array(window.suffix(closing.count - 1))
-            }
+            // MultipartKit stops quietly at a truncated body. The closing delimiter ends the body
+            // (an epilogue after it is rare and short), so only the last bytes are kept to look
+            // for it at the end: a scan of every chunk would cost more than the parse in a debug build.
+            let keep = Self.tailSize
+            tail.append(contentsOf: buffer.readableBytesView.suffix(keep))
+            if tail.count > 2 * keep { tail.removeFirst(tail.count - keep) }
             do {
                 try parser.execute(buffer)
             } catch {
@@ -79,7 +79,9 @@ enum MultipartBody {
 
         func finish() throws(Malformed) -> [Part] {
             if let failure { throw failure }
-            guard sawClosing else { throw Malformed(reason: "multipart body is incomplete (no closing boundary)") }
+            guard tail.suffix(Self.tailSize).firstRange(of: closing) != nil else {
+                throw Malformed(reason: "multipart body is incomplete (no closing boundary)")
+            }
             return parts
         }
 
