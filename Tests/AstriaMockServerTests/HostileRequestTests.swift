@@ -62,6 +62,20 @@ import Testing
         }
     }
 
+    @Test func aMultipartBodyCutBeforeItsClosingDelimiterIs400() async throws {
+        try await withServer { server throws in
+            var body = Data("--XyZ\r\nContent-Disposition: form-data; name=\"tune[title]\"\r\n\r\ncut\r\n".utf8)
+            body.append(Data("--XyZ\r\nContent-Disposition: form-data; name=\"tune[images][]\"; filename=\"a.jpg\"\r\n\r\n".utf8))
+            body.append(fixtureJPEG(1, size: 20_000))  // no closing --XyZ--
+            let request = Self.post(["Content-Type: multipart/form-data; boundary=XyZ", "Content-Length: \(body.count)"], body: body)
+            let answer = await Self.rawExchange(port: server.port, request)
+            #expect(answer.hasPrefix("HTTP/1.1 400") && answer.contains("incomplete"), "\(answer)")
+            #expect(await server.tunes().isEmpty)
+            let spool = server.dataDirectory.appendingPathComponent(".spool")
+            #expect(try FileManager.default.contentsOfDirectory(atPath: spool.path).isEmpty, "spooled parts are removed")
+        }
+    }
+
     @Test func headIsAnsweredLikeGetWithoutTheBody() async throws {
         try await withServer { server in
             // With -I, curl's output holds only the headers: the pack list's text must not be there.
