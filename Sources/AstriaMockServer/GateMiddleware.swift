@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import NIOCore
+import NIOHTTP1
 
 /// What stands in front of the API, in the order a proxy and the app would apply it:
 /// latency, the body-size limit (413), injected faults, then the Bearer key (401).
@@ -25,6 +26,10 @@ struct GateMiddleware: RouterMiddleware {
             response = try await gate(request, context: context, fault: &fault, next: next)
         } catch is DroppedConnection {
             response = nil
+        } catch let error as HTTPParserError {
+            // The body broke HTTP's framing (shorter than its Content-Length, a chunk size that
+            // overflows): the client's fault, so 400, and the connection cannot be reused.
+            response = Responses.error(.badRequest, "Bad Request: \(error)", headers: [.connection: "close"])
         } catch let error as any HTTPResponseError {
             response = Responses.error(error.status, error.status.reasonPhrase)
         } catch {
@@ -38,7 +43,8 @@ struct GateMiddleware: RouterMiddleware {
             try? await context.channel.close(mode: .all)
             throw DroppedConnection()
         }
-        return response
+        // HEAD is GET without the body (RFC 9110), as Rails answers it; the headers stay.
+        return request.method == .head ? response.createHeadResponse() : response
     }
 
     private func gate(

@@ -33,6 +33,35 @@ enum JSONValue: Sendable, Equatable {
         return nil
     }
 
+    /// Whether some object or array in the JSON text `data` has more than `limit` members: one
+    /// pass over the bytes (strings skipped, commas counted per nesting level), no parse.
+    static func widestLevel(of data: Data, over limit: Int) -> Bool {
+        var counts: [Int] = []  // members so far at each open level
+        var inString = false, escaped = false
+        for byte in data {
+            if inString {
+                if escaped { escaped = false } else if byte == UInt8(ascii: "\\") { escaped = true } else if byte == UInt8(ascii: "\"") { inString = false }
+                continue
+            }
+            switch byte {
+            case UInt8(ascii: "\""):
+                inString = true
+            case UInt8(ascii: "{"), UInt8(ascii: "["):
+                counts.append(0)
+            case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                _ = counts.popLast()
+            case UInt8(ascii: ","):
+                guard !counts.isEmpty else { continue }
+                counts[counts.count - 1] += 1
+                // n commas separate n + 1 members.
+                if counts[counts.count - 1] + 1 > limit { return true }
+            default:
+                continue
+            }
+        }
+        return false
+    }
+
     /// Compact JSON text.
     var serialized: String {
         var out = ""

@@ -41,6 +41,14 @@ public final class MockAstriaServer: Sendable {
     public static func start(_ options: MockServerOptions = MockServerOptions()) async throws(MockServerError)
         -> MockAstriaServer
     {
+        // Find out first whether the address can be bound at all. When Hummingbird's own bind fails,
+        // its service group is cancelled, and that cancellation can deadlock (about one run in five
+        // or ten: ServiceGroup's merged signal stream, swift-async-algorithms' MergeStorage lock and
+        // the task status lock taken in opposite orders, seen with gdb), so the process hung silently.
+        // A bind failure found here never starts the group.
+        if let reason = probeBind(host: options.host, port: options.port) {
+            throw .startFailed(host: options.host, port: options.port, reason: reason)
+        }
         let (dataDirectory, temporary) = try prepareDataDirectory(options.dataDirectory)
         let address = BaseAddress()
         let store = TuneStore(dataDirectory: dataDirectory, address: address, options: options)
@@ -73,7 +81,7 @@ public final class MockAstriaServer: Sendable {
         guard let port = await iterator.next(), port > 0 else {
             let reason: String
             switch await task.result {
-            case .failure(let error): reason = "\(error)"
+            case .failure(let error): reason = Self.plainStartFailure(error, host: options.host, port: options.port)
             case .success: reason = "the server stopped before listening"
             }
             if temporary { try? FileManager.default.removeItem(at: dataDirectory) }
@@ -111,11 +119,53 @@ public final class MockAstriaServer: Sendable {
     /// Bodies POSTed to this server's sink, `baseURL/_mock/callbacks/...`.
     public func receivedCallbacks() async -> [ReceivedCallback] { await journal.receivedCallbacks }
 
+    /// Binds (and closes) a socket to `host:port` as the server will, with SO_REUSEADDR; nil when
+    /// that works, else why not in plain words.
+    static func probeBind(host: String, port: Int) -> String? {
+        let address: SocketAddress
+        do {
+            address = try SocketAddress.makeAddressResolvingHost(host, port: port)
+        } catch {
+            return plainStartFailure(error, host: host, port: port)
+        }
+        let fd = socket(address.protocol.rawValue, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return String(cString: strerror(errno)) }
+        defer { close(fd) }
+        var one: Int32 = 1
+        _ = setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
+        let result = address.withSockAddr { pointer, size in bind(fd, pointer, socklen_t(size)) }
+        guard result != 0 else { return nil }
+        return plainStartFailure(IOError(errnoCode: errno, reason: "bind"), host: host, port: port)
+    }
+
+    /// Why binding failed, in plain words: `port 8080 is already in use` rather than NIO's
+    /// `bind(descriptor:ptr:bytes:): Address already in use (errno: 98)`.
+    static func plainStartFailure(_ error: any Error, host: String, port: Int) -> String {
+        if let io = error as? IOError {
+            switch io.errnoCode {
+            case EADDRINUSE: return "port \(port) is already in use"
+            case EADDRNOTAVAIL: return "\(host) is not an address of this machine"
+            case EACCES: return "permission denied (ports below 1024 need privileges)"
+            default: return String(cString: strerror(io.errnoCode))
+            }
+        }
+        if error is SocketAddressError.UnknownHost { return "cannot resolve host \(host)" }
+        if let address = error as? SocketAddressError {
+            switch address {
+            case .failedToParseIPString: return "\(host) is not a valid address"
+            default: return "cannot resolve host \(host)"
+            }
+        }
+        return "\(error)"
+    }
+
     private static func prepareDataDirectory(_ requested: URL?) throws(MockServerError) -> (URL, Bool) {
         let url = requested ?? FileManager.default.temporaryDirectory
             .appendingPathComponent("astria-mock-\(UUID().uuidString)")
         do {
             try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+            // Uploads are written here as they arrive, then renamed into a tune's folder.
+            try FileManager.default.createDirectory(at: url.appendingPathComponent(".spool"), withIntermediateDirectories: true)
         } catch {
             throw .dataDirectory(path: url.path, reason: "cannot create it (\(error.localizedDescription))")
         }

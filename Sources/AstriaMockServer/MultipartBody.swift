@@ -1,10 +1,12 @@
 import Foundation
 import MultipartKit
+import NIOCore
 
 /// Splits a `multipart/form-data` body into named fields and files with MultipartKit's parser.
 enum MultipartBody {
     struct Malformed: Error {
         var reason: String
+        var tooManyParts = false
     }
 
     enum Part {
@@ -19,48 +21,155 @@ enum MultipartBody {
         return params["boundary"].flatMap { $0.isEmpty ? nil : $0 }
     }
 
-    static func parse(_ body: Data, boundary: String) throws(Malformed) -> [Part] {
-        // MultipartKit stops quietly at a truncated body; a body cut short must not pass as complete.
-        guard body.range(of: Data("--\(boundary)--".utf8), options: .backwards) != nil else {
-            throw Malformed(reason: "multipart body is incomplete (no closing boundary)")
-        }
-        let parser = MultipartParser(boundary: boundary)
-        var parts: [Part] = []
-        var headers: [(String, String)] = []
-        var current = Data()
-        parser.onHeader = { name, value in headers.append((name, value)) }
-        parser.onBody = { buffer in
-            current.append(contentsOf: buffer.readableBytesView)
-            buffer.moveReaderIndex(forwardBy: buffer.readableBytes)
-        }
-        parser.onPartComplete = {
-            if let part = makePart(headers: headers, body: current) { parts.append(part) }
-            headers = []
-            current = Data()
-        }
-        do {
-            try parser.execute([UInt8](body))
-        } catch {
-            throw Malformed(reason: "multipart body is malformed")
-        }
-        return parts
-    }
+    /// Parses a multipart body as it arrives, chunk by chunk: field values are kept (at most
+    /// `fieldBytesLimit` in all, Rack's limit for buffered parts), file parts go straight to files
+    /// in `spool` with their SHA-256 computed on the way, so memory stays flat however large the
+    /// upload. The caller moves the files it keeps and calls `discard()` for the rest.
+    final class Reader {
+        private let parser: MultipartParser
+        private let spool: URL
+        private let partLimit: Int
+        private let fieldBytesLimit: Int
+        private let closing: [UInt8]
+        /// The body's last bytes (at least `tailSize` of them once that many arrived).
+        private var tail: [UInt8] = []
+        private static let tailSize = 4096
+        private var headers: [(String, String)] = []
+        private var current: Current?
+        private var parts: [Part] = []
+        private var count = 0
+        private var fieldBytes = 0
+        private var failure: Malformed?
+        private(set) var spooled: [URL] = []
 
-    private static func makePart(headers: [(String, String)], body: Data) -> Part? {
-        func header(_ name: String) -> String? {
-            headers.first { $0.0.lowercased() == name }?.1
+        private enum Current {
+            case field(name: String, value: Data)
+            case file(SpoolFile, field: String, filename: String, rawFilename: String, type: String)
+            case skip
         }
-        guard let disposition = header("content-disposition") else { return nil }
-        let (_, params) = HeaderParameters.parse(disposition)
-        guard let name = params["name"], !name.isEmpty else { return nil }
-        if let raw = params["filename"] {
-            // A browser sends an empty file input as filename=""; Rails ignores it too.
-            if raw.isEmpty && body.isEmpty { return nil }
-            let filename = rackFilename(raw)
-            let type = header("content-type") ?? "application/octet-stream"
-            return .file(UploadedFile(fieldName: name, filename: filename, contentType: type, bytes: body))
+
+        init(boundary: String, spool: URL, partLimit: Int = .max, fieldBytesLimit: Int = 16 * 1024 * 1024) {
+            parser = MultipartParser(boundary: boundary)
+            self.spool = spool
+            self.partLimit = partLimit
+            self.fieldBytesLimit = fieldBytesLimit
+            closing = Array("--\(boundary)--".utf8)
+            parser.onHeader = { [unowned self] name, value in headers.append((name, value)) }
+            parser.onBody = { [unowned self] buffer in
+                body(buffer.readableBytesView)
+                buffer.moveReaderIndex(forwardBy: buffer.readableBytes)
+            }
+            parser.onPartComplete = { [unowned self] in complete() }
         }
-        return .field(name: name, value: String(decoding: body, as: UTF8.self))
+
+        func feed(_ buffer: ByteBuffer) throws(Malformed) {
+            // MultipartKit stops quietly at a truncated body. The closing delimiter ends the body
+            // (an epilogue after it is rare and short), so only the last bytes are kept to look
+            // for it at the end: a scan of every chunk would cost more than the parse in a debug build.
+            let keep = Self.tailSize
+            tail.append(contentsOf: buffer.readableBytesView.suffix(keep))
+            if tail.count > 2 * keep { tail.removeFirst(tail.count - keep) }
+            do {
+                try parser.execute(buffer)
+            } catch {
+                throw Malformed(reason: "multipart body is malformed")
+            }
+            if let failure { throw failure }
+        }
+
+        func finish() throws(Malformed) -> [Part] {
+            if let failure { throw failure }
+            guard tail.suffix(Self.tailSize).firstRange(of: closing) != nil else {
+                throw Malformed(reason: "multipart body is incomplete (no closing boundary)")
+            }
+            return parts
+        }
+
+        /// Removes every spooled file still in the spool (those the caller did not move away).
+        func discard() {
+            if case .file(let file, _, _, _, _)? = current { file.close() }
+            current = nil
+            for url in spooled { try? FileManager.default.removeItem(at: url) }
+        }
+
+        private func fail(_ reason: String, tooManyParts: Bool = false) {
+            if failure == nil { failure = Malformed(reason: reason, tooManyParts: tooManyParts) }
+            if case .file(let file, _, _, _, _)? = current { file.close() }
+            current = .skip
+        }
+
+        private func start() {
+            guard failure == nil else { current = .skip; return }
+            guard count < partLimit else {
+                return fail("too many multipart parts (more than \(partLimit))", tooManyParts: true)
+            }
+            func header(_ name: String) -> String? { headers.first { $0.0.lowercased() == name }?.1 }
+            // MultipartKit hands over a header that is not UTF-8 (a Latin-1 filename, say) as "";
+            // such a part is refused with the request, never dropped from it.
+            guard let disposition = header("content-disposition"), !disposition.isEmpty else {
+                return fail("part \(count + 1): no readable Content-Disposition header (header values must be UTF-8)")
+            }
+            let (_, params) = HeaderParameters.parse(disposition)
+            guard let name = params["name"], !name.isEmpty else {
+                return fail("part \(count + 1): Content-Disposition has no name")
+            }
+            if let raw = params["filename"] {
+                let url = spool.appendingPathComponent("upload-\(UUID().uuidString)")
+                do {
+                    let file = try SpoolFile(url)
+                    spooled.append(url)
+                    current = .file(file, field: name, filename: rackFilename(raw), rawFilename: raw,
+                                    type: header("content-type") ?? "application/octet-stream")
+                } catch {
+                    fail("cannot store an upload: \(error)")
+                }
+            } else {
+                current = .field(name: name, value: Data())
+            }
+        }
+
+        private func body(_ bytes: ByteBufferView) {
+            if current == nil { start() }
+            switch current {
+            case .field(let name, var value)?:
+                fieldBytes += bytes.count
+                guard fieldBytes <= fieldBytesLimit else {
+                    return fail("form fields over \(fieldBytesLimit) bytes in all", tooManyParts: true)
+                }
+                current = .skip  // drop the enum's reference so the append does not copy
+                value.append(contentsOf: bytes)
+                current = .field(name: name, value: value)
+            case .file(let file, _, _, _, _)?:
+                do { try file.write(bytes) } catch { fail("cannot store an upload: \(error)") }
+            case .skip?, nil:
+                break
+            }
+        }
+
+        private func complete() {
+            if current == nil { start() }  // a part with no body at all
+            count += 1
+            switch current {
+            case .field(let name, let value)?:
+                parts.append(.field(name: name, value: String(decoding: value, as: UTF8.self)))
+            case .file(let file, let field, let filename, let raw, let type)?:
+                do {
+                    let stored = try file.finish()
+                    // A browser sends an empty file input as filename=""; Rails ignores it too.
+                    if !(raw.isEmpty && stored.byteCount == 0) {
+                        parts.append(.file(UploadedFile(
+                            fieldName: field, filename: filename, contentType: type, path: file.url,
+                            byteCount: stored.byteCount, sha256: stored.sha256, head: stored.head)))
+                    }
+                } catch {
+                    fail("cannot store an upload: \(error)")
+                }
+            case .skip?, nil:
+                break
+            }
+            headers = []
+            current = nil
+        }
     }
 
     /// A filename as Rack::Multipart hands it to Rails: when every `%` starts a valid escape

@@ -1,11 +1,18 @@
 import Foundation
 
-/// A file part of a multipart body, as Rails would hand it to a controller.
+/// A file part of a multipart body, as Rails would hand it to a controller: its bytes wait in a
+/// spool file on disk (as Rack's Tempfile), never in memory.
 struct UploadedFile: Sendable, Equatable {
     var fieldName: String
     var filename: String
     var contentType: String
-    var bytes: Data
+    /// The spool file holding the bytes until the tune takes them (or the request ends).
+    var path: URL
+    var byteCount: Int
+    /// Lowercase hex SHA-256 of the bytes, computed while they were written.
+    var sha256: String
+    /// The first bytes, for telling the format.
+    var head: Data
 }
 
 /// One value of Rails' `params`: nested hashes and arrays of strings and files.
@@ -56,23 +63,40 @@ indirect enum ParamValue: Sendable, Equatable {
     }
 }
 
-/// An insertion-ordered hash, like Ruby's.
+/// An insertion-ordered hash, like Ruby's, with a key index so that lookups and inserts stay
+/// constant-time: nesting n parameters is linear, not quadratic.
 struct ParamHash: Sendable, Equatable {
     private(set) var pairs: [(String, ParamValue)] = []
+    private var positions: [String: Int] = [:]
 
     static func == (lhs: ParamHash, rhs: ParamHash) -> Bool {
         lhs.pairs.count == rhs.pairs.count && zip(lhs.pairs, rhs.pairs).allSatisfy { $0.0 == $1.0 && $0.1 == $1.1 }
     }
 
     subscript(key: String) -> ParamValue? {
-        get { pairs.first { $0.0 == key }?.1 }
+        get { positions[key].map { pairs[$0].1 } }
         set {
-            if let i = pairs.firstIndex(where: { $0.0 == key }) {
-                if let newValue { pairs[i].1 = newValue } else { pairs.remove(at: i) }
+            if let i = positions[key] {
+                if let newValue {
+                    pairs[i].1 = newValue
+                } else {
+                    pairs.remove(at: i)
+                    positions = Dictionary(uniqueKeysWithValues: pairs.enumerated().map { ($1.0, $0) })
+                }
             } else if let newValue {
+                positions[key] = pairs.count
                 pairs.append((key, newValue))
             }
         }
+    }
+
+    /// The value for `key`, moved out of its slot (which keeps its place, holding null until it is
+    /// set again), so the caller holds the only reference and can grow it without copying it.
+    mutating func take(_ key: String) -> ParamValue? {
+        guard let i = positions[key] else { return nil }
+        let value = pairs[i].1
+        pairs[i].1 = .null
+        return value
     }
 
     var keys: [String] { pairs.map(\.0) }
@@ -133,7 +157,7 @@ enum RailsParameters {
         } else if after == "[" {
             params[name] = value
         } else if after == "[]" {
-            var list = try existingArray(params[k], key: k)
+            var list = try existingArray(params.take(k), key: k)
             list.append(value)
             params[k] = .array(list)
         } else if after.hasPrefix("[]") {
@@ -144,7 +168,7 @@ enum RailsParameters {
                 let inner = String(rest[3..<(rest.count - 1)])
                 if !inner.isEmpty, !inner.contains("["), !inner.contains("]") { childKey = inner }
             }
-            var list = try existingArray(params[k], key: k)
+            var list = try existingArray(params.take(k), key: k)
             if case .hash(var last)? = list.last, !hasKey(last, childKey) {
                 try normalize(&last, name: childKey, value: value, depth: depth + 1)
                 list[list.count - 1] = .hash(last)
@@ -157,12 +181,15 @@ enum RailsParameters {
             params[k] = .array(list)
         } else {
             var child: ParamHash
-            switch params[k] {
+            // Moved out, so adding a key does not copy the whole child hash.
+            var existing = params.take(k)
+            switch existing {
             case nil: child = ParamHash()
             case .hash(let h)?: child = h
             case let other?:
                 throw TypeConflict(message: "expected Hash (got \(other.typeName)) for param `\(k)'")
             }
+            existing = nil
             try normalize(&child, name: after, value: value, depth: depth + 1)
             params[k] = .hash(child)
         }

@@ -11,36 +11,42 @@ struct Routes: Sendable {
     let startedAt: Date
 
     private var baseURL: String { address.url }
+    /// Where uploads are written while they arrive (hidden, so never served).
+    var spoolDirectory: URL { dataDirectory.appendingPathComponent(".spool") }
 
     func register(on router: Router<MockRequestContext>) {
         router.post("tunes") { request, context in try await createTune(request, context, packID: nil) }
         router.post("p/:pack_id/tunes") { request, context in
             try await createTune(request, context, packID: context.parameters.get("pack_id") ?? "")
         }
-        router.get("tunes") { request, _ in await listTunes(request) }
-        router.get("tunes/:id") { _, context in await showTune(context.parameters.get("id")) }
+        // Every GET answers HEAD too (the gate drops the body).
+        for method in [HTTPRequest.Method.get, .head] {
+            router.on("tunes", method: method) { request, _ in await listTunes(request) }
+            router.on("tunes/:id", method: method) { _, context in await showTune(context.parameters.get("id")) }
+            router.on("tunes/:id/prompts", method: method) { _, context in await listPrompts(context.parameters.get("id")) }
+            router.on("packs", method: method) { _, _ in packs() }
+            router.on("gallery/packs", method: method) { _, _ in packs() }
+            router.on("files/**", method: method) { _, context in serveFile(context.parameters.getCatchAll()) }
+        }
         router.delete("tunes/:id") { _, context in await deleteTune(context.parameters.get("id")) }
-        router.get("tunes/:id/prompts") { _, context in await listPrompts(context.parameters.get("id")) }
-        router.get("packs") { _, _ in packs() }
-        router.get("gallery/packs") { _, _ in packs() }
-        router.get("files/**") { _, context in serveFile(context.parameters.getCatchAll()) }
         router.post("_mock/callbacks/**") { request, _ in try await receiveCallback(request) }
     }
 
     private func createTune(_ request: Request, _ context: MockRequestContext, packID: String?) async throws -> Response {
-        let body = try await BodyParser.read(request, limit: options.maxBodyBytes)
         let parsed: ParsedBody
         do {
-            parsed = try BodyParser.parse(contentType: request.headers[.contentType], body: body)
-        } catch {
-            return Responses.error(.badRequest, error.reason)
+            parsed = try await BodyParser.parse(request, limit: options.maxBodyBytes, spool: spoolDirectory)
+        } catch let error as BodyParser.BadBody {
+            return Responses.error(error.status, error.reason)
         }
+        // The tune moves the files it keeps; the rest (refused, idempotent hit) go now.
+        defer { for url in parsed.spooled { try? FileManager.default.removeItem(at: url) } }
         context.notes.set(
             fields: parsed.fields,
             files: parsed.files.map {
                 RecordedFile(
                     fieldName: $0.fieldName, filename: $0.filename, contentType: $0.contentType,
-                    byteCount: $0.bytes.count, sha256: TuneStore.sha256($0.bytes)
+                    byteCount: $0.byteCount, sha256: $0.sha256
                 )
             }
         )

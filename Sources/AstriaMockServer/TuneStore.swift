@@ -44,13 +44,14 @@ actor TuneStore {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         var images: [StoredImage] = []
         for (index, file) in draft.files.enumerated() {
-            let stored = "\(index + 1)-\(Self.safeFilename(file.filename, kind: ImageSniffer.kind(of: file.bytes)))"
+            let stored = "\(index + 1)-\(Self.safeFilename(file.filename, kind: ImageSniffer.kind(of: file.head)))"
             let path = folder.appendingPathComponent(stored)
-            try file.bytes.write(to: path)
+            // The upload is already on disk, in the same folder tree: a rename, not a copy.
+            try FileManager.default.moveItem(at: file.path, to: path)
             images.append(
                 StoredImage(
                     url: "\(baseURL)/files/tunes/\(id)/\(stored)", path: path.path, filename: file.filename,
-                    contentType: file.contentType, byteCount: file.bytes.count, sha256: Self.sha256(file.bytes)
+                    contentType: file.contentType, byteCount: file.byteCount, sha256: file.sha256
                 )
             )
         }

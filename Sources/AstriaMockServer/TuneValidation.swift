@@ -79,7 +79,7 @@ enum TuneValidation {
         for item in tune["images"]?.list ?? (tune["images"].map { [$0] } ?? []) {
             switch item {
             case .file(let f):
-                if ImageSniffer.kind(of: f.bytes) == nil {
+                if ImageSniffer.kind(of: f.head) == nil {
                     errors.add("images", "\(f.filename) is not a JPEG, PNG, WebP or HEIC image")
                 } else {
                     files.append(f)

@@ -62,7 +62,7 @@ struct AstriaCommandOptions: ParsableArguments {
             do {
                 text = try String(contentsOfFile: apiKeyFile, encoding: .utf8)
             } catch {
-                throw CommandFailure(.usage, "cannot read the API key file \(apiKeyFile): \((error as NSError).localizedDescription)")
+                throw CommandFailure(.usage, "cannot read the API key file \(apiKeyFile): \(plainFileError(error))")
             }
             guard let key = APIKey(text) else { throw CommandFailure(.usage, "the API key file \(apiKeyFile) is empty or not one line") }
             return key
@@ -108,6 +108,8 @@ enum ExitStatus: Int32 {
     case unavailable = 6
     /// 504 not resent: the tune was probably created; check `tuneprep tunes list`.
     case uncertain = 7
+    /// The service handed back a tune that does not match the request (name, branch, title).
+    case mismatch = 8
     case usage = 2
     /// Ctrl-C.
     case interrupted = 130
@@ -120,11 +122,14 @@ enum ExitStatus: Int32 {
         case .validation: self = .rejected
         case .transport(_, let bodySent): self = bodySent ? .uncertain : .unavailable
         case .rateLimited: self = .unavailable
-        case .gatewayTimeout: self = .uncertain
+        case .gatewayTimeout(let request, _, _): self = request.hasPrefix("POST") ? .uncertain : .unavailable
         case .http(let status, _, _): self = status >= 500 ? .unavailable : .failure
         case .decoding: self = .failure
         case .cancelled: self = .interrupted
         case .gaveUp: self = .failure
+        case .unexpectedTune: self = .mismatch
+        case .setRefused: self = .refused
+        case .recordNotWritten: self = .failure
         }
     }
 }
@@ -151,12 +156,12 @@ enum CommandRunner {
             printError(failure.message)
             throw ExitCode(failure.status.rawValue)
         } catch let error as AstriaError {
-            printError(error.description)
+            printError(sanitizedForTerminal(error.description))
             switch error.underlying {
             case .validation(_, let body) where !body.isEmpty:
-                printError("service answer: \(body.prefix(2000))")
+                printError("service answer: \(sanitizedForTerminal(String(body.prefix(2000))))")
             case .http(_, _, let body) where !body.isEmpty:
-                printError("service answer: \(body.prefix(2000))")
+                printError("service answer: \(sanitizedForTerminal(String(body.prefix(2000))))")
             default: break
             }
             if case .cancelled = error.underlying { printError("interrupted") }

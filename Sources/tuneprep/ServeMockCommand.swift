@@ -1,4 +1,5 @@
 import ArgumentParser
+import AstriaClient
 import AstriaMockServer
 import Dispatch
 import Foundation
@@ -72,20 +73,29 @@ struct ServeMockCommand: AsyncParsableCommand {
         guard (0...86_400).contains(retryAfter) else { throw ValidationError("--retry-after must be 0 to 86400") }
         guard (1...(1 << 40)).contains(maxBodyBytes) else { throw ValidationError("--max-body-bytes must be 1 to \(1 << 40)") }
         guard FaultPlan.Scope(rawValue: faultScope) != nil else { throw ValidationError("--fault-scope is create or all") }
+        // Fault lists are checked here, with the options, so a bad one is a usage error.
+        do throws(MockServerError) {
+            if let faults { _ = try FaultPlan.parseScript(faults) }
+            if let faultRate { _ = try FaultPlan.parseRates(faultRate) }
+        } catch {
+            throw ValidationError(error.description)
+        }
     }
 
+    /// Failures from here on are the environment's (port taken, address, data folder, key file),
+    /// not the command line's: one plain line and exit 2, no usage text.
     func run() async throws {
         let options: MockServerOptions
         do {
             options = try makeOptions()
         } catch let error as MockServerError {
-            throw ValidationError(error.description)
+            throw CommandFailure(.usage, error.description)
         }
         let server: MockAstriaServer
         do {
             server = try await MockAstriaServer.start(options)
         } catch {
-            throw ValidationError(error.description)
+            throw CommandFailure(.usage, error.description)
         }
         let keyNote = options.apiKey == nil ? "any non-empty Bearer key accepted" : "API key required"
         Self.emit("Astria mock server listening on \(server.baseURL.absoluteString) (data: \(server.dataDirectory.path); \(keyNote))")
@@ -112,11 +122,14 @@ struct ServeMockCommand: AsyncParsableCommand {
     /// The key from --api-key-file or ASTRIA_API_KEY; never from a flag value, which `ps` would show.
     private func apiKey() throws -> String? {
         if let apiKeyFile {
-            guard let text = try? String(contentsOfFile: apiKeyFile, encoding: .utf8) else {
-                throw ValidationError("cannot read --api-key-file \(apiKeyFile)")
+            let text: String
+            do {
+                text = try String(contentsOfFile: apiKeyFile, encoding: .utf8)
+            } catch {
+                throw CommandFailure(.usage, "cannot read --api-key-file \(apiKeyFile): \(plainFileError(error))")
             }
             let key = text.trimmingCharacters(in: .whitespacesAndNewlines)
-            guard !key.isEmpty else { throw ValidationError("--api-key-file \(apiKeyFile) is empty") }
+            guard !key.isEmpty else { throw CommandFailure(.usage, "--api-key-file \(apiKeyFile) is empty") }
             return key
         }
         let env = ProcessInfo.processInfo.environment["ASTRIA_API_KEY"]?.trimmingCharacters(in: .whitespacesAndNewlines)

@@ -8,12 +8,16 @@ struct SubmitCommand: AsyncParsableCommand {
         commandName: "submit",
         abstract: "Upload a staged set to Astria and create a tune.",
         discussion: """
-        The default title is the set's content id (manifest set_id), so sending the same set twice \
-        returns the same tune on an account with idempotency on. The result is written to \
-        DIR/submission.json; a set that has one is refused unless --force.
+        The default title identifies the whole request: the set's content id (manifest set_id) and \
+        every field that shapes the tune. Sending the same request twice returns the same tune on \
+        an account with idempotency on ("existing tune returned"); a different request is a \
+        different tune. A tune handed back that does not match the request (title, name, branch) \
+        is reported and not recorded (exit 8). The result is written to DIR/submission.json; a set \
+        that has one is refused unless --force.
         Exit codes: 0 done, 1 other failure, 3 set refused, 4 key refused (401), 5 request rejected \
         (422), 6 service unavailable after retries, 7 outcome uncertain (504 or a failure after the \
-        whole body was sent, not resent), 2 usage, 130 interrupted.
+        whole body was sent, not resent), 8 the service returned a tune that does not match the \
+        request, 2 usage, 130 interrupted.
         """
     )
 
@@ -26,7 +30,7 @@ struct SubmitCommand: AsyncParsableCommand {
     @Option(help: "Create the tune from this pack (POST /p/ID/tunes).")
     var pack: Int?
 
-    @Option(help: "Tune title (default: the set's content id, which makes retries and resubmits idempotent).")
+    @Option(help: "Tune title (default: the set's content id plus a digest of the fields, which makes retries and resubmits idempotent).")
     var title: String?
 
     @Option(help: "flux1, sd15, sdxl1, or fast (free mock training for testing an integration).")
@@ -82,8 +86,6 @@ struct SubmitCommand: AsyncParsableCommand {
 
     @OptionGroup var astria: AstriaCommandOptions
 
-    static let resultFileName = "submission.json"
-
     func validate() throws {
         for item in characteristics {
             guard let eq = item.firstIndex(of: "="), eq != item.startIndex else {
@@ -106,67 +108,50 @@ struct SubmitCommand: AsyncParsableCommand {
 
     private func submit() async throws {
         let directoryURL = URL(fileURLWithPath: directory)
-        let set: StagedSet
-        do {
-            set = try StagedSet.load(from: directoryURL)
-        } catch {
-            throw CommandFailure(.refused, error.description)
-        }
-        guard set.isUsable else {
-            throw CommandFailure(.refused, "\(directory): the staged set failed its checks (see `tuneprep check`); not submitting")
-        }
-        guard !set.imageFiles.isEmpty else {
-            throw CommandFailure(.refused, "\(directory): the staged set has no images")
-        }
-        let resultURL = directoryURL.appendingPathComponent(Self.resultFileName)
-        if !force, !dryRun, FileManager.default.fileExists(atPath: resultURL.path) {
-            let earlier = (try? JSONDecoder().decode(SubmissionRecord.self, from: Data(contentsOf: resultURL)))
-                .map { " as tune \($0.tuneId)" } ?? ""
-            throw CommandFailure(.refused, "\(directory) was already submitted\(earlier) (\(resultURL.path)); use --force to submit again")
-        }
-
-        let request = try makeRequest(set)
-        if dryRun { return try printDryRun(request, set: set) }
+        // The set's refusals come before the key is looked for: they are the user's first problem.
+        let set = try StagedSet.loadForSubmission(from: directoryURL)
+        try set.checkSubmittable(force: force || dryRun)
+        let template = makeTemplate()
+        if dryRun { return try printDryRun(try TuneRequest.forStagedSet(set, template: template, packID: pack), set: set) }
 
         let client = try astria.client()
         let display = UploadProgressDisplay(mode: UploadProgressDisplay.mode(json: json))
-        let tune: Tune
+        let submission: SetSubmission
         do {
-            tune = try await client.createTune(request, packID: pack, idempotent: !noIdempotency) { display.handle($0) }
+            submission = try await client.submit(set, template, packID: pack, idempotent: !noIdempotency, force: force) {
+                display.handle($0)
+            }
         } catch {
             display.close()
             throw error
         }
         display.close()
 
-        let record = SubmissionRecord(
-            tuneId: tune.id, url: tune.url, title: tune.title ?? request.title, name: request.name, packId: pack,
-            setId: set.manifest.setId, baseUrl: astria.resolvedBaseURL, submittedAt: AstriaDate.format(Date()),
-            images: request.images.count
-        )
-        do {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            try encoder.encode(record).write(to: resultURL, options: .atomic)
-        } catch {
-            throw CommandFailure(.failure, "tune \(tune.id) was created but \(resultURL.path) could not be written: \(error.localizedDescription)")
-        }
+        let creation = submission.creation, tune = creation.tune, record = submission.record
         if json {
             JSONLines.write(["event": "submitted", "tune_id": tune.id, "url": tune.url ?? NSNull(), "title": record.title,
-                             "result_file": resultURL.path, "tune": JSONLines.object(tune)])
-        } else {
-            print("submitted tune \(tune.id) \"\(record.title)\"\(tune.url.map { " \($0)" } ?? "")")
-            FileHandle.standardError.write(Data("recorded in \(resultURL.path)\n".utf8))
+                             "outcome": creation.outcome.rawValue, "attempts": creation.attempts,
+                             "result_file": submission.recordURL.path, "tune": JSONLines.object(tune)])
+            return
         }
+        let what = "tune \(tune.id) \"\(sanitizedForTerminal(record.title))\"\(tune.url.map { " \(sanitizedForTerminal($0))" } ?? "")"
+        switch creation.outcome {
+        case .created:
+            print("submitted \(what)")
+        case .existing:
+            print("existing tune returned: \(what)")
+            let why = creation.earlierAttemptMayHaveCreated
+                ? "most likely created by an earlier attempt of this submission, whose answer was lost"
+                : "the service already had a tune with this title and handed it back instead of creating one"
+            FileHandle.standardError.write(Data("tuneprep: \(why)\n".utf8))
+        }
+        FileHandle.standardError.write(Data("recorded in \(submission.recordURL.path)\n".utf8))
     }
 
-    func makeRequest(_ set: StagedSet) throws -> TuneRequest {
-        var request = TuneRequest(title: title ?? set.manifest.setId, name: name)
-        do {
-            request.images = try set.imageFiles.map { url throws(AstriaError) in try TuneRequest.Image(path: url.path) }
-        } catch {
-            throw CommandFailure(.refused, error.description)
-        }
+    /// The request's fields; the title stays empty unless --title, so the library fills in the
+    /// default title, which identifies the set and every one of these fields.
+    func makeTemplate() -> TuneRequest {
+        var request = TuneRequest(title: title ?? "", name: name)
         request.branch = branch
         request.token = token
         request.modelType = modelType
@@ -212,24 +197,6 @@ struct SubmitCommand: AsyncParsableCommand {
         for (image, size) in files {
             print("  tune[images][] = @\(image.path)  (\(image.filename), \(image.contentType), \(size) bytes)")
         }
-    }
-}
-
-/// What `submit` writes into the staged set: enough to find the tune again, never the key.
-struct SubmissionRecord: Codable {
-    var tuneId: Int
-    var url: String?
-    var title: String
-    var name: String
-    var packId: Int?
-    var setId: String
-    var baseUrl: String
-    var submittedAt: String
-    var images: Int
-
-    enum CodingKeys: String, CodingKey {
-        case tuneId = "tune_id", url, title, name, packId = "pack_id", setId = "set_id", baseUrl = "base_url"
-        case submittedAt = "submitted_at", images
     }
 }
 

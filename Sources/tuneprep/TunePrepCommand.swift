@@ -25,6 +25,10 @@ struct TunePrepCommand: AsyncParsableCommand {
             }
         } catch let code as ExitCode {
             exit(withError: code)
+        } catch let failure as CommandFailure {
+            // A runtime failure already explained: its line, never the usage text.
+            FileHandle.standardError.write(Data("tuneprep: \(failure.message)\n".utf8))
+            Foundation.exit(failure.status.rawValue)
         } catch {
             if exitCode(for: error) == .success { exit(withError: error) }
             FileHandle.standardError.write(Data(("tuneprep: " + fullMessage(for: error) + "\n").utf8))

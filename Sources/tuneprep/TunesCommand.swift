@@ -36,14 +36,20 @@ struct TunesCommand: AsyncParsableCommand {
             let command = self
             try await CommandRunner.run(json: json) {
                 let client = try command.astria.client()
-                let tunes = command.all
-                    ? try await client.listAllTunes(pageSize: command.limit)
-                    : try await client.listTunes(limit: command.limit, beforeID: command.beforeID)
-                if command.json { return printJSON(tunes) }
-                printTable(
-                    ["ID", "TITLE", "NAME", "BRANCH", "STATUS", "CREATED"],
-                    tunes.map { [String($0.id), $0.title ?? "", $0.name ?? "", $0.branch ?? "", status($0), $0.createdAt.map(shortDate) ?? ""] }
-                )
+                let listing = command.all
+                    ? try await client.allTunesListing(pageSize: command.limit)
+                    : try await client.tuneListing(limit: command.limit, beforeID: command.beforeID)
+                let tunes = listing.items
+                if command.json {
+                    printJSON(tunes)
+                } else {
+                    printTable(
+                        ["ID", "TITLE", "NAME", "BRANCH", "STATUS", "CREATED"],
+                        tunes.map { [String($0.id), $0.title ?? "", $0.name ?? "", $0.branch ?? "", status($0), $0.createdAt.map(shortDate) ?? ""] },
+                        unreadable: listing.unreadable.count
+                    )
+                }
+                try reportUnreadable(listing.unreadable, what: "tune")
             }
         }
     }
@@ -75,7 +81,9 @@ struct TunesCommand: AsyncParsableCommand {
                     ("trained", tune.trainedAt.map(AstriaDate.format)), ("expires", tune.expiresAt.map(AstriaDate.format)),
                     ("url", tune.url), ("images", tune.origImages.map { String($0.count) }),
                 ]
-                for (label, value) in rows { if let value { print("\(label.padding(toLength: 11, withPad: " ", startingAt: 0)) \(value)") } }
+                for (label, value) in rows {
+                    if let value { print("\(label.padding(toLength: 11, withPad: " ", startingAt: 0)) \(sanitizedForTerminal(value))") }
+                }
             }
         }
     }
@@ -118,9 +126,14 @@ struct TunesCommand: AsyncParsableCommand {
         func run() async throws {
             let command = self
             try await CommandRunner.run(json: json) {
-                let packs = try await command.astria.client().packs(gallery: command.gallery)
-                if command.json { return printJSON(packs) }
-                printTable(["ID", "SLUG", "TITLE"], packs.map { [String($0.id), $0.slug ?? "", $0.title ?? ""] })
+                let listing = try await command.astria.client().packListing(gallery: command.gallery)
+                if command.json {
+                    printJSON(listing.items)
+                } else {
+                    printTable(["ID", "SLUG", "TITLE"], listing.items.map { [String($0.id), $0.slug ?? "", $0.title ?? ""] },
+                               unreadable: listing.unreadable.count)
+                }
+                try reportUnreadable(listing.unreadable, what: "pack")
             }
         }
     }
@@ -142,13 +155,22 @@ private func printJSON<T: Encodable>(_ value: T) {
     if let data = try? encoder.encode(value) { print(String(decoding: data, as: UTF8.self)) }
 }
 
+/// Entries of a list answer that could not be read: named on stderr, and the command fails (exit 1)
+/// rather than pass off a partial list as the whole.
+private func reportUnreadable(_ entries: [UnreadableEntry], what: String) throws {
+    guard !entries.isEmpty else { return }
+    for entry in entries { CommandRunner.printError("\(what) list \(entry.description)") }
+    throw CommandFailure(.failure, "\(entries.count) \(what)\(entries.count == 1 ? "" : "s") of the service's answer could not be read (listed above)")
+}
+
 /// Left-aligned columns; a cell is cut at 40 characters so one long title cannot wreck the table.
-private func printTable(_ header: [String], _ rows: [[String]]) {
-    let cut = rows.map { $0.map { $0.count > 40 ? String($0.prefix(39)) + "…" : $0 } }
+private func printTable(_ header: [String], _ rows: [[String]], unreadable: Int = 0) {
+    // The service's strings, escaped first so a title cannot drive the terminal or forge a row.
+    let cut = rows.map { $0.map(sanitizedForTerminal).map { $0.count > 40 ? String($0.prefix(39)) + "…" : $0 } }
     var widths = header.map(\.count)
     for row in cut { for (i, cell) in row.enumerated() { widths[i] = max(widths[i], cell.count) } }
     for row in [header] + cut {
         print(row.enumerated().map { i, cell in i == row.count - 1 ? cell : cell.padding(toLength: widths[i], withPad: " ", startingAt: 0) }.joined(separator: "  "))
     }
-    if rows.isEmpty { FileHandle.standardError.write(Data("(no entries)\n".utf8)) }
+    if rows.isEmpty && unreadable == 0 { FileHandle.standardError.write(Data("(no entries)\n".utf8)) }
 }

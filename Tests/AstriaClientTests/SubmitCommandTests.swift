@@ -1,3 +1,4 @@
+import AstriaClient
 import AstriaMockServer
 import Foundation
 import Synchronization
@@ -90,26 +91,8 @@ import TunePrep
         }
     }
 
-    /// A staged set written by hand: JPEG-looking files and a manifest from Manifest's own encoder.
     func stagedSet(usable: Bool = true, images: Int = 4, size: Int = 20_000) throws -> URL {
-        let dir = try temporaryFolder("staged")
-        let names = (1...images).map { String(format: "%02d.jpg", $0) }
-        let files = try writeImages(names, in: dir, size: size)
-        let options = try JSONSerialization.jsonObject(with: Manifest.makeEncoder().encode(PrepareOptions()))
-        let imageEntries: [[String: Any]] = try files.map { file in
-            let data = try Data(contentsOf: file)
-            return ["source": "/photos/\(file.lastPathComponent)", "verdict": "staged", "orientation_applied": 1, "findings": [],
-                    "output": ["name": file.lastPathComponent, "sha256": sha256Hex(data), "width": 1024, "height": 1024,
-                               "bytes": data.count, "quality": 92]]
-        }
-        let object: [String: Any] = [
-            "schema_version": 1, "tool": ["name": "tuneprep", "version": "0.1.0"], "set_id": "tp-\(UUID().uuidString.prefix(12).lowercased())",
-            "options": options, "images": imageEntries, "findings": [],
-            "summary": ["inputs": images, "staged": images, "rejected": 0, "warnings": 0, "total_bytes": images * size, "usable": usable],
-        ]
-        let manifest = try Manifest.makeDecoder().decode(Manifest.self, from: JSONSerialization.data(withJSONObject: object))
-        try Manifest.makeEncoder().encode(manifest).write(to: dir.appendingPathComponent(Manifest.fileName))
-        return dir
+        try writeStagedSet(usable: usable, images: images, size: size)
     }
 
     func setID(_ dir: URL) throws -> String { try StagedSet.load(from: dir).manifest.setId }
@@ -120,7 +103,7 @@ import TunePrep
             let run = try await tuneprep(["submit", dir.path, "--name", "man", "--characteristic", "eye_color=blue eyes",
                                           "--prompt", "ohwx man, {{eye_color}}", "--dry-run", "--base-url", server.baseURL.absoluteString])
             #expect(run.code == 0, "\(run.stderr)")
-            #expect(run.stdout.contains("tune[title] = \(try setID(dir))"))
+            #expect(run.stdout.contains("tune[title] = \(try setID(dir))-"))
             #expect(run.stdout.contains("tune[characteristics][eye_color] = blue eyes"))
             #expect(run.stdout.contains("tune[prompts_attributes][0][text] = ohwx man, {{eye_color}}"))
             #expect(run.stdout.components(separatedBy: "tune[images][] = @").count == 5)
@@ -141,13 +124,15 @@ import TunePrep
             let tunes = await server.tunes()
             #expect(tunes.count == 1)
             let tune = try #require(tunes.first)
-            #expect(tune.title == (try setID(dir)))
+            #expect(tune.title.hasPrefix((try setID(dir)) + "-"))
             #expect(tune.images.count == 4)
+            #expect(first.stdout.hasPrefix("submitted tune \(tune.id) "))
 
             let resultData = try Data(contentsOf: dir.appendingPathComponent("submission.json"))
             let result = try #require(try JSONSerialization.jsonObject(with: resultData) as? [String: Any])
             #expect(result["tune_id"] as? Int == tune.id)
             #expect(result["title"] as? String == tune.title)
+            #expect(result["outcome"] as? String == "created")
             #expect(result["url"] is String && result["submitted_at"] is String)
             #expect(!String(decoding: resultData, as: UTF8.self).contains(fakeKey))
 
@@ -165,7 +150,50 @@ import TunePrep
             #expect(progress == progress.sorted() && progress.count >= 2)
             #expect(progress.last == events.first?["total_bytes"] as? Int)
             #expect(events.last?["event"] as? String == "submitted" && events.last?["tune_id"] as? Int == tune.id)
+            #expect(events.last?["outcome"] as? String == "existing")
+            let record = try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("submission.json"))) as? [String: Any]
+            #expect(record?["outcome"] as? String == "existing")
             for run in [first, again, forced] { #expect(!run.all.contains(fakeKey)) }
+        }
+    }
+
+    /// The issue's case: a set first submitted with --name man, then with --name dragon. The same
+    /// default title used to hand back the man tune as "submitted tune 1", exit 0.
+    @Test func aResubmitWithAnotherNameIsAnotherTuneAndAnIdenticalOneSaysExisting() async throws {
+        try await withServer { server in
+            let dir = try stagedSet()
+            let base = ["--base-url", server.baseURL.absoluteString]
+            let man = try await tuneprep(["submit", dir.path, "--name", "man", "--branch", "fast"] + base)
+            #expect(man.code == 0, "\(man.stderr)")
+            let dragon = try await tuneprep(["submit", dir.path, "--name", "dragon", "--branch", "fast", "--force"] + base)
+            #expect(dragon.code == 0, "\(dragon.stderr)")
+            let tunes = await server.tunes()
+            #expect(tunes.count == 2)
+            let dragonTune = try #require(tunes.first { $0.name == "dragon" })
+            #expect(dragon.stdout.hasPrefix("submitted tune \(dragonTune.id) "))
+            let record = try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("submission.json"))) as? [String: Any]
+            #expect(record?["tune_id"] as? Int == dragonTune.id && record?["name"] as? String == "dragon")
+
+            let again = try await tuneprep(["submit", dir.path, "--name", "dragon", "--branch", "fast", "--force"] + base)
+            #expect(again.code == 0, "\(again.stderr)")
+            #expect(again.stdout.hasPrefix("existing tune returned: tune \(dragonTune.id) "))
+            #expect(await server.tunes().count == 2)
+        }
+    }
+
+    @Test func aReusedTitleHandingBackAnotherTuneIsReportedAndNotRecorded() async throws {
+        try await withServer { server in
+            let base = ["--base-url", server.baseURL.absoluteString]
+            let first = try await tuneprep(["submit", try stagedSet().path, "--name", "man", "--title", "shared"] + base)
+            #expect(first.code == 0, "\(first.stderr)")
+            let dir = try stagedSet()
+            let run = try await tuneprep(["submit", dir.path, "--name", "dragon", "--branch", "fast", "--title", "shared"] + base)
+            #expect(run.code == 8, "\(run.stderr)")
+            #expect(run.stderr.contains("name is \"man\", the request asked for \"dragon\""), "\(run.stderr)")
+            #expect(run.stderr.contains("branch is \"flux1\", the request asked for \"fast\""), "\(run.stderr)")
+            #expect(!run.stdout.contains("submitted"))
+            #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("submission.json").path))
+            #expect(await server.tunes().count == 1)
         }
     }
 
@@ -178,6 +206,8 @@ import TunePrep
             #expect(notASet.code == 3 && notASet.stderr.contains("not a staged set"))
             let noKey = try await tuneprep(["submit", try stagedSet().path, "--name", "man"] + base, key: nil)
             #expect(noKey.code == 2 && noKey.stderr.contains("ASTRIA_API_KEY"))
+            let missingFile = try await tuneprep(["submit", try stagedSet().path, "--name", "man", "--api-key-file", "/nonexistent/key"] + base, key: nil)
+            #expect(missingFile.code == 2 && missingFile.stderr.contains("/nonexistent/key: No such file or directory"), "\(missingFile.stderr)")
             #expect(await server.requests().isEmpty)
         }
     }
@@ -225,6 +255,34 @@ import TunePrep
             #expect(await server.tunes().isEmpty)
             #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("submission.json").path))
         }
+    }
+
+    @Test func tunesShowsTheServiceStringsEscaped() async throws {
+        try await withServer { server in
+            var request = TuneRequest(title: "evil\u{1B}[2J\r\nsubmitted tune 99", name: "man")
+            request.images = try writeImages(["1.jpg"], in: try temporaryFolder()).map { url throws(AstriaError) in try TuneRequest.Image(path: url.path) }
+            let id = try await makeClient(server).createTune(request, idempotent: true).id
+            let base = ["--base-url", server.baseURL.absoluteString]
+            for run in [try await tuneprep(["tunes", "list"] + base), try await tuneprep(["tunes", "show", String(id)] + base)] {
+                #expect(run.code == 0, "\(run.stderr)")
+                #expect(!hasControlCharacters(run.stdout.replacingOccurrences(of: "\n", with: "")), "\(run.stdout.debugDescription)")
+                #expect(run.stdout.contains("evil\\u{1B}[2J\\r\\nsubmitted"))
+            }
+        }
+    }
+
+    @Test func tunesListNamesUnreadableEntriesAndFails() async throws {
+        let server = try CannedServer(status: 200, body: ServerTextTests.badList)
+        defer { server.stop() }
+        let run = try await tuneprep(["tunes", "list", "--base-url", server.baseURL, "--max-attempts", "1"])
+        #expect(run.code == 1, "\(run.stderr)")
+        #expect(run.stdout.contains("fine"))
+        #expect(run.stderr.contains("entry 2: id 9223372036854775808 is above"))
+        #expect(run.stderr.contains("5 tunes of the service's answer could not be read"))
+        let allBad = try CannedServer(status: 200, body: #"[{"id": "x"}]"#)
+        defer { allBad.stop() }
+        let none = try await tuneprep(["tunes", "list", "--base-url", allBad.baseURL, "--max-attempts", "1"])
+        #expect(none.code == 1 && !none.stderr.contains("(no entries)"), "\(none.stderr)")
     }
 
     @Test func tunesListShowDelete() async throws {

@@ -6,6 +6,7 @@ import MultipartKit
 import NIOCore
 import Synchronization
 import Testing
+import TunePrep
 
 /// Obviously fake; every test that produces output asserts it is absent.
 let fakeKey = "sd_FAKE_tuneprep_test_key_0000"
@@ -149,3 +150,26 @@ func dispositionParameter(_ disposition: String, _ key: String) -> String? {
 func rackFilename(_ raw: String) -> String {
     raw.removingPercentEncoding ?? raw
 }
+
+/// A staged set written by hand: JPEG-looking files and a manifest from Manifest's own encoder.
+func writeStagedSet(usable: Bool = true, images: Int = 4, size: Int = 20_000) throws -> URL {
+    let dir = try temporaryFolder("staged")
+    let names = (1...images).map { String(format: "%02d.jpg", $0) }
+    let files = try writeImages(names, in: dir, size: size)
+    let options = try JSONSerialization.jsonObject(with: Manifest.makeEncoder().encode(PrepareOptions()))
+    let imageEntries: [[String: Any]] = try files.map { file in
+        let data = try Data(contentsOf: file)
+        return ["source": "/photos/\(file.lastPathComponent)", "verdict": "staged", "orientation_applied": 1, "findings": [],
+                "output": ["name": file.lastPathComponent, "sha256": sha256Hex(data), "width": 1024, "height": 1024,
+                           "bytes": data.count, "quality": 92]]
+    }
+    let object: [String: Any] = [
+        "schema_version": 1, "tool": ["name": "tuneprep", "version": "0.1.0"], "set_id": "tp-\(UUID().uuidString.prefix(12).lowercased())",
+        "options": options, "images": imageEntries, "findings": [],
+        "summary": ["inputs": images, "staged": images, "rejected": 0, "warnings": 0, "total_bytes": images * size, "usable": usable],
+    ]
+    let manifest = try Manifest.makeDecoder().decode(Manifest.self, from: JSONSerialization.data(withJSONObject: object))
+    try Manifest.makeEncoder().encode(manifest).write(to: dir.appendingPathComponent(Manifest.fileName))
+    return dir
+}
+

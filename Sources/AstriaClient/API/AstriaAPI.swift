@@ -5,7 +5,7 @@ import Foundation
 /// throws only `AstriaError`. Values are immutable: share one across tasks freely.
 public struct AstriaAPI: Sendable {
     public let configuration: AstriaConfiguration
-    private let base: String
+    let base: String
 
     public init(configuration: AstriaConfiguration) throws(AstriaError) {
         var base = configuration.baseURL.trimmingCharacters(in: .whitespaces)
@@ -24,40 +24,82 @@ public struct AstriaAPI: Sendable {
     /// `POST /tunes`, or `POST /p/:packID/tunes` with a pack. `idempotent` says that resending the
     /// same request cannot create a second tune (a stable title on an account with idempotency
     /// on); only then are a 504 and a failure after the whole body was sent retried.
+    ///
+    /// The result says whether the service created the tune or handed back one it already had
+    /// (idempotency matches on the title alone). A tune handed back that disagrees with the request
+    /// (title, class name, branch) is never returned as if it were the one asked for: the call
+    /// throws ``AstriaError/unexpectedTune(_:mismatches:)``.
     public func createTune(
         _ request: TuneRequest,
         packID: Int? = nil,
         idempotent: Bool,
         events: (@Sendable (TransferEvent) -> Void)? = nil
-    ) async throws(AstriaError) -> Tune {
+    ) async throws(AstriaError) -> TuneCreation {
         let body = try request.body()
         let path = packID.map { "/p/\($0)/tunes" } ?? "/tunes"
-        let response = try await send("POST", path, body: body, idempotent: idempotent, events: events)
+        if let threshold = configuration.checkKeyAboveBytes, body.totalBytes > threshold {
+            _ = try await send("GET", "/tunes?limit=1", idempotent: true)
+        }
+        let sent = try await send("POST", path, body: body, idempotent: idempotent, events: events)
+        let response = sent.response
         // The service answers one tune object; accept a one-element array too (its docs show one).
-        if let tune = try? JSONDecoder().decode(Tune.self, from: response.body) { return tune }
-        if let list = try? JSONDecoder().decode([Tune].self, from: response.body), let first = list.first { return first }
-        throw decodingError("the created tune", response.body)
+        let tune: Tune
+        if let one = try? JSONDecoder().decode(Tune.self, from: response.body) {
+            tune = one
+        } else if let list = try? JSONDecoder().decode([Tune].self, from: response.body), let first = list.first {
+            tune = first
+        } else {
+            throw decodingError("the created tune", response.body)
+        }
+        let creation = TuneCreation(
+            tune: tune,
+            // Rails answers 201 Created for a new record; an idempotent hit renders the old one (200).
+            outcome: response.status == 201 ? .created : .existing,
+            status: response.status,
+            attempts: sent.attempts,
+            earlierAttemptMayHaveCreated: sent.earlierAttemptMayHaveBeenProcessed
+        )
+        let mismatches = TuneMismatch.between(request, tune)
+        guard mismatches.isEmpty else { throw .unexpectedTune(creation, mismatches: mismatches) }
+        return creation
     }
 
-    /// `GET /tunes`: one page, newest first. `limit` is at most 120 on the service.
+    /// `GET /tunes`: one page, newest first. `limit` is at most 120 on the service. An entry that
+    /// cannot be read (not an object, no usable id) fails the call, naming it: see
+    /// ``tuneListing(limit:beforeID:)`` to keep the readable ones.
     public func listTunes(limit: Int? = nil, beforeID: Int? = nil) async throws(AstriaError) -> [Tune] {
+        try await tuneListing(limit: limit, beforeID: beforeID).strict(what: "the tune list")
+    }
+
+    /// `GET /tunes`, one page: the readable tunes and the entries that could not be read.
+    public func tuneListing(limit: Int? = nil, beforeID: Int? = nil) async throws(AstriaError) -> Listing<Tune> {
         var query: [String] = []
         if let limit { query.append("limit=\(limit)") }
         if let beforeID { query.append("before_id=\(beforeID)") }
         let path = "/tunes" + (query.isEmpty ? "" : "?" + query.joined(separator: "&"))
-        let response = try await send("GET", path, idempotent: true)
+        let response = try await send("GET", path, idempotent: true).response
         return try decodeList(Tune.self, response.body, what: "the tune list")
     }
 
-    /// Every tune, following `before_id` pages until a short page.
+    /// Every tune, following `before_id` pages until a short page; fails on an unreadable entry.
     public func listAllTunes(pageSize: Int = 120) async throws(AstriaError) -> [Tune] {
+        try await allTunesListing(pageSize: pageSize).strict(what: "the tune list")
+    }
+
+    /// Every tune, following `before_id` pages until a short page, and the entries that could not be read.
+    public func allTunesListing(pageSize: Int = 120) async throws(AstriaError) -> Listing<Tune> {
         let pageSize = min(max(pageSize, 1), 120)
-        var all: [Tune] = []
+        var all = Listing<Tune>(items: [], unreadable: [])
         var before: Int? = nil
         while true {
-            let page = try await listTunes(limit: pageSize, beforeID: before)
-            all.append(contentsOf: page)
-            guard page.count >= pageSize, let last = page.last?.id else { break }
+            let page = try await tuneListing(limit: pageSize, beforeID: before)
+            all.items.append(contentsOf: page.items)
+            all.unreadable.append(contentsOf: page.unreadable.map { entry in
+                var entry = entry
+                entry.index += all.items.count - page.items.count + all.unreadable.count
+                return entry
+            })
+            guard page.items.count + page.unreadable.count >= pageSize, let last = page.items.last?.id else { break }
             // Stop if the server ignores before_id rather than loop forever.
             if let before, last >= before { break }
             before = last
@@ -67,7 +109,7 @@ public struct AstriaAPI: Sendable {
 
     /// `GET /tunes/:id`.
     public func tune(id: Int) async throws(AstriaError) -> Tune {
-        let response = try await send("GET", "/tunes/\(id)", idempotent: true)
+        let response = try await send("GET", "/tunes/\(id)", idempotent: true).response
         guard let tune = try? JSONDecoder().decode(Tune.self, from: response.body) else {
             throw decodingError("tune \(id)", response.body)
         }
@@ -79,13 +121,27 @@ public struct AstriaAPI: Sendable {
         _ = try await send("DELETE", "/tunes/\(id)", idempotent: true)
     }
 
-    /// `GET /packs` (the caller's) or `GET /gallery/packs` (the public ones).
+    /// `GET /packs` (the caller's) or `GET /gallery/packs` (the public ones); fails on an unreadable entry.
     public func packs(gallery: Bool = false) async throws(AstriaError) -> [Pack] {
-        let response = try await send("GET", gallery ? "/gallery/packs" : "/packs", idempotent: true)
+        try await packListing(gallery: gallery).strict(what: "the pack list")
+    }
+
+    /// `GET /packs` or `GET /gallery/packs`: the readable packs and the entries that could not be read.
+    public func packListing(gallery: Bool = false) async throws(AstriaError) -> Listing<Pack> {
+        let response = try await send("GET", gallery ? "/gallery/packs" : "/packs", idempotent: true).response
         return try decodeList(Pack.self, response.body, what: "the pack list")
     }
 
     // MARK: Sending, with the retry rules
+
+    /// A successful answer and how it was reached.
+    struct Sent {
+        var response: HTTPResponse
+        var attempts: Int
+        /// An earlier attempt ended after its whole body had gone (504, or a failure once sent):
+        /// the service may have acted on it, so an "existing" tune may be that attempt's.
+        var earlierAttemptMayHaveBeenProcessed: Bool
+    }
 
     func send(
         _ method: String,
@@ -93,7 +149,7 @@ public struct AstriaAPI: Sendable {
         body: RequestBody? = nil,
         idempotent: Bool,
         events: (@Sendable (TransferEvent) -> Void)? = nil
-    ) async throws(AstriaError) -> HTTPResponse {
+    ) async throws(AstriaError) -> Sent {
         let key = configuration.apiKey
         let request = HTTPRequest(
             method: method,
@@ -107,6 +163,7 @@ public struct AstriaAPI: Sendable {
         var onProgress: (@Sendable (UploadProgress) -> Void)? = nil
         if let events { onProgress = { progress in events(.progress(progress)) } }
         var attempt = 0
+        var processedEarlier = false
         while true {
             attempt += 1
             if Task.isCancelled { throw .cancelled(bodySent: false) }
@@ -115,7 +172,7 @@ public struct AstriaAPI: Sendable {
             let failure: RetryPolicy.Failure
             switch outcome.result {
             case .success(let response) where (200..<300).contains(response.status):
-                return response
+                return Sent(response: response, attempts: attempt, earlierAttemptMayHaveBeenProcessed: processedEarlier)
             case .success(let response):
                 let text = key.redact(String(decoding: response.body, as: UTF8.self))
                 let message = key.redact(serviceMessage(from: response.body))
@@ -124,7 +181,7 @@ public struct AstriaAPI: Sendable {
                 case 401: error = .unauthorized(message: message.isEmpty ? "no message" : message)
                 case 422: error = .validation(message: message, body: text)
                 case 429: error = .rateLimited(retryAfter: retryAfter)
-                case 504: error = .gatewayTimeout(body: text)
+                case 504: error = .gatewayTimeout(request: "\(method) \(path)", idempotent: idempotent, body: text)
                 default: error = .http(status: response.status, message: message, body: text)
                 }
                 failure = .status(response.status, retryAfter: retryAfter)
@@ -141,6 +198,10 @@ public struct AstriaAPI: Sendable {
 
             guard case .retry(let wait, let reason) = policy.decide(failure, attempt: attempt, idempotent: idempotent) else {
                 throw error
+            }
+            switch failure {
+            case .status(504, _), .connection(_, bodySent: true): processedEarlier = true
+            default: break
             }
             let elapsed = clock.now - start
             guard attempt < policy.maxAttempts, elapsed + wait <= policy.maxTotalTime else {
@@ -166,17 +227,76 @@ public struct AstriaAPI: Sendable {
         return transient.contains { Int($0.rawValue) == code }
     }
 
-    private func decodeList<T: Decodable>(_ type: T.Type, _ body: Data, what: String) throws(AstriaError) -> [T] {
-        // Skip an element that cannot be read (no id) rather than lose the whole list.
-        guard let list = try? JSONDecoder().decode([Lenient<T>].self, from: body) else {
+    private func decodeList<T: Decodable>(_ type: T.Type, _ body: Data, what: String) throws(AstriaError) -> Listing<T> {
+        // Keep the readable entries and say exactly which others could not be read and why.
+        guard let list = try? JSONDecoder().decode([Lenient<T>].self, from: body),
+              let raw = try? JSONSerialization.jsonObject(with: body, options: [.fragmentsAllowed]) as? [Any] else {
             throw decodingError(what, body)
         }
-        return list.compactMap(\.value)
+        var listing = Listing<T>(items: [], unreadable: [])
+        for (index, entry) in list.enumerated() {
+            if let value = entry.value {
+                listing.items.append(value)
+            } else {
+                let reason = index < raw.count ? UnreadableEntry.reason(raw[index]) : "unreadable"
+                listing.unreadable.append(UnreadableEntry(index: index + 1, reason: configuration.apiKey.redact(reason)))
+            }
+        }
+        return listing
     }
 
     private func decodingError(_ what: String, _ body: Data) -> AstriaError {
         let text = configuration.apiKey.redact(String(decoding: body.prefix(2000), as: UTF8.self))
         return .decoding(what: what, detail: "not the JSON expected", body: text)
+    }
+}
+
+/// A list the service answered: the entries that could be read, and those that could not.
+public struct Listing<Item: Sendable>: Sendable {
+    public var items: [Item]
+    public var unreadable: [UnreadableEntry]
+
+    /// The items, or a decoding error naming every unreadable entry.
+    func strict(what: String) throws(AstriaError) -> [Item] {
+        guard unreadable.isEmpty else {
+            throw .decoding(what: what, detail: unreadable.map(\.description).joined(separator: "; "), body: "")
+        }
+        return items
+    }
+}
+
+/// An entry of a list answer that is not a readable tune or pack (wrong type, no usable id).
+public struct UnreadableEntry: Sendable, Equatable, CustomStringConvertible {
+    /// 1-based position in the answer.
+    public var index: Int
+    /// Why, in plain words (server text escaped for a terminal).
+    public var reason: String
+
+    public var description: String { "entry \(index): \(reason)" }
+
+    static func reason(_ value: Any) -> String {
+        guard let object = value as? [String: Any] else {
+            return "not an object (\(excerpt(value)))"
+        }
+        guard let id = object["id"], !(id is NSNull) else { return "no id" }
+        if let number = id as? NSNumber {
+            let text = number.stringValue
+            if text.allSatisfy(\.isNumber) { return "id \(text) is above the largest id this client reads (\(Int64.max))" }
+            if text.hasPrefix("-"), text.dropFirst().allSatisfy(\.isNumber) { return "id \(text) is below the smallest id this client reads" }
+            return "id \(text) is not a whole number"
+        }
+        if let text = id as? String {
+            if text.allSatisfy(\.isNumber), !text.isEmpty { return "id \(excerpt(text)) is above the largest id this client reads (\(Int64.max))" }
+            return "id \(excerpt(text)) is not a number"
+        }
+        return "id is \(excerpt(id)), not a number"
+    }
+
+    private static func excerpt(_ value: Any) -> String {
+        let text: String
+        if let string = value as? String { text = "\"\(string)\"" } else { text = "\(value)" }
+        let short = text.count > 60 ? String(text.prefix(60)) + "…" : text
+        return sanitizedForTerminal(short)
     }
 }
 

@@ -30,6 +30,10 @@ public struct AstriaConfiguration: Sendable {
     public var apiKey: APIKey
     public var retry: RetryPolicy
     public var transfer: TransferOptions
+    /// A create whose body is larger than this first checks the key with a cheap `GET /tunes?limit=1`,
+    /// so a wrong key is found out before the upload rather than after it (a Rack server reads the
+    /// whole body before the application sees the key). `nil`: never.
+    public var checkKeyAboveBytes: Int64? = 4_000_000
 
     public init(baseURL: String = AstriaConfiguration.defaultBaseURL, apiKey: APIKey,
                 retry: RetryPolicy = .default, transfer: TransferOptions = TransferOptions()) {

@@ -18,14 +18,24 @@ public enum AstriaError: Error, Sendable, CustomStringConvertible {
     case validation(message: String, body: String)
     /// 429 with no attempts or time left to wait out `Retry-After`.
     case rateLimited(retryAfter: Duration?)
-    /// 504 that was not resent: the service probably created the tune anyway.
-    case gatewayTimeout(body: String)
+    /// 504: the service ran past its time limit on `request` (e.g. `POST /tunes`) and may have
+    /// processed it anyway. `idempotent`: the request was one that may be resent (a `GET`, or a
+    /// create on an account with idempotency on); a 504 that ends the call was then resent until
+    /// the retry caps ran out (see ``gaveUp(attempts:elapsed:last:)``).
+    case gatewayTimeout(request: String, idempotent: Bool, body: String)
     /// Any other unsuccessful status.
     case http(status: Int, message: String, body: String)
     /// A successful answer that is not the JSON expected.
     case decoding(what: String, detail: String, body: String)
     /// The task was cancelled (Ctrl-C). `bodySent`: the service may have the request anyway.
     case cancelled(bodySent: Bool)
+    /// The service handed back a tune that is not the one asked for (idempotency matches on the
+    /// title alone, so a reused title returns the older tune): `mismatches` says where it differs.
+    case unexpectedTune(TuneCreation, mismatches: [TuneMismatch])
+    /// A staged set that may not be submitted (see ``SetRefusal``).
+    case setRefused(directory: String, SetRefusal)
+    /// The tune was created (or returned) but the record of it could not be written.
+    case recordNotWritten(path: String, reason: String, TuneCreation)
     /// The retry loop stopped (attempt or time cap) after `attempts` tries; `last` says why.
     indirect case gaveUp(attempts: Int, elapsed: Duration, last: AstriaError)
 
@@ -49,8 +59,21 @@ public enum AstriaError: Error, Sendable, CustomStringConvertible {
             return "the service rejected the request (422): \(message)"
         case .rateLimited(let after):
             return "rate limited (429)" + (after.map { ", asked to wait \(Int(seconds($0))) s" } ?? "")
-        case .gatewayTimeout:
-            return "the service timed out (504) and probably created the tune anyway; not resent because the request is not idempotent (check `tuneprep tunes list`)"
+        case .gatewayTimeout(let request, let idempotent, _):
+            guard request.hasPrefix("POST") else { return "the service timed out (504) answering \(request)" }
+            if idempotent {
+                return "the service timed out (504) on \(request) and may have created the tune; the request was resent, as it is idempotent (check `tuneprep tunes list`)"
+            }
+            return "the service timed out (504) on \(request) and probably created the tune anyway; not resent because the request is not idempotent (check `tuneprep tunes list`)"
+        case .unexpectedTune(let creation, let mismatches):
+            let which = creation.outcome == .existing ? "an existing tune" : "a tune"
+            return "the service returned \(which), \(creation.tune.id), that does not match the request: "
+                + mismatches.map(\.description).joined(separator: "; ")
+                + (creation.outcome == .existing ? " (a tune with the same title already exists; give another --title)" : "")
+        case .setRefused(let directory, let refusal):
+            return "\(directory): \(refusal)"
+        case .recordNotWritten(let path, let reason, let creation):
+            return "tune \(creation.tune.id) was \(creation.outcome == .created ? "created" : "returned") but \(path) could not be written: \(reason)"
         case .http(let status, let message, _):
             return "the service answered \(status)" + (message.isEmpty ? "" : ": \(message)")
         case .decoding(let what, let detail, _):
@@ -66,6 +89,10 @@ public enum AstriaError: Error, Sendable, CustomStringConvertible {
 /// A short human summary of an error body: Rails' `{"field": ["message"]}`, `{"error": "..."}`
 /// or `{"message": "..."}`, else the text itself, shortened.
 func serviceMessage(from body: Data) -> String {
+    sanitizedForTerminal(rawServiceMessage(from: body))
+}
+
+private func rawServiceMessage(from body: Data) -> String {
     if let object = try? JSONSerialization.jsonObject(with: body) {
         if let dict = object as? [String: Any] {
             for key in ["error", "message", "errors"] {

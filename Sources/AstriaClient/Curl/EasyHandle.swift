@@ -1,4 +1,5 @@
 import CTunePrepCurl
+import Foundation
 
 /// A libcurl failure: the code and libcurl's message for it.
 public struct CurlFailure: Error, Sendable, Equatable, CustomStringConvertible {
@@ -11,6 +12,13 @@ public struct CurlFailure: Error, Sendable, Equatable, CustomStringConvertible {
         self.message = detail.isEmpty ? text : "\(text): \(detail)"
     }
 
+    /// With libcurl's own line for this transfer when it wrote one: it names the host and port
+    /// (`Failed to connect to api.astria.ai port 443 after 3 ms: Couldn't connect to server`).
+    init(_ code: CURLcode, transferMessage: String) {
+        self.code = Int(code.rawValue)
+        self.message = transferMessage.isEmpty ? String(cString: curl_easy_strerror(code)) : transferMessage
+    }
+
     public var description: String { "\(message) (curl error \(code))" }
 }
 
@@ -18,15 +26,28 @@ public struct CurlFailure: Error, Sendable, Equatable, CustomStringConvertible {
 /// Not thread-safe; a handle lives on the one thread that performs its transfer.
 final class EasyHandle {
     let raw: UnsafeMutableRawPointer
+    /// CURLOPT_ERRORBUFFER: libcurl's message for the last failure (CURL_ERROR_SIZE is 256).
+    private let errorBuffer: UnsafeMutablePointer<CChar>
 
     init() throws(CurlFailure) {
         let global = CTunePrepCurl_global_init_once()
         guard global == CURLE_OK else { throw CurlFailure(global, detail: "curl_global_init") }
         guard let handle = curl_easy_init() else { throw CurlFailure(CURLE_FAILED_INIT, detail: "curl_easy_init") }
         raw = handle
+        errorBuffer = .allocate(capacity: 256)
+        errorBuffer.initialize(repeating: 0, count: 256)
+        _ = CTunePrepCurl_setopt_pointer(raw, CURLOPT_ERRORBUFFER, errorBuffer)
     }
 
-    deinit { curl_easy_cleanup(raw) }
+    deinit {
+        curl_easy_cleanup(raw)
+        errorBuffer.deallocate()
+    }
+
+    /// libcurl's message for the transfer's failure, trimmed; empty when it wrote none.
+    var transferMessage: String {
+        String(cString: errorBuffer).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
 
     func set(_ option: CURLoption, _ value: Int) throws(CurlFailure) {
         try check(CTunePrepCurl_setopt_long(raw, option, value), option)

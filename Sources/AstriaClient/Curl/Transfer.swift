@@ -154,7 +154,7 @@ enum Transfer {
             let sent = handle.infoOffset(CURLINFO_SIZE_UPLOAD_T)
             if let failure = context.failure { return failed(failure, sent: sent) }
             if code == CURLE_ABORTED_BY_CALLBACK, cancel.isSet { return failed(.cancelled, sent: sent) }
-            guard code == CURLE_OK else { return failed(.curl(CurlFailure(code)), sent: sent) }
+            guard code == CURLE_OK else { return failed(.curl(CurlFailure(code, transferMessage: handle.transferMessage)), sent: sent) }
             let status = handle.infoLong(CURLINFO_RESPONSE_CODE)
             if (200..<300).contains(status) { meter?.finish() }
             let response = HTTPResponse(status: status, headers: context.headers, body: context.body)

@@ -15,10 +15,10 @@ struct PhotoOptions: ParsableArguments {
     var quality = 92
     @Option(help: "Lowest quality used to fit --max-bytes before the size is reduced.")
     var minQuality = 80
-    @Option(help: "Largest output file, in bytes.")
-    var maxBytes = 3_000_000
-    @Option(help: "Largest total of all outputs, in bytes.")
-    var maxTotal: Int?
+    @Option(help: ArgumentHelp("Largest output file: bytes, or with kB/MB (e.g. 3MB).", valueName: "size"))
+    var maxBytes: ByteCount = ByteCount(3_000_000)
+    @Option(help: ArgumentHelp("Largest total of all outputs: bytes, or with kB/MB (e.g. 40MB).", valueName: "size"))
+    var maxTotal: ByteCount?
     @Option(help: "Fewest usable photos a set needs.")
     var minImages = 4
     @Option(help: "Most usable photos a set may have.")
@@ -56,10 +56,13 @@ struct PhotoOptions: ParsableArguments {
         guard !photos.isEmpty else { throw ValidationError("give at least one photo or folder") }
         guard (1...100).contains(quality) else { throw ValidationError("--quality must be 1-100") }
         guard (1...100).contains(minQuality) else { throw ValidationError("--min-quality must be 1-100") }
+        guard minQuality <= quality else {
+            throw ValidationError("--min-quality \(minQuality) is above --quality \(quality): the floor cannot be higher than the quality")
+        }
         guard (16...Self.maxPixelsOnASide).contains(maxSide) else { throw ValidationError("--max-side must be 16 to \(Self.maxPixelsOnASide)") }
         guard (1...Self.maxPixelsOnASide).contains(minSide) else { throw ValidationError("--min-side must be 1 to \(Self.maxPixelsOnASide)") }
-        guard (10_000...Self.maxByteCount).contains(maxBytes) else { throw ValidationError("--max-bytes must be 10000 to \(Self.maxByteCount)") }
-        if let maxTotal, !(1...Self.maxByteCount).contains(maxTotal) { throw ValidationError("--max-total must be 1 to \(Self.maxByteCount)") }
+        guard (10_000...Self.maxByteCount).contains(maxBytes.bytes) else { throw ValidationError("--max-bytes must be 10000 to \(Self.maxByteCount)") }
+        if let maxTotal, !(1...Self.maxByteCount).contains(maxTotal.bytes) { throw ValidationError("--max-total must be 1 to \(Self.maxByteCount)") }
         guard minImages >= 0, maxImages >= minImages, maxImages <= 1_000_000 else {
             throw ValidationError("need 0 <= --min-images <= --max-images <= 1000000")
         }
@@ -84,8 +87,8 @@ struct PhotoOptions: ParsableArguments {
         options.minSide = minSide
         options.quality = quality
         options.minQuality = minQuality
-        options.maxBytes = maxBytes
-        options.maxTotalBytes = maxTotal
+        options.maxBytes = maxBytes.bytes
+        options.maxTotalBytes = maxTotal?.bytes
         options.minImages = minImages
         options.maxImages = maxImages
         options.maxPixels = Int(maxMegapixels * 1_000_000)
@@ -112,3 +115,28 @@ struct PhotoOptions: ParsableArguments {
 }
 
 extension PrepareOptions.ChromaSubsampling: ExpressibleByArgument {}
+
+/// A size in bytes as typed: `3000000`, `500kB`, `3MB`, `2.5MB` (decimal units, as the report
+/// prints them; `KiB`/`MiB` are binary).
+struct ByteCount: ExpressibleByArgument, Equatable {
+    let bytes: Int
+
+    init(_ bytes: Int) { self.bytes = bytes }
+
+    init?(argument: String) {
+        let text = argument.trimmingCharacters(in: .whitespaces)
+        let units: [(String, Double)] = [
+            ("KiB", 1024), ("MiB", 1024 * 1024), ("GiB", 1024 * 1024 * 1024),
+            ("kB", 1e3), ("KB", 1e3), ("k", 1e3), ("K", 1e3), ("MB", 1e6), ("M", 1e6), ("GB", 1e9), ("G", 1e9), ("B", 1),
+        ]
+        var number = text, factor = 1.0
+        if let (suffix, value) = units.first(where: { text.hasSuffix($0.0) }) {
+            number = String(text.dropLast(suffix.count)).trimmingCharacters(in: .whitespaces)
+            factor = value
+        }
+        guard let value = Double(number), value.isFinite, value >= 0, value * factor < Double(Int.max) else { return nil }
+        bytes = Int((value * factor).rounded())
+    }
+
+    var defaultValueDescription: String { "\(bytes)" }
+}

@@ -1,0 +1,170 @@
+import Foundation
+import TunePrep
+
+/// Why a staged set is not submitted.
+public enum SetRefusal: Sendable, Equatable, CustomStringConvertible {
+    /// No readable `manifest.json`, or a staged file is missing.
+    case notAStagedSet(reason: String)
+    /// The set failed its checks (`usable: false` in the manifest).
+    case unusable
+    /// The manifest lists no staged image.
+    case noImages
+    /// `submission.json` records an earlier submission (pass `force` to submit again).
+    case alreadySubmitted(tuneID: Int?, record: String)
+
+    public var description: String {
+        switch self {
+        case .notAStagedSet(let reason): "not a staged set: \(reason)"
+        case .unusable: "the staged set failed its checks (see `tuneprep check`); not submitting"
+        case .noImages: "the staged set has no images"
+        case .alreadySubmitted(let id, let record):
+            "already submitted\(id.map { " as tune \($0)" } ?? "") (\(record)); use --force to submit again"
+        }
+    }
+}
+
+/// What a submission writes into the staged set (`submission.json`): enough to find the tune
+/// again, and whether the service created it or handed back one it had. Never the key.
+public struct SubmissionRecord: Codable, Sendable, Equatable {
+    public static let fileName = "submission.json"
+
+    public var tuneId: Int
+    public var url: String?
+    public var title: String
+    public var name: String
+    public var branch: String?
+    public var packId: Int?
+    public var setId: String
+    public var baseUrl: String
+    public var submittedAt: String
+    public var images: Int
+    /// `created`, or `existing` when the service returned a tune it already had under this title.
+    public var outcome: TuneCreation.Outcome?
+    /// Attempts the request took.
+    public var attempts: Int?
+
+    enum CodingKeys: String, CodingKey {
+        case tuneId = "tune_id", url, title, name, branch, packId = "pack_id", setId = "set_id", baseUrl = "base_url"
+        case submittedAt = "submitted_at", images, outcome, attempts
+    }
+
+    /// The record in `directory`, or nil when there is none (or it cannot be read).
+    public static func load(from directory: URL) -> SubmissionRecord? {
+        guard let data = try? Data(contentsOf: directory.appendingPathComponent(fileName)) else { return nil }
+        return try? JSONDecoder().decode(SubmissionRecord.self, from: data)
+    }
+}
+
+/// A staged set submitted: the tune, and the record written beside the set.
+public struct SetSubmission: Sendable {
+    public var creation: TuneCreation
+    public var record: SubmissionRecord
+    /// `DIR/submission.json`.
+    public var recordURL: URL
+}
+
+extension TuneRequest {
+    /// A request for `name` with an empty title: ``AstriaAPI/submit(_:_:packID:idempotent:force:events:)``
+    /// fills in ``defaultTitle(contentID:packID:)``.
+    public init(name: String) {
+        self.init(title: "", name: name)
+    }
+
+    /// The request that submitting `set` sends: `template`'s fields, the set's staged images, and
+    /// (when `template.title` is empty) the default title from the set's content id and those
+    /// fields. Throws ``AstriaError/setRefused(directory:_:)`` for an unusable or empty set and
+    /// ``AstriaError/file(path:reason:)`` for an image that cannot be read.
+    public static func forStagedSet(_ set: StagedSet, template: TuneRequest, packID: Int?) throws(AstriaError) -> TuneRequest {
+        guard set.isUsable else { throw .setRefused(directory: set.directory.path, .unusable) }
+        guard !set.imageFiles.isEmpty else { throw .setRefused(directory: set.directory.path, .noImages) }
+        var request = template
+        request.images = try set.imageFiles.map { url throws(AstriaError) in try TuneRequest.Image(path: url.path) }
+        if request.title.trimmingCharacters(in: .whitespaces).isEmpty {
+            request.title = request.defaultTitle(contentID: set.manifest.setId, packID: packID)
+        }
+        return request
+    }
+}
+
+extension StagedSet {
+    /// Throws the refusal a submission would meet, before anything is sent: a set that failed its
+    /// checks, has no images, or (unless `force`) already records a submission.
+    public func checkSubmittable(force: Bool) throws(AstriaError) {
+        guard isUsable else { throw .setRefused(directory: directory.path, .unusable) }
+        guard !imageFiles.isEmpty else { throw .setRefused(directory: directory.path, .noImages) }
+        let recordURL = directory.appendingPathComponent(SubmissionRecord.fileName)
+        if !force, FileManager.default.fileExists(atPath: recordURL.path) {
+            let earlier = SubmissionRecord.load(from: directory)
+            throw .setRefused(directory: directory.path, .alreadySubmitted(tuneID: earlier?.tuneId, record: recordURL.path))
+        }
+    }
+
+    /// Loads the staged set in `directory`; a folder that is not one is refused as a submission would be.
+    public static func loadForSubmission(from directory: URL) throws(AstriaError) -> StagedSet {
+        do {
+            return try StagedSet.load(from: directory)
+        } catch {
+            let reason: String
+            if case .notAStagedSet(_, let why) = error { reason = why } else { reason = error.description }
+            throw .setRefused(directory: directory.path, .notAStagedSet(reason: reason))
+        }
+    }
+}
+
+extension AstriaAPI {
+    /// Loads the staged set in `directory` and submits it (see ``submit(_:_:packID:idempotent:force:events:)``);
+    /// a folder that is not a staged set is refused.
+    public func submit(
+        setAt directory: URL, _ template: TuneRequest, packID: Int? = nil, idempotent: Bool = true, force: Bool = false,
+        events: (@Sendable (TransferEvent) -> Void)? = nil
+    ) async throws(AstriaError) -> SetSubmission {
+        let set = try StagedSet.loadForSubmission(from: directory)
+        return try await submit(set, template, packID: packID, idempotent: idempotent, force: force, events: events)
+    }
+
+    /// Submits a staged set as `tuneprep submit` does: refuses a set that failed its checks, has
+    /// no images, or already records a submission (unless `force`); sends the set's images with
+    /// `template`'s fields (an empty title becomes the default title, which identifies the whole
+    /// request); then writes `submission.json` into the set, atomically, saying which tune it is
+    /// and whether it was created or handed back. A tune that does not match the request is
+    /// refused (``AstriaError/unexpectedTune(_:mismatches:)``) and nothing is recorded.
+    public func submit(
+        _ set: StagedSet, _ template: TuneRequest, packID: Int? = nil, idempotent: Bool = true, force: Bool = false,
+        events: (@Sendable (TransferEvent) -> Void)? = nil
+    ) async throws(AstriaError) -> SetSubmission {
+        try set.checkSubmittable(force: force)
+        let recordURL = set.directory.appendingPathComponent(SubmissionRecord.fileName)
+        let request = try TuneRequest.forStagedSet(set, template: template, packID: packID)
+        let creation = try await createTune(request, packID: packID, idempotent: idempotent, events: events)
+        let record = SubmissionRecord(
+            tuneId: creation.tune.id, url: creation.tune.url, title: creation.tune.title ?? request.title,
+            name: creation.tune.name ?? request.name, branch: creation.tune.branch ?? request.branch, packId: packID,
+            setId: set.manifest.setId, baseUrl: base, submittedAt: AstriaDate.format(Date()),
+            images: request.images.count, outcome: creation.outcome, attempts: creation.attempts
+        )
+        do {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            try encoder.encode(record).write(to: recordURL, options: .atomic)
+        } catch {
+            throw .recordNotWritten(path: recordURL.path, reason: plainFileError(error), creation)
+        }
+        return SetSubmission(creation: creation, record: record, recordURL: recordURL)
+    }
+}
+
+/// A file error in plain words (`No such file or directory`, `Permission denied`), as the C
+/// library says it, rather than Foundation's sentence.
+public func plainFileError(_ error: any Error) -> String {
+    let ns = error as NSError
+    if let underlying = ns.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
+        return String(cString: strerror(Int32(underlying.code)))
+    }
+    if ns.domain == NSPOSIXErrorDomain { return String(cString: strerror(Int32(ns.code))) }
+    switch CocoaError.Code(rawValue: ns.code) {
+    case .fileReadNoSuchFile, .fileNoSuchFile: return String(cString: strerror(ENOENT))
+    case .fileReadNoPermission, .fileWriteNoPermission: return String(cString: strerror(EACCES))
+    case .fileReadInapplicableStringEncoding: return "not UTF-8 text"
+    default: return ns.localizedDescription
+    }
+}
