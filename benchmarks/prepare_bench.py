@@ -275,7 +275,7 @@ def make_tools(tuneprep: Path) -> list[Tool]:
         # One folder argument: TunePrep takes the whole set in one process.
         folder = photos_folder(photos)
         return [
-            str(tuneprep), "prepare", str(folder), "--out", str(out_dir), "--force", "--quiet",
+            str(tuneprep), "prepare", str(folder), "--out", str(out_dir), "--force", "--quiet", "--no-person-checks",
             "--max-images", "1000", "--min-images", "0", "--min-side", "1", "--max-bytes", "100000000",
             "--max-side", str(MAX_SIDE), "--quality", str(QUALITY), "--chroma", "420", "--workers", str(workers),
         ], {}
@@ -525,7 +525,7 @@ def pixel_scaling(tuneprep: Path, scratch: Path, source: Path, rounds: int) -> l
         photo_dir = folder / f"{megapixels:g}MP"
         photo_dir.mkdir(parents=True)
         upright.resize(size, Image.Resampling.LANCZOS).save(photo_dir / "photo.jpg", quality=92, subsampling=2)
-        command = [str(tuneprep), "prepare", str(photo_dir), "--out", str(folder / "out"), "--force", "--quiet",
+        command = [str(tuneprep), "prepare", str(photo_dir), "--out", str(folder / "out"), "--force", "--quiet", "--no-person-checks",
                    "--min-images", "0", "--min-side", "1", "--max-bytes", "100000000", "--max-side", str(MAX_SIDE),
                    "--quality", "92", "--chroma", "420", "--workers", "1"]
         runs = [measure(command) for _ in range(max(5, rounds))]

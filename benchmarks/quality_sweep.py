@@ -156,7 +156,7 @@ class SweepTool:
 def tuneprep_tool(binary: Path, name: str = "TunePrep", env: dict[str, str] | None = None) -> SweepTool:
     def run(folder: Path, out_dir: Path, files: list[SweepFile]) -> dict[str, Path]:
         shutil.rmtree(out_dir, ignore_errors=True)
-        command = [str(binary), "prepare", str(folder), "--out", str(out_dir), "--force", "--quiet",
+        command = [str(binary), "prepare", str(folder), "--out", str(out_dir), "--force", "--quiet", "--no-person-checks",
                    "--max-images", "100000", "--min-images", "0", "--min-side", "1", "--max-bytes", "100000000",
                    "--max-side", str(MAX_SIDE), "--quality", str(QUALITY), "--chroma", "444", "--workers", "2"]
         subprocess.run(command, check=False, stdout=subprocess.DEVNULL, env={**os.environ, **(env or {})})

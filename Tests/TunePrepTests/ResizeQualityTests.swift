@@ -23,7 +23,7 @@ struct ResizeQualityTests {
         defer { try? FileManager.default.removeItem(at: folder) }
         let url = try Fixtures.write(jpeg, "texture.jpg", in: folder)
 
-        var options = PrepareOptions()
+        var options = Fixtures.filesOnly()
         options.maxSide = target
         options.minSide = 1
         var output: Data?

@@ -56,7 +56,7 @@ struct HostileCommandTests {
         try manager.createSymbolicLink(atPath: photos.appendingPathComponent("12-dangling.jpg").path, withDestinationPath: "nowhere.jpg")
         try manager.createSymbolicLink(atPath: photos.appendingPathComponent("13-folder").path, withDestinationPath: "/tmp")
         // 4 GB of address space: reading /dev/zero for ever would die of it, not take the machine.
-        let (result, timedOut) = try run(["check", "photos"], in: folder, limits: "ulimit -v 4194304", deadline: 60)
+        let (result, timedOut) = try run(["check", "--no-person-checks", "photos"], in: folder, limits: "ulimit -v 4194304", deadline: 60)
         #expect(!timedOut, "check blocked (a FIFO opened or read?)")
         #expect(result.status == 0, "\(result.stderr)")
         let lines = result.stdout.split(separator: "\n").map(String.init)
@@ -67,7 +67,7 @@ struct HostileCommandTests {
         #expect(lines.last?.hasPrefix("13 photos: 6 usable, 7 rejected") == true, "\(lines.last ?? "")")
 
         // Given by name too.
-        let (named, namedTimedOut) = try run(["check", "photos/10-pipe", "photos/11-zero.jpg", "--min-images", "0"], in: folder, deadline: 30)
+        let (named, namedTimedOut) = try run(["check", "--no-person-checks", "photos/10-pipe", "photos/11-zero.jpg", "--min-images", "0"], in: folder, deadline: 30)
         #expect(!namedTimedOut)
         #expect(named.status == 0 && named.stdout.components(separatedBy: "not-a-file").count == 3, "\(named.stdout) \(named.stderr)")
     }
@@ -76,12 +76,12 @@ struct HostileCommandTests {
     /// byte for byte, the run must exit 2 naming the write, and no photo may be blamed.
     private func expectWriteFailureLeavesSet(in folder: URL, parent: URL, limits: String, reason: String) throws {
         let set = parent.appendingPathComponent("set")
-        let first = try run(["prepare", "photos", "--out", set.path, "--max-side", "256", "--min-side", "200", "--quiet"], in: folder).result
+        let first = try run(["prepare", "--no-person-checks", "photos", "--out", set.path, "--max-side", "256", "--min-side", "200", "--quiet"], in: folder).result
         try #require(first.status == 0, "\(first.stderr)")
         let before = try FileManager.default.contentsOfDirectory(atPath: set.path).sorted().map { name in
             name + fingerprint(try Data(contentsOf: set.appendingPathComponent(name)))
         }
-        let (result, timedOut) = try run(["prepare", "photos", "--out", set.path, "--force"], in: folder, limits: limits)
+        let (result, timedOut) = try run(["prepare", "--no-person-checks", "photos", "--out", set.path, "--force"], in: folder, limits: limits)
         #expect(!timedOut)
         #expect(result.status == 2, "exit \(result.status): \(result.stdout) \(result.stderr)")
         #expect(result.stderr.contains("cannot write") && result.stderr.contains(reason), "\(result.stderr)")
@@ -130,14 +130,14 @@ struct HostileCommandTests {
               ["tunes", "list", "--before-id", "-1"], ["tunes", "show", "0"],
               ["submit", "set", "--name", "man", "--max-time", "1e19"], ["submit", "set", "--name", "man", "--steps", "-1"],
               ["submit", "set", "--name", "man", "--pack", "0"],
-              ["check", "photos", "--max-megapixels", "1e300"], ["check", "photos", "--max-megapixels", "inf"],
-              ["check", "photos", "--max-megapixels", "nan"], ["check", "photos", "--workers", "0"],
-              ["check", "photos", "--workers", "1000000"], ["check", "photos", "--max-side", "9223372036854775807"],
-              ["check", "photos", "--min-side", "-1"], ["check", "photos", "--max-bytes", "9223372036854775807"],
-              ["check", "photos", "--max-total", "-5"], ["check", "photos", "--max-images", "9223372036854775807"],
-              ["check", "photos", "--min-sharpness", "nan"], ["check", "photos", "--min-brightness", "1e300"],
-              ["check", "photos", "--min-colorfulness", "-1"], ["check", "photos", "--near-duplicate-bits", "-9"],
-              ["prepare", "photos", "--out", "x", "--max-megapixels", "1e300"],
+              ["check", "--no-person-checks", "photos", "--max-megapixels", "1e300"], ["check", "--no-person-checks", "photos", "--max-megapixels", "inf"],
+              ["check", "--no-person-checks", "photos", "--max-megapixels", "nan"], ["check", "--no-person-checks", "photos", "--workers", "0"],
+              ["check", "--no-person-checks", "photos", "--workers", "1000000"], ["check", "--no-person-checks", "photos", "--max-side", "9223372036854775807"],
+              ["check", "--no-person-checks", "photos", "--min-side", "-1"], ["check", "--no-person-checks", "photos", "--max-bytes", "9223372036854775807"],
+              ["check", "--no-person-checks", "photos", "--max-total", "-5"], ["check", "--no-person-checks", "photos", "--max-images", "9223372036854775807"],
+              ["check", "--no-person-checks", "photos", "--min-sharpness", "nan"], ["check", "--no-person-checks", "photos", "--min-brightness", "1e300"],
+              ["check", "--no-person-checks", "photos", "--min-colorfulness", "-1"], ["check", "--no-person-checks", "photos", "--near-duplicate-bits", "-9"],
+              ["prepare", "--no-person-checks", "photos", "--out", "x", "--max-megapixels", "1e300"],
               ["serve-mock", "--training-seconds", "1e300"], ["serve-mock", "--fast-training-seconds", "inf"],
               ["serve-mock", "--latency-ms", "9223372036854775807"], ["serve-mock", "--max-body-bytes", "-1"],
               ["serve-mock", "--retry-after", "-1"],

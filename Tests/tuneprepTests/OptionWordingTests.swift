@@ -11,17 +11,17 @@ struct OptionWordingTests {
         defer { try? FileManager.default.removeItem(at: folder) }
         try SampleSet.write(to: folder.appendingPathComponent("photos"))
 
-        let sized = try CommandRunner.run(["check", "photos", "--json", "--quiet", "--max-bytes", "3MB", "--max-total", "40MB"], in: folder)
+        let sized = try CommandRunner.run(["check", "--no-person-checks", "photos", "--json", "--quiet", "--max-bytes", "3MB", "--max-total", "40MB"], in: folder)
         #expect(sized.status == 0, "\(sized.stderr)")
         let manifest = try Manifest.makeDecoder().decode(Manifest.self, from: Data(sized.stdout.utf8))
         #expect(manifest.options.maxBytes == 3_000_000 && manifest.options.maxTotalBytes == 40_000_000)
-        let kilo = try CommandRunner.run(["check", "photos", "--json", "--quiet", "--max-bytes", "500kB"], in: folder)
+        let kilo = try CommandRunner.run(["check", "--no-person-checks", "photos", "--json", "--quiet", "--max-bytes", "500kB"], in: folder)
         #expect(try Manifest.makeDecoder().decode(Manifest.self, from: Data(kilo.stdout.utf8)).options.maxBytes == 500_000)
 
-        let badUnit = try CommandRunner.run(["check", "photos", "--max-bytes", "3XB"], in: folder)
+        let badUnit = try CommandRunner.run(["check", "--no-person-checks", "photos", "--max-bytes", "3XB"], in: folder)
         #expect(badUnit.status == 2 && badUnit.stderr.contains("--max-bytes"))
 
-        let floor = try CommandRunner.run(["check", "photos", "--quality", "85", "--min-quality", "90"], in: folder)
+        let floor = try CommandRunner.run(["check", "--no-person-checks", "photos", "--quality", "85", "--min-quality", "90"], in: folder)
         #expect(floor.status == 2)
         #expect(floor.stderr.contains("--min-quality 90 is above --quality 85"), "\(floor.stderr)")
     }
