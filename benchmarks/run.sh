@@ -68,6 +68,10 @@ if [ "$sweep" = 1 ]; then
 fi
 
 [ "$others" = 1 ] || exit 0
+# What the person checks cost (images/s and peak memory with and without them, per-check cost).
+log "person checks benchmark"
+bash benchmarks/person_checks.sh --repeat 3 || log "person checks benchmark failed"
+
 # The upload benchmark (AstriaClient beside the curl command line) lives in its own product; run it
 # when this checkout has it.
 if grep -q '"tuneprep-upload-bench"' Package.swift; then
