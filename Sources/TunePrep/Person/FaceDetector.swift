@@ -7,13 +7,14 @@ enum FaceDetector {
     static let capacity = 32
 
     static func detect(_ image: PixelBuffer, detectionSide: Int, threshold: Double) throws(FaceAnalysisError) -> (faces: [Face], total: Int) {
-        let longSide = max(image.width, image.height)
-        let scale = longSide > detectionSide ? Double(detectionSide) / Double(longSide) : 1
-        // An area average: the detector works on gradients, which a box filter keeps without ringing.
-        let small = scale < 1
+        let scale = Self.scale(width: image.width, height: image.height, detectionSide: detectionSide)
+        // Down: an area average (the detector works on gradients, which a box filter keeps without
+        // ringing). Up, for a small photo: Lanczos, so a face under the detector's 80 px window
+        // (a half-body shot 512 px tall) is still seen.
+        let small = scale != 1
             ? Resampler.resize(
                 image, width: max(1, Int((Double(image.width) * scale).rounded())),
-                height: max(1, Int((Double(image.height) * scale).rounded())), filter: .box)
+                height: max(1, Int((Double(image.height) * scale).rounded())), filter: scale < 1 ? .box : .lanczos3)
             : image
         var found = [CTunePrepFaces_face](repeating: CTunePrepFaces_face(), count: capacity)
         var count: Int32 = 0
@@ -35,6 +36,13 @@ enum FaceDetector {
                 confidence: (f.confidence * 1000).rounded() / 1000)
         }
         return (faces, Int(count))
+    }
+}
+
+extension FaceDetector {
+    /// The detection copy's scale: down to `detectionSide`, or up to it by at most 2x.
+    static func scale(width: Int, height: Int, detectionSide: Int) -> Double {
+        min(2, Double(detectionSide) / Double(max(width, height)))
     }
 }
 

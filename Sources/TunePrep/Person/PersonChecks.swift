@@ -101,9 +101,8 @@ enum PersonChecks {
 
     /// The smallest face the detector sees in this output: its 80 px window, scaled back up.
     static func smallestDetectable(_ image: PixelBuffer, options: PersonCheckOptions) -> Int {
-        let longSide = max(image.width, image.height)
-        let scale = longSide > options.detectionSide ? Double(longSide) / Double(options.detectionSide) : 1
-        return Int((80 * scale).rounded())
+        let scale = FaceDetector.scale(width: image.width, height: image.height, detectionSide: options.detectionSide)
+        return Int((80 / scale).rounded())
     }
 
     private static func edges(of face: Face, in image: PixelBuffer) -> String {
