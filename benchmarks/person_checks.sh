@@ -39,7 +39,8 @@ run() {  # mode folder -> "seconds peak_kb"
     esac
     /usr/bin/time -f "%e %M" -o "$out/time" "$tuneprep" prepare "$folder" --out "$out/set" --force --quiet \
         --workers "$workers" --min-side 64 --min-images 0 "${extra[@]}" >/dev/null 2>&1 || true
-    cat "$out/time"
+    # GNU time puts "Command exited with non-zero status" first when the set is unusable.
+    tail -n 1 "$out/time"
 }
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 
