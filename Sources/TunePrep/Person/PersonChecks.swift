@@ -27,7 +27,8 @@ enum PersonChecks {
         var descriptor: [Float]?
     }
 
-    static func inspect(_ image: PixelBuffer, options: PersonCheckOptions, identity: IdentityModel?) -> PhotoResult {
+    /// `identity` gives the identity models; it is called only once a face is found.
+    static func inspect(_ image: PixelBuffer, options: PersonCheckOptions, identity: () -> IdentityModel?) -> PhotoResult {
         let threshold = min(options.minConfidence, options.otherFaceMinConfidence)
         let detected: [Face]
         do {
@@ -76,7 +77,7 @@ enum PersonChecks {
         }
 
         var descriptor: [Float]?
-        if let identity {
+        if let identity = identity() {
             do {
                 descriptor = try identity.descriptor(of: main, in: image)
             } catch {

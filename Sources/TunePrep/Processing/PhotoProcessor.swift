@@ -37,8 +37,9 @@ struct EncodedPhoto: Sendable {
 /// leaves the resampler at least 2x to reduce), resize, orient, encode under the size cap.
 struct PhotoProcessor: Sendable {
     var options: PrepareOptions
-    /// The identity models, when the person checks run and the models could be loaded.
-    var identity: IdentityModel?
+    /// Where the identity models are, when the person checks run. They are loaded (once per
+    /// process) by the first photo with a face, so a run with no face never pays for them.
+    var modelsDirectory: URL?
 
     /// `emit` receives the encoded JPEG; nil means checks only (the encode still runs, so the
     /// reported bytes are the real ones). A failure of `emit` (the disk, not the photo) is set
@@ -178,7 +179,9 @@ struct PhotoProcessor: Sendable {
         outcome.findings += qualityFindings(scores)
 
         if options.personChecks.enabled {
-            let person = PersonChecks.inspect(upright, options: options.personChecks, identity: identity)
+            let person = PersonChecks.inspect(upright, options: options.personChecks) { [modelsDirectory] in
+                modelsDirectory.flatMap { try? IdentityModel.shared(directory: $0).get() }
+            }
             outcome.person = person.report
             outcome.descriptor = person.descriptor
             outcome.findings += person.findings

@@ -39,9 +39,8 @@ public struct Preparer: Sendable {
         _ paths: [String], progress: (@Sendable (PrepareProgress) -> Void)? = nil
     ) async throws(StagingError) -> Manifest {
         let inputs = try InputCollector.collect(paths)
-        let identity = loadIdentity()
-        let outcomes = try await run(inputs, identity: identity, emit: nil, progress: progress)
-        return assemble(outcomes, identity: identity).manifest
+        let outcomes = try await run(inputs, emit: nil, progress: progress)
+        return assemble(outcomes).manifest
     }
 
     /// Prepares the photos into `directory`, atomically: the set is built beside it and renamed
@@ -54,13 +53,12 @@ public struct Preparer: Sendable {
     ) async throws(StagingError) -> StagedSet {
         let inputs = try InputCollector.collect(paths)
         let staging = try StagingDirectory(destination: directory, force: force)
-        let identity = loadIdentity()
         do {
             let outcomes = try await run(
-                inputs, identity: identity,
+                inputs,
                 emit: { index, data throws(StagingError) in try staging.writePending(index: index, data: data) },
                 progress: progress)
-            let (manifest, kept) = assemble(outcomes, identity: identity)
+            let (manifest, kept) = assemble(outcomes)
             try staging.commit(kept: kept, manifest: manifest)
             return StagedSet(directory: staging.destination, manifest: manifest)
         } catch {
@@ -69,18 +67,17 @@ public struct Preparer: Sendable {
         }
     }
 
-    /// The identity models, once per process; nil result when the person checks are off.
-    private func loadIdentity() -> Result<IdentityModel, FaceAnalysisError>? {
-        guard options.personChecks.enabled else { return nil }
-        return IdentityModel.shared(directory: modelsDirectory ?? IdentityModel.defaultDirectory())
+    /// Where the identity models are looked for; nil when the person checks are off.
+    private var identityDirectory: URL? {
+        options.personChecks.enabled ? modelsDirectory ?? IdentityModel.defaultDirectory() : nil
     }
 
     private func run(
-        _ inputs: [PhotoInput], identity: Result<IdentityModel, FaceAnalysisError>?,
+        _ inputs: [PhotoInput],
         emit: (@Sendable (Int, Data) throws(StagingError) -> Void)?,
         progress: (@Sendable (PrepareProgress) -> Void)?
     ) async throws(StagingError) -> [PhotoOutcome] {
-        let processor = PhotoProcessor(options: options, identity: try? identity?.get())
+        let processor = PhotoProcessor(options: options, modelsDirectory: identityDirectory)
         let limit = workers
         let result: Result<[PhotoOutcome], StagingError>? = await withTaskGroup(of: Result<PhotoOutcome, StagingError>?.self) { group in
             var next = 0
@@ -121,9 +118,7 @@ public struct Preparer: Sendable {
 
     /// Set-level decisions: duplicates (the later of a pair is dropped), counts, total bytes,
     /// output names and the content id.
-    func assemble(
-        _ outcomes: [PhotoOutcome], identity: Result<IdentityModel, FaceAnalysisError>? = nil
-    ) -> (manifest: Manifest, kept: [(index: Int, name: String)]) {
+    func assemble(_ outcomes: [PhotoOutcome]) -> (manifest: Manifest, kept: [(index: Int, name: String)]) {
         var outcomes = outcomes
         var firstBySource: [String: String] = [:]
         // The encoder is deterministic, so equal upright pixels give byte-equal outputs: the
@@ -157,6 +152,11 @@ public struct Preparer: Sendable {
             }
         }
 
+        // The models were loaded (or failed to) by the first photo with a face; with no face
+        // anywhere they were never needed, and are not loaded now.
+        let identity = identityDirectory.flatMap { directory in
+            outcomes.contains { $0.person?.faces.isEmpty == false } ? IdentityModel.shared(directory: directory) : nil
+        }
         let personSummary = options.personChecks.enabled ? assessPeople(&outcomes, identity: identity) : nil
 
         let stagedCount = outcomes.filter { !$0.hasError && $0.output != nil }.count
@@ -227,7 +227,7 @@ public struct Preparer: Sendable {
         var consensus: String?
         switch identity {
         case .failure(let error)?: skipped = error.description
-        case nil: skipped = "person checks are off"
+        case nil: skipped = "no photo with a face"
         case .success?:
             if described.count < 3 {
                 skipped = "fewer than 3 photos with a face (\(described.count)): no majority to compare with"
