@@ -7,11 +7,14 @@
 #include <dlib/image_processing/frontal_face_detector.h>
 #include <dlib/image_transforms.h>
 
+#include <dlfcn.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <mutex>
 #include <new>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -66,6 +69,63 @@ using descriptor_net = dlib::loss_metric<dlib::fc_no_bias<128, dlib::avg_pool_ev
     dlib::max_pool<3, 3, 2, 2, dlib::relu<dlib::affine<dlib::con<32, 7, 7, 2, 2,
     dlib::input_rgb_image_sized<150>>>>>>>>>>>>>;
 
+// dlib's frontal face model (five HOG filters) scans the whole photo on a pyramid that shrinks by
+// 3/4 a level instead of dlib's 5/6: 30% fewer pixels for the same smallest face, which is most of
+// the person checks' cost. Its boxes come in coarser sizes, so each face found is then measured
+// again by the model on its own 5/6 pyramid in a small crop around it (a few ms a face): sizes
+// and scores are the ones the thresholds were measured with.
+using coarse_detector = dlib::object_detector<dlib::scan_fhog_pyramid<dlib::pyramid_down<4>>>;
+
+coarse_detector make_coarse_detector() {
+    // The pyramid is not part of the serialized model, so the built-in model loads into this type.
+    std::stringstream model;
+    dlib::serialize(dlib::get_frontal_face_detector(), model);
+    coarse_detector detector;
+    dlib::deserialize(detector, model);
+    return detector;
+}
+
+// Faces are refined in a crop scaled so the face is about this tall: the model's window is 80 px.
+constexpr double refine_face_side = 120;
+
+dlib::rect_detection refine(dlib::frontal_face_detector &fine, const dlib::array2d<unsigned char> &gray,
+                            const dlib::rect_detection &coarse, double threshold) {
+    const dlib::rectangle box = coarse.rect;
+    const long side = std::max(box.width(), box.height());
+    const dlib::rectangle area = dlib::grow_rect(box, side / 2).intersect(dlib::get_rect(gray));
+    if (area.is_empty()) return coarse;
+    const double scale = std::min(1.0, refine_face_side / static_cast<double>(side));
+    dlib::array2d<unsigned char> crop(std::max(1L, std::lround(area.height() * scale)),
+                                      std::max(1L, std::lround(area.width() * scale)));
+    dlib::resize_image(dlib::sub_image(gray, area), crop);
+    std::vector<dlib::rect_detection> found;
+    // A lower bar than the scan's: the same face may score a little less at the finer scale.
+    fine(crop, found, threshold - 0.5);
+    const double sx = static_cast<double>(area.width()) / static_cast<double>(crop.nc());
+    const double sy = static_cast<double>(area.height()) / static_cast<double>(crop.nr());
+    dlib::rect_detection best = coarse;
+    double best_overlap = 0.5;  // the same face: their boxes overlap by more than half
+    for (const auto &d : found) {
+        dlib::rectangle back(area.left() + std::lround(d.rect.left() * sx), area.top() + std::lround(d.rect.top() * sy),
+                             area.left() + std::lround((d.rect.right() + 1) * sx) - 1,
+                             area.top() + std::lround((d.rect.bottom() + 1) * sy) - 1);
+        const double overlap = static_cast<double>(back.intersect(box).area()) / static_cast<double>((back + box).area());
+        if (overlap > best_overlap) {
+            best_overlap = overlap;
+            // The finer box; the better of the two scores, so refining never loses a face.
+            best = dlib::rect_detection{std::max(d.detection_confidence, coarse.detection_confidence), d.weight_index, back};
+        }
+    }
+    return best;
+}
+
+// The workers already keep every core busy; OpenBLAS's own threads (Debian's default BLAS) would
+// only oversubscribe them and spin. Looked up at run time: another BLAS has no such call.
+void use_one_blas_thread() {
+    using set_threads = void (*)(int);
+    if (auto set = reinterpret_cast<set_threads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"))) set(1);
+}
+
 void say(CTunePrepFaces_report *report, const std::string &message) {
     if (report == nullptr) return;
     std::snprintf(report->message, CTunePrepFaces_MESSAGE_CAPACITY, "%s", message.c_str());
@@ -103,14 +163,16 @@ extern "C" int CTunePrepFaces_detect(
         return CTunePrepFaces_BAD_ARGUMENT;
     }
     try {
-        // The detector keeps scratch buffers, so each thread has its own copy (about 1 MB),
+        // The detectors keep scratch buffers, so each thread has its own copies (about 1 MB each),
         // made once per thread from dlib's built-in model.
-        static thread_local dlib::frontal_face_detector detector = dlib::get_frontal_face_detector();
+        static thread_local coarse_detector scan = make_coarse_detector();
+        static thread_local dlib::frontal_face_detector fine = dlib::get_frontal_face_detector();
         rgb_view view{rgb, height, width, stride};
         dlib::array2d<unsigned char> gray;
         dlib::assign_image(gray, view);
         std::vector<dlib::rect_detection> found;
-        detector(gray, found, threshold);
+        scan(gray, found, threshold);
+        for (auto &face : found) face = refine(fine, gray, face, threshold);
         std::sort(found.begin(), found.end(), [](const dlib::rect_detection &a, const dlib::rect_detection &b) {
             return a.detection_confidence > b.detection_confidence;
         });
@@ -148,6 +210,7 @@ extern "C" int CTunePrepFaces_identity_load(
     CTunePrepFaces_identity *identity = nullptr;
     const char *current = shape_predictor_path;
     try {
+        use_one_blas_thread();
         identity = new CTunePrepFaces_identity();
         dlib::deserialize(shape_predictor_path) >> identity->landmarks;
         if (identity->landmarks.num_parts() != 5) {
