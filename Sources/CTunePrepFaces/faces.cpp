@@ -76,10 +76,17 @@ using descriptor_net = dlib::loss_metric<dlib::fc_no_bias<128, dlib::avg_pool_ev
 // and scores are the ones the thresholds were measured with.
 using coarse_detector = dlib::object_detector<dlib::scan_fhog_pyramid<dlib::pyramid_down<4>>>;
 
+// Unpacking dlib's built-in model takes about 300 ms, so it is done once per process; each thread
+// copies it (well under a millisecond).
+const dlib::frontal_face_detector &frontal_model() {
+    static const dlib::frontal_face_detector model = dlib::get_frontal_face_detector();
+    return model;
+}
+
 coarse_detector make_coarse_detector() {
     // The pyramid is not part of the serialized model, so the built-in model loads into this type.
     std::stringstream model;
-    dlib::serialize(dlib::get_frontal_face_detector(), model);
+    dlib::serialize(frontal_model(), model);
     coarse_detector detector;
     dlib::deserialize(detector, model);
     return detector;
@@ -163,10 +170,9 @@ extern "C" int CTunePrepFaces_detect(
         return CTunePrepFaces_BAD_ARGUMENT;
     }
     try {
-        // The detectors keep scratch buffers, so each thread has its own copies (about 1 MB each),
-        // made once per thread from dlib's built-in model.
+        // The detectors keep scratch buffers, so each thread has its own copies (about 1 MB each).
         static thread_local coarse_detector scan = make_coarse_detector();
-        static thread_local dlib::frontal_face_detector fine = dlib::get_frontal_face_detector();
+        static thread_local dlib::frontal_face_detector fine = frontal_model();
         rgb_view view{rgb, height, width, stride};
         dlib::array2d<unsigned char> gray;
         dlib::assign_image(gray, view);
