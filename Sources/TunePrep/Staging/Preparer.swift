@@ -38,6 +38,7 @@ public struct Preparer: Sendable {
     public func check(
         _ paths: [String], progress: (@Sendable (PrepareProgress) -> Void)? = nil
     ) async throws(StagingError) -> Manifest {
+        try refuseInvalidOptions()
         let inputs = try InputCollector.collect(paths)
         let outcomes = try await run(inputs, emit: nil, progress: progress)
         return assemble(outcomes).manifest
@@ -51,6 +52,7 @@ public struct Preparer: Sendable {
         _ paths: [String], into directory: URL, force: Bool = false,
         progress: (@Sendable (PrepareProgress) -> Void)? = nil
     ) async throws(StagingError) -> StagedSet {
+        try refuseInvalidOptions()
         let inputs = try InputCollector.collect(paths)
         let staging = try StagingDirectory(destination: directory, force: force)
         do {
@@ -65,6 +67,11 @@ public struct Preparer: Sendable {
             staging.discard()
             throw error
         }
+    }
+
+    private func refuseInvalidOptions() throws(StagingError) {
+        let problems = options.problems
+        if !problems.isEmpty { throw .invalidOptions(problems) }
     }
 
     /// Where the identity models are looked for; nil when the person checks are off.

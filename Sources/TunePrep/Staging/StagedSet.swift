@@ -48,6 +48,8 @@ public enum StagingError: Error, Sendable, Equatable, CustomStringConvertible {
     case cannotWrite(String, reason: String)
     case notAStagedSet(String, reason: String)
     case cancelled
+    /// Options the pipeline cannot honour (``PrepareOptions/problems``), each in words.
+    case invalidOptions([String])
 
     public var description: String {
         switch self {
@@ -58,6 +60,7 @@ public enum StagingError: Error, Sendable, Equatable, CustomStringConvertible {
         case .cannotWrite(let path, let reason): "\(path): cannot write: \(reason)"
         case .notAStagedSet(let path, let reason): "\(path) is not a staged set: \(reason)"
         case .cancelled: "cancelled; nothing was written"
+        case .invalidOptions(let problems): "invalid options: " + problems.joined(separator: "; ")
         }
     }
 }
