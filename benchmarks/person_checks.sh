@@ -4,7 +4,9 @@
 #   off       --no-person-checks
 #   detect    person checks with no identity models (--models on an empty folder): detection only
 #   full      person checks with the identity models (the default)
-# It prints images/s, the cost per photo of detection (detect - off) and of the identity
+#   pillow    Pillow's draft pipeline (benchmarks/pillow_prepare.py, no person checks at all), the
+#             peer the person checks' speed is held to
+# It prints images/s, the CPU cost per photo of detection (detect - off) and of the identity
 # descriptor (full - detect, per photo with a face), and the peak memory of each mode.
 #   bash benchmarks/person_checks.sh [--repeat N] [--workers N] [FOLDER...]
 # Default folders: .bench/corpus (made by benchmarks/run.sh) and the packaged photos of people
@@ -30,49 +32,65 @@ fi
 empty=$(mktemp -d); out=$(mktemp -d)
 trap 'rm -rf "$empty" "$out"' EXIT
 
-run() {  # mode folder -> "seconds peak_kb"
+run() {  # mode folder -> "seconds peak_kb cpu_seconds"
     local mode=$1 folder=$2 extra=()
+    if [ "$mode" = pillow ]; then
+        rm -rf "$out/pillow"; mkdir -p "$out/pillow"
+        local files=()
+        while IFS= read -r -d '' f; do files+=("$f"); done < <(find -L "$folder" -type f ! -name '.*' -print0 | sort -z)
+        /usr/bin/time -f "%e %M %U %S" -o "$out/time" python3 benchmarks/pillow_prepare.py "$workers" "$out/pillow" "${files[@]}" \
+            >/dev/null 2>&1 || true
+        tail -n 1 "$out/time" | awk '{print $1, $2, $3 + $4}'
+        return
+    fi
     case "$mode" in
         off) extra=(--no-person-checks) ;;
         detect) extra=(--models "$empty") ;;
         full) extra=() ;;
     esac
-    /usr/bin/time -f "%e %M" -o "$out/time" "$tuneprep" prepare "$folder" --out "$out/set" --force --quiet \
+    /usr/bin/time -f "%e %M %U %S" -o "$out/time" "$tuneprep" prepare "$folder" --out "$out/set" --force --quiet \
         --workers "$workers" --min-side 64 --min-images 0 "${extra[@]}" >/dev/null 2>&1 || true
     # GNU time puts "Command exited with non-zero status" first when the set is unusable.
-    tail -n 1 "$out/time"
+    tail -n 1 "$out/time" | awk '{print $1, $2, $3 + $4}'
 }
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 
-printf '%-28s %6s %6s %9s %9s %9s %8s %8s %8s %11s %11s\n' folder photos faces "off img/s" "det img/s" "full img/s" "off MB" "det MB" "full MB" "detect ms" "identity ms"
+pillow=1
+python3 -c 'import PIL' 2>/dev/null || { pillow=0; echo "(Pillow is absent: no Pillow column; benchmarks/run.sh installs it)"; }
+modes=(off detect full); [ "$pillow" = 1 ] && modes+=(pillow)
+printf '%-28s %6s %6s %9s %9s %10s %11s %7s %7s %7s %9s %9s %11s\n' folder photos faces "off img/s" "det img/s" "full img/s" "Pillow img/s" "off MB" "det MB" "full MB" "Pillow MB" "detect ms" "identity ms"
 for folder in "${folders[@]}"; do
     photos=$(find -L "$folder" -type f ! -name '.*' | wc -l)
-    declare -A secs=() peaks=()
-    for mode in off detect full; do secs[$mode]=""; peaks[$mode]=""; done
+    declare -A secs=() peaks=() cpus=()
+    for mode in off detect full pillow; do secs[$mode]=""; peaks[$mode]=""; cpus[$mode]=""; done
     for _ in $(seq "$repeat"); do
-        for mode in off detect full; do
-            read -r s k < <(run "$mode" "$folder")
-            secs[$mode]+="$s"$'\n'; peaks[$mode]+="$k"$'\n'
+        for mode in "${modes[@]}"; do
+            read -r s k c < <(run "$mode" "$folder")
+            secs[$mode]+="$s"$'\n'; peaks[$mode]+="$k"$'\n'; cpus[$mode]+="$c"$'\n'
         done
     done
     # Photos with a face: from the full run's manifest.
     "$tuneprep" check "$folder" --json --quiet --workers "$workers" --min-side 64 --min-images 0 > "$out/m.json" 2>/dev/null || true
     faces=$(python3 -c 'import json,sys; m=json.load(open(sys.argv[1])); print(sum(1 for i in m["images"] if (i.get("person") or {}).get("faces")))' "$out/m.json")
-    declare -A med=() mb=()
-    for mode in off detect full; do
+    declare -A med=() mb=() cpu=()
+    for mode in "${modes[@]}"; do
         med[$mode]=$(printf '%s' "${secs[$mode]}" | median)
+        cpu[$mode]=$(printf '%s' "${cpus[$mode]}" | median)
         mb[$mode]=$(printf '%s' "${peaks[$mode]}" | median | awk '{printf "%.0f", $1/1024}')
     done
-    python3 - "$folder" "$photos" "$faces" "$workers" "${med[off]}" "${med[detect]}" "${med[full]}" "${mb[off]}" "${mb[detect]}" "${mb[full]}" <<'PY'
+    python3 - "$folder" "$photos" "$faces" "${med[off]}" "${med[detect]}" "${med[full]}" "${med[pillow]:-0}" \
+        "${mb[off]}" "${mb[detect]}" "${mb[full]}" "${mb[pillow]:--}" "${cpu[off]}" "${cpu[detect]}" "${cpu[full]}" <<'PY'
 import sys
-folder, photos, faces, workers = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
-off, det, full = map(float, sys.argv[5:8])
-mbs = sys.argv[8:11]
-rate = lambda s: photos / s if s > 0 else 0
-# CPU cost per photo: the wall-time difference times the workers that shared it.
-detect_ms = (det - off) * workers * 1000 / max(1, photos)
-ident_ms = (full - det) * workers * 1000 / max(1, faces)
-print(f"{folder[-28:]:<28} {photos:>6} {faces:>6} {rate(off):>9.1f} {rate(det):>9.1f} {rate(full):>10.1f} {mbs[0]:>8} {mbs[1]:>8} {mbs[2]:>8} {detect_ms:>11.0f} {ident_ms:>11.0f}")
+folder, photos, faces = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+off, det, full, pil = map(float, sys.argv[4:8])
+mbs = sys.argv[8:12]
+cpu_off, cpu_det, cpu_full = map(float, sys.argv[12:15])
+rate = lambda s: f"{photos / s:.1f}" if s > 0 else "-"
+# CPU cost per photo, from the runs' CPU time (user + system): detection over every photo, the
+# identity descriptor over the photos with a face.
+detect_ms = (cpu_det - cpu_off) * 1000 / max(1, photos)
+ident_ms = f"{(cpu_full - cpu_det) * 1000 / faces:.0f}" if faces else "-"
+print(f"{folder[-28:]:<28} {photos:>6} {faces:>6} {rate(off):>9} {rate(det):>9} {rate(full):>10} {rate(pil):>11} {mbs[0]:>7} {mbs[1]:>7} {mbs[2]:>7} {mbs[3]:>9} {detect_ms:>9.0f} {ident_ms:>11}")
 PY
 done
-echo "(medians of $repeat interleaved runs, $workers workers; 'detect ms' and 'identity ms' are CPU ms per photo / per photo with a face, from wall-time differences x workers)"
+echo "(medians of $repeat interleaved runs, $workers workers; 'detect ms' and 'identity ms' are CPU ms (user + system) per photo / per photo with a face; peak MB is GNU time's maximum resident set, for Pillow its largest process)"
