@@ -71,6 +71,9 @@ fi
 # What the person checks cost (images/s and peak memory with and without them, per-check cost).
 log "person checks benchmark"
 bash benchmarks/person_checks.sh --repeat 3 || log "person checks benchmark failed"
+# Odd entries beside the photos, and the mock server under floods (issue 13's targets).
+log "hostile inputs"
+bash benchmarks/hostile_inputs.sh || log "hostile inputs benchmark failed"
 
 # The upload benchmark (AstriaClient beside the curl command line) lives in its own product; run it
 # when this checkout has it.
