@@ -8,6 +8,7 @@
 #include <dlib/image_transforms.h>
 
 #include <dlfcn.h>
+#include <malloc.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -170,15 +171,20 @@ extern "C" int CTunePrepFaces_detect(
         return CTunePrepFaces_BAD_ARGUMENT;
     }
     try {
-        // The detectors keep scratch buffers, so each thread has its own copies (about 1 MB each).
-        static thread_local coarse_detector scan = make_coarse_detector();
-        static thread_local dlib::frontal_face_detector fine = frontal_model();
+        // A detector keeps the feature pyramid of the last photo it scanned (4-5 MB), so each call
+        // scans with its own copy of the model (well under a millisecond) and frees it after:
+        // nothing stays behind in the workers once the photos are read.
+        static const coarse_detector coarse_model = make_coarse_detector();
+        coarse_detector scan = coarse_model;
         rgb_view view{rgb, height, width, stride};
         dlib::array2d<unsigned char> gray;
         dlib::assign_image(gray, view);
         std::vector<dlib::rect_detection> found;
         scan(gray, found, threshold);
-        for (auto &face : found) face = refine(fine, gray, face, threshold);
+        if (!found.empty()) {
+            dlib::frontal_face_detector fine = frontal_model();
+            for (auto &face : found) face = refine(fine, gray, face, threshold);
+        }
         std::sort(found.begin(), found.end(), [](const dlib::rect_detection &a, const dlib::rect_detection &b) {
             return a.detection_confidence > b.detection_confidence;
         });
@@ -217,6 +223,10 @@ extern "C" int CTunePrepFaces_identity_load(
     const char *current = shape_predictor_path;
     try {
         use_one_blas_thread();
+        // The models are loaded once the photos have been read: first the pages the decoders and
+        // the face search freed go back to the system (glibc keeps them for reuse), so the models
+        // take their place instead of adding to the peak.
+        malloc_trim(0);
         identity = new CTunePrepFaces_identity();
         dlib::deserialize(shape_predictor_path) >> identity->landmarks;
         if (identity->landmarks.num_parts() != 5) {

@@ -19,16 +19,16 @@ extension FindingCode {
 /// The person checks: one face, no other people, big enough, inside the frame, its framing, and
 /// (over the set) the same person throughout.
 enum PersonChecks {
-    /// What one photo gave: its report, its findings, and the main face's descriptor (kept in
-    /// memory for the set-level check only).
+    /// What one photo gave: its report, its findings, and a small crop of the main face for the
+    /// identity descriptor, which the set-level step computes once every photo has been read.
     struct PhotoResult: Sendable {
         var report: PersonReport
         var findings: [Finding]
-        var descriptor: [Float]?
+        var faceCrop: FaceCrop?
     }
 
-    /// `identity` gives the identity models; it is called only once a face is found.
-    static func inspect(_ image: PixelBuffer, options: PersonCheckOptions, identity: () -> IdentityModel?) -> PhotoResult {
+    /// `keepFace`: keep a crop of the main face for the identity check (when it will run).
+    static func inspect(_ image: PixelBuffer, options: PersonCheckOptions, keepFace: Bool) -> PhotoResult {
         let threshold = min(options.minConfidence, options.otherFaceMinConfidence)
         let detected: [Face]
         do {
@@ -36,7 +36,7 @@ enum PersonChecks {
         } catch {
             return PhotoResult(
                 report: PersonReport(faces: [], framing: nil),
-                findings: [Finding(.personCheckFailed, .warning, "face detection failed: \(error)")], descriptor: nil)
+                findings: [Finding(.personCheckFailed, .warning, "face detection failed: \(error)")], faceCrop: nil)
         }
         // The subject is the face the detector is surest of (the largest can be a weak answer on a
         // texture); other people count from a higher score, since the weakest answers are often
@@ -47,7 +47,7 @@ enum PersonChecks {
                 report: PersonReport(faces: [], framing: nil),
                 findings: [Finding(.noFace, .error,
                     "no face found (faces under about \(smallest) px tall in this \(image.width)x\(image.height) output are not seen)")],
-                descriptor: nil)
+                faceCrop: nil)
         }
         // A second box on the main face (another of the detector's filters answering for the same
         // face) is not another person: boxes whose centre lies inside the main face are dropped.
@@ -76,17 +76,9 @@ enum PersonChecks {
             findings.append(Finding(.faceCutOff, .warning, "the face is cut off by the frame's \(edges(of: main, in: image))"))
         }
 
-        var descriptor: [Float]?
-        if let identity = identity() {
-            do {
-                descriptor = try identity.descriptor(of: main, in: image)
-            } catch {
-                findings.append(Finding(.personCheckFailed, .warning, "identity not checked: \(error)"))
-            }
-        }
         return PhotoResult(
             report: PersonReport(faces: [main] + others, framing: framing(of: main, in: image, options: options)),
-            findings: findings, descriptor: descriptor)
+            findings: findings, faceCrop: keepFace ? FaceCrop(of: main, in: image) : nil)
     }
 
     /// Close-up, half-body or full-body, from the face's height against the frame's, and for a

@@ -17,6 +17,8 @@ struct PhotoOutcome: Sendable {
     var colorProfile: String?
     var scores: QualityScores?
     var person: PersonReport?
+    /// The main face, cut out for the identity descriptor; dropped once that is computed.
+    var faceCrop: FaceCrop?
     /// The main face's identity descriptor: in memory for the set-level check, never written.
     var descriptor: [Float]?
     /// The output could not be written (a full disk): the run's failure, not the photo's.
@@ -179,11 +181,9 @@ struct PhotoProcessor: Sendable {
         outcome.findings += qualityFindings(scores)
 
         if options.personChecks.enabled {
-            let person = PersonChecks.inspect(upright, options: options.personChecks) { [modelsDirectory] in
-                modelsDirectory.flatMap { try? IdentityModel.shared(directory: $0).get() }
-            }
+            let person = PersonChecks.inspect(upright, options: options.personChecks, keepFace: modelsDirectory != nil)
             outcome.person = person.report
-            outcome.descriptor = person.descriptor
+            outcome.faceCrop = person.faceCrop
             outcome.findings += person.findings
             // No face, or several people: the photo is out, so it needs no output.
             if outcome.hasError { return outcome }

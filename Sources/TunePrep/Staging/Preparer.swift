@@ -159,10 +159,21 @@ public struct Preparer: Sendable {
             }
         }
 
-        // The models were loaded (or failed to) by the first photo with a face; with no face
-        // anywhere they were never needed, and are not loaded now.
+        // The identity models are loaded only now, after every photo has been read (and only when
+        // some photo still in the set has a face), so they never share the peak with the decoders.
+        // One descriptor at a time: the network is one per process.
         let identity = identityDirectory.flatMap { directory in
-            outcomes.contains { $0.person?.faces.isEmpty == false } ? IdentityModel.shared(directory: directory) : nil
+            outcomes.contains { !$0.hasError && $0.faceCrop != nil } ? IdentityModel.shared(directory: directory) : nil
+        }
+        for i in outcomes.indices {
+            guard let crop = outcomes[i].faceCrop else { continue }
+            outcomes[i].faceCrop = nil
+            guard case .success(let model)? = identity, !outcomes[i].hasError else { continue }
+            do {
+                outcomes[i].descriptor = try model.descriptor(of: crop.face, in: crop.image)
+            } catch {
+                outcomes[i].findings.append(Finding(.personCheckFailed, .warning, "identity not checked: \(error)"))
+            }
         }
         let personSummary = options.personChecks.enabled ? assessPeople(&outcomes, identity: identity) : nil
 
@@ -234,7 +245,7 @@ public struct Preparer: Sendable {
         var consensus: String?
         switch identity {
         case .failure(let error)?: skipped = error.description
-        case nil: skipped = "no photo with a face"
+        case nil: skipped = "no photo with a face among those kept"
         case .success?:
             if described.count < 3 {
                 skipped = "fewer than 3 photos with a face (\(described.count)): no majority to compare with"
