@@ -11,19 +11,19 @@ struct AstriaCommandOptions: ParsableArguments {
     @Option(name: .customLong("api-key-file"), help: ArgumentHelp("File holding the API key (default: $ASTRIA_API_KEY).", valueName: "path"))
     var apiKeyFile: String?
 
-    @Option(name: .customLong("retry-wait"), help: ArgumentHelp("First wait before retrying a 500 or a connection failure, in seconds; later waits double.", valueName: "seconds"))
+    @Option(name: .customLong("retry-wait"), parsing: .unconditional, help: ArgumentHelp("First wait before retrying a 500 or a connection failure, in seconds; later waits double.", valueName: "seconds"))
     var retryWait: Double = 30
 
-    @Option(name: .customLong("idempotent-wait"), help: ArgumentHelp("Wait before resending after a 504, in seconds.", valueName: "seconds"))
+    @Option(name: .customLong("idempotent-wait"), parsing: .unconditional, help: ArgumentHelp("Wait before resending after a 504, in seconds.", valueName: "seconds"))
     var idempotentWait: Double = 60
 
-    @Option(name: .customLong("max-attempts"), help: "Attempts in all, the first included.")
+    @Option(name: .customLong("max-attempts"), parsing: .unconditional, help: "Attempts in all, the first included.")
     var maxAttempts: Int = 5
 
-    @Option(name: .customLong("max-time"), help: ArgumentHelp("No retry starts after this many seconds.", valueName: "seconds"))
+    @Option(name: .customLong("max-time"), parsing: .unconditional, help: ArgumentHelp("No retry starts after this many seconds.", valueName: "seconds"))
     var maxTime: Double = 1800
 
-    @Option(name: .customLong("stall-time"), help: ArgumentHelp("Fail a transfer that moves under 1 KB/s for this many seconds.", valueName: "seconds"))
+    @Option(name: .customLong("stall-time"), parsing: .unconditional, help: ArgumentHelp("Fail a transfer that moves under 1 KB/s for this many seconds.", valueName: "seconds"))
     var stallTime: Int = 75
 
     /// Every number is range-checked (a usage error, exit 2) before it reaches a Double to Int

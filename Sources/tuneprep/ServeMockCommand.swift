@@ -20,7 +20,7 @@ struct ServeMockCommand: AsyncParsableCommand {
     @Option(help: "Address to listen on.")
     var host = "127.0.0.1"
 
-    @Option(help: "Port to listen on (0 picks a free one).")
+    @Option(parsing: .unconditional, help: "Port to listen on (0 picks a free one).")
     var port = 8080
 
     @Option(help: "Folder for uploaded images (default: a temporary folder removed on exit).")
@@ -32,10 +32,10 @@ struct ServeMockCommand: AsyncParsableCommand {
     @Flag(help: "Create a new tune on every POST, even when the title exists.")
     var noIdempotency = false
 
-    @Option(help: "Seconds from creation to trained_at.")
+    @Option(parsing: .unconditional, help: "Seconds from creation to trained_at.")
     var trainingSeconds: Double = 60
 
-    @Option(help: "Seconds from creation to trained_at for branch=fast.")
+    @Option(parsing: .unconditional, help: "Seconds from creation to trained_at for branch=fast.")
     var fastTrainingSeconds: Double = 2
 
     @Flag(help: "Do not POST callbacks when training ends.")
@@ -50,16 +50,16 @@ struct ServeMockCommand: AsyncParsableCommand {
     @Option(help: "Requests faults apply to: create (POST of tunes) or all.")
     var faultScope: String = "create"
 
-    @Option(help: "Seed for --fault-rate, for repeatable runs.")
+    @Option(parsing: .unconditional, help: "Seed for --fault-rate, for repeatable runs.")
     var faultSeed: UInt64?
 
-    @Option(help: "Retry-After seconds sent with 429.")
+    @Option(parsing: .unconditional, help: "Retry-After seconds sent with 429.")
     var retryAfter = 1
 
-    @Option(help: "Milliseconds added before each API request is handled.")
+    @Option(parsing: .unconditional, help: "Milliseconds added before each API request is handled.")
     var latencyMs = 0
 
-    @Option(help: "Bodies larger than this many bytes answer 413.")
+    @Option(parsing: .unconditional, help: "Bodies larger than this many bytes answer 413.")
     var maxBodyBytes = 256 * 1024 * 1024
 
     func validate() throws {

@@ -27,7 +27,7 @@ struct SubmitCommand: AsyncParsableCommand {
     @Option(help: "Class name: man, woman, boy, girl, baby, cat, dog, couple, style, ...")
     var name: String
 
-    @Option(help: "Create the tune from this pack (POST /p/ID/tunes).")
+    @Option(parsing: .unconditional, help: "Create the tune from this pack (POST /p/ID/tunes).")
     var pack: Int?
 
     @Option(help: "Tune title (default: the set's content id plus a digest of the fields, which makes retries and resubmits idempotent).")
@@ -42,13 +42,13 @@ struct SubmitCommand: AsyncParsableCommand {
     @Option(name: .customLong("model-type"), help: "lora, pti or faceid.")
     var modelType: String?
 
-    @Option(name: .customLong("base-tune-id"), help: "Base tune to train from.")
+    @Option(name: .customLong("base-tune-id"), parsing: .unconditional, help: "Base tune to train from.")
     var baseTuneID: Int?
 
     @Option(help: "Training preset.")
     var preset: String?
 
-    @Option(help: "Training steps.")
+    @Option(parsing: .unconditional, help: "Training steps.")
     var steps: Int?
 
     @Option(name: .customLong("face-crop"), help: "true or false.")

@@ -13,10 +13,10 @@ struct TunesCommand: AsyncParsableCommand {
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List tunes, newest first.")
 
-        @Option(help: "Tunes per page (at most 120).")
+        @Option(parsing: .unconditional, help: "Tunes per page (at most 120).")
         var limit: Int = 20
 
-        @Option(name: .customLong("before-id"), help: "Only tunes older than this id (paging).")
+        @Option(name: .customLong("before-id"), parsing: .unconditional, help: "Only tunes older than this id (paging).")
         var beforeID: Int?
 
         @Flag(help: "Every page.")

@@ -6,17 +6,17 @@ import TunePrep
 struct PersonCheckArguments: ParsableArguments {
     @Flag(help: "No person checks (faces, other people, framing, same person).")
     var noPersonChecks = false
-    @Option(help: "Look for faces on a copy whose long side is at most this many pixels; larger finds smaller faces, more slowly.")
+    @Option(parsing: .unconditional, help: "Look for faces on a copy whose long side is at most this many pixels; larger finds smaller faces, more slowly.")
     var faceDetectionSide = PersonCheckOptions().detectionSide
-    @Option(help: "Error `several-people` when another face is at least this fraction of the main face's height (0-1).")
+    @Option(parsing: .unconditional, help: "Error `several-people` when another face is at least this fraction of the main face's height (0-1).")
     var otherPersonFraction = PersonCheckOptions().otherPersonFraction
-    @Option(help: "Warn `face-too-small` when the main face is under this many pixels tall in the output.")
+    @Option(parsing: .unconditional, help: "Warn `face-too-small` when the main face is under this many pixels tall in the output.")
     var minFaceHeight = PersonCheckOptions().minFaceHeight
-    @Option(help: "Framing `close-up` when the face is at least this fraction of the photo's height (0-1).")
+    @Option(parsing: .unconditional, help: "Framing `close-up` when the face is at least this fraction of the photo's height (0-1).")
     var closeUpFraction = PersonCheckOptions().closeUpFraction
-    @Option(help: "Framing `full-body` when the face is under this fraction of the photo's height (0-1).")
+    @Option(parsing: .unconditional, help: "Framing `full-body` when the face is under this fraction of the photo's height (0-1).")
     var fullBodyFraction = PersonCheckOptions().fullBodyFraction
-    @Option(help: "Warn `different-person` when a face is farther than this from the set's consensus face.")
+    @Option(parsing: .unconditional, help: "Warn `different-person` when a face is farther than this from the set's consensus face.")
     var maxIdentityDistance = PersonCheckOptions().maxIdentityDistance
     @Option(help: "Folder of the identity models (default: $TUNEPREP_MODELS, else ~/.local/share/tuneprep/models).")
     var models: String?

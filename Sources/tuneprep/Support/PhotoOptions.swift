@@ -7,23 +7,23 @@ struct PhotoOptions: ParsableArguments {
     @Argument(help: "Photos, or folders of photos (searched recursively; hidden files skipped).")
     var photos: [String] = []
 
-    @Option(help: "Longest side of an output, in pixels (never upscaled).")
+    @Option(parsing: .unconditional, help: "Longest side of an output, in pixels (never upscaled).")
     var maxSide = 2048
-    @Option(help: "Shortest side (after orientation) a photo needs to be usable.")
+    @Option(parsing: .unconditional, help: "Shortest side (after orientation) a photo needs to be usable.")
     var minSide = 512
-    @Option(help: "JPEG quality of the outputs (1-100).")
+    @Option(parsing: .unconditional, help: "JPEG quality of the outputs (1-100).")
     var quality = 92
-    @Option(help: "Lowest quality used to fit --max-bytes before the size is reduced.")
+    @Option(parsing: .unconditional, help: "Lowest quality used to fit --max-bytes before the size is reduced.")
     var minQuality = 80
-    @Option(help: ArgumentHelp("Largest output file: bytes, or with kB/MB (e.g. 3MB).", valueName: "size"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Largest output file: bytes, or with kB/MB (e.g. 3MB).", valueName: "size"))
     var maxBytes: ByteCount = ByteCount(3_000_000)
-    @Option(help: ArgumentHelp("Largest total of all outputs: bytes, or with kB/MB (e.g. 40MB).", valueName: "size"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Largest total of all outputs: bytes, or with kB/MB (e.g. 40MB).", valueName: "size"))
     var maxTotal: ByteCount?
-    @Option(help: "Fewest usable photos a set needs.")
+    @Option(parsing: .unconditional, help: "Fewest usable photos a set needs.")
     var minImages = 4
-    @Option(help: "Most usable photos a set may have.")
+    @Option(parsing: .unconditional, help: "Most usable photos a set may have.")
     var maxImages = 20
-    @Option(help: "Refuse photos declaring more megapixels than this, before decoding.")
+    @Option(parsing: .unconditional, help: "Refuse photos declaring more megapixels than this, before decoding.")
     var maxMegapixels = 100.0
     @Option(help: "Chroma subsampling: auto (4:4:4 at quality 90 and up), 444 or 420.")
     var chroma: PrepareOptions.ChromaSubsampling = .auto
@@ -31,19 +31,19 @@ struct PhotoOptions: ParsableArguments {
     var optimizeHuffman = false
     @Option(help: "Background for transparent pixels: white, black or #rrggbb.")
     var background = "white"
-    @Option(help: "Warn `blurry` under this sharpness (variance of the Laplacian on a 512 px downscale).")
+    @Option(parsing: .unconditional, help: "Warn `blurry` under this sharpness (variance of the Laplacian on a 512 px downscale).")
     var minSharpness = QualityThresholds().minSharpness
-    @Option(help: "Warn `near-duplicate` when perceptual hashes differ in at most this many of 64 bits (-1: off).")
+    @Option(parsing: .unconditional, help: "Warn `near-duplicate` when perceptual hashes differ in at most this many of 64 bits (-1: off).")
     var nearDuplicateBits = QualityThresholds().nearDuplicateBits
-    @Option(help: "Warn `too-dark` under this mean brightness (0-255).")
+    @Option(parsing: .unconditional, help: "Warn `too-dark` under this mean brightness (0-255).")
     var minBrightness = QualityThresholds().minMeanLuma
-    @Option(help: "Warn `overexposed` when more than this share of pixels is clipped white (0-1).")
+    @Option(parsing: .unconditional, help: "Warn `overexposed` when more than this share of pixels is clipped white (0-1).")
     var maxClipped = QualityThresholds().maxClippedShare
-    @Option(help: "Warn `grayscale` under this colourfulness (mean max-min of R, G, B).")
+    @Option(parsing: .unconditional, help: "Warn `grayscale` under this colourfulness (mean max-min of R, G, B).")
     var minColorfulness = QualityThresholds().minColorfulness
     @Flag(help: "No image-quality warnings (blurry, near-duplicate, too-dark, overexposed, grayscale).")
     var noQualityChecks = false
-    @Option(help: "Photos processed at once (default: the number of cores).")
+    @Option(parsing: .unconditional, help: "Photos processed at once (default: the number of cores).")
     var workers: Int?
     @Flag(help: "No progress output.")
     var quiet = false
