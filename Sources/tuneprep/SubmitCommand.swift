@@ -7,51 +7,50 @@ struct SubmitCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "submit",
         abstract: "Upload a staged set to Astria and create a tune.",
+        usage: "tuneprep submit [<options>] <folder> --name <class>",
         discussion: """
         The default title identifies the whole request: the set's content id (manifest set_id) and \
         every field that shapes the tune. Sending the same request twice returns the same tune on \
         an account with idempotency on ("existing tune returned"); a different request is a \
         different tune. A tune handed back that does not match the request (title, name, branch) \
-        is reported and not recorded (exit 8). The result is written to DIR/submission.json; a set \
-        that has one is refused unless --force.
-        Exit codes: 0 done, 1 other failure, 3 set refused, 4 key refused (401), 5 request rejected \
-        (422), 6 service unavailable after retries, 7 outcome uncertain (504 or a failure after the \
-        whole body was sent, not resent), 8 the service returned a tune that does not match the \
-        request, 2 usage, 130 interrupted.
+        is reported and not recorded (exit 8). The result is written to <folder>/submission.json; \
+        a set that has one is refused unless --force.
+
+        \(HelpText.exitStatus([.failure, .usage, .refused, .unauthorized, .rejected, .unavailable, .uncertain, .mismatch, .interrupted]))
         """
     )
 
-    @Argument(help: "A staged set written by `tuneprep prepare`.")
+    @Argument(help: ArgumentHelp("A staged set written by `tuneprep prepare`.", valueName: HelpText.folder), completion: .directory)
     var directory: String
 
-    @Option(help: "Class name: man, woman, boy, girl, baby, cat, dog, couple, style, ...")
+    @Option(help: ArgumentHelp("Class name: man, woman, boy, girl, baby, cat, dog, couple, style, ...", valueName: "class"))
     var name: String
 
-    @Option(parsing: .unconditional, help: "Create the tune from this pack (POST /p/ID/tunes).")
+    @Option(parsing: .unconditional, help: ArgumentHelp("Create the tune from this pack (POST /p/ID/tunes).", valueName: HelpText.id))
     var pack: Int?
 
-    @Option(help: "Tune title (default: the set's content id plus a digest of the fields, which makes retries and resubmits idempotent).")
+    @Option(help: ArgumentHelp("Tune title (default: the set's content id plus a digest of the fields, which makes retries and resubmits idempotent).", valueName: "text"))
     var title: String?
 
-    @Option(help: "flux1, sd15, sdxl1, or fast (free mock training for testing an integration).")
+    @Option(help: ArgumentHelp("flux1, sd15, sdxl1, or fast (free mock training for testing an integration).", valueName: "branch"), completion: .list(["flux1", "sd15", "sdxl1", "fast"]))
     var branch: String?
 
-    @Option(help: "Trigger token, e.g. ohwx or sks.")
+    @Option(help: ArgumentHelp("Trigger token, e.g. ohwx or sks.", valueName: "token"))
     var token: String?
 
-    @Option(name: .customLong("model-type"), help: "lora, pti or faceid.")
+    @Option(name: .customLong("model-type"), help: ArgumentHelp("lora, pti or faceid.", valueName: "type"), completion: .list(["lora", "pti", "faceid"]))
     var modelType: String?
 
-    @Option(name: .customLong("base-tune-id"), parsing: .unconditional, help: "Base tune to train from.")
+    @Option(name: .customLong("base-tune-id"), parsing: .unconditional, help: ArgumentHelp("Base tune to train from.", valueName: HelpText.id))
     var baseTuneID: Int?
 
-    @Option(help: "Training preset.")
+    @Option(help: ArgumentHelp("Training preset.", valueName: "preset"))
     var preset: String?
 
-    @Option(parsing: .unconditional, help: "Training steps.")
+    @Option(parsing: .unconditional, help: ArgumentHelp("Training steps.", valueName: HelpText.count))
     var steps: Int?
 
-    @Option(name: .customLong("face-crop"), help: "true or false.")
+    @Option(name: .customLong("face-crop"), help: ArgumentHelp("true or false.", valueName: "bool"), completion: .list(["true", "false"]))
     var faceCrop: Bool?
 
     @Option(name: .customLong("characteristic"), help: ArgumentHelp("A KEY=VALUE characteristic (repeatable), e.g. eye_color=\"blue eyes\".", valueName: "key=value"))
@@ -60,16 +59,16 @@ struct SubmitCommand: AsyncParsableCommand {
     @Option(name: .customLong("prompt"), help: ArgumentHelp("A prompt text (repeatable).", valueName: "text"))
     var prompts: [String] = []
 
-    @Option(help: "URL called when training ends.")
+    @Option(help: ArgumentHelp("URL called when training ends.", valueName: HelpText.url))
     var callback: String?
 
-    @Option(name: .customLong("prompt-callback"), help: "(packs) URL called as each prompt finishes.")
+    @Option(name: .customLong("prompt-callback"), help: ArgumentHelp("(packs) URL called as each prompt finishes.", valueName: HelpText.url))
     var promptCallback: String?
 
-    @Option(name: .customLong("prompts-callback"), help: "(packs) URL called once with all prompts.")
+    @Option(name: .customLong("prompts-callback"), help: ArgumentHelp("(packs) URL called once with all prompts.", valueName: HelpText.url))
     var promptsCallback: String?
 
-    @Option(name: .customLong("tune-id"), help: "(packs) Reuse this existing tune (repeatable).")
+    @Option(name: .customLong("tune-id"), parsing: .unconditionalSingleValue, help: ArgumentHelp("(packs) Reuse this existing tune (repeatable).", valueName: HelpText.id))
     var tuneIDs: [Int] = []
 
     @Flag(name: .customLong("dry-run"), help: "Print the fields and files that would be sent; send nothing.")
@@ -78,7 +77,7 @@ struct SubmitCommand: AsyncParsableCommand {
     @Flag(help: "NDJSON events and result on stdout.")
     var json = false
 
-    @Flag(help: "Submit even though DIR already records a submission.")
+    @Flag(help: "Submit even though the set already records a submission.")
     var force = false
 
     @Flag(name: .customLong("no-idempotency"), help: "The account has idempotency off: never resend once the whole body was sent.")
