@@ -128,7 +128,7 @@ enum ExitStatus: Int32 {
         case .cancelled: self = .interrupted
         case .gaveUp: self = .failure
         case .unexpectedTune: self = .mismatch
-        case .setRefused: self = .refused
+        case .setRefused, .alreadyRecorded: self = .refused
         case .recordNotWritten: self = .failure
         }
     }

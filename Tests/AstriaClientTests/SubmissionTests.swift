@@ -110,6 +110,48 @@ import TunePrep
         }
     }
 
+    @Test func hostedPhotosFollowTheSameTitleRetryAndRecordRules() async throws {
+        let urls = ["https://photos.example/1.jpg", "https://photos.example/2.jpg"]
+        // A lost answer (504 after creating) is resent under the same title and told apart.
+        try await withServer(serverOptions(faults: FaultPlan(script: [.timeoutAfterProcessing]))) { server in
+            let folder = try temporaryFolder()
+            let recordURL = folder.appendingPathComponent("record.json")
+            let submission = try await makeClient(server).submit(imageURLs: urls, template(), recordURL: recordURL)
+            #expect(submission.creation.outcome == .existing && submission.creation.earlierAttemptMayHaveCreated)
+            var expected = template()
+            expected.imageURLs = urls
+            #expect(submission.record.title == expected.defaultTitle(contentID: nil, packID: nil))
+            #expect(submission.record.title.hasPrefix("tp-urls-"))
+            #expect(await server.tunes().count == 1)
+            #expect(await server.tunes().first?.imageURLs == urls)
+            let written = try JSONDecoder().decode(SubmissionRecord.self, from: Data(contentsOf: recordURL))
+            #expect(written == submission.record && written.imageUrls == urls && written.setId == nil)
+            // The record guards a repeat unless forced.
+            let repeatError = await #expect(throws: AstriaError.self) {
+                try await makeClient(server).submit(imageURLs: urls, template(), recordURL: recordURL)
+            }
+            guard case .alreadyRecorded(let path, let tuneID)? = repeatError else {
+                Issue.record("expected alreadyRecorded, got \(String(describing: repeatError))"); return
+            }
+            #expect(path == recordURL.path && tuneID == submission.creation.id)
+        }
+        // A tune handed back that does not match (a reused --title) is refused and not recorded.
+        try await withServer { server in
+            let client = try makeClient(server)
+            var first = template("man")
+            first.title = "shared"
+            _ = try await client.submit(imageURLs: urls, first)
+            var second = template("dragon")
+            second.title = "shared"
+            let recordURL = try temporaryFolder().appendingPathComponent("record.json")
+            let error = await #expect(throws: AstriaError.self) { try await client.submit(imageURLs: urls, second, recordURL: recordURL) }
+            guard case .unexpectedTune? = error else { Issue.record("expected unexpectedTune, got \(String(describing: error))"); return }
+            #expect(!FileManager.default.fileExists(atPath: recordURL.path))
+            let invalid = await #expect(throws: AstriaError.self) { try await client.submit(imageURLs: ["ftp://x/1.jpg"], first) }
+            #expect(invalid?.description == "invalid request: ftp://x/1.jpg is not an http or https URL")
+        }
+    }
+
     @Test func submitAStagedSetWithTheGuardsAndTheRecord() async throws {
         try await withServer { server in
             let client = try makeClient(server)

@@ -34,7 +34,10 @@ public struct SubmissionRecord: Codable, Sendable, Equatable {
     public var name: String
     public var branch: String?
     public var packId: Int?
-    public var setId: String
+    /// The staged set's content id; nil for a submission of hosted photos (``imageUrls``).
+    public var setId: String?
+    /// The hosted photos' URLs, for a submission made with them rather than a staged set.
+    public var imageUrls: [String]?
     public var baseUrl: String
     public var submittedAt: String
     public var images: Int
@@ -45,13 +48,12 @@ public struct SubmissionRecord: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case tuneId = "tune_id", url, title, name, branch, packId = "pack_id", setId = "set_id", baseUrl = "base_url"
-        case submittedAt = "submitted_at", images, outcome, attempts
+        case submittedAt = "submitted_at", images, outcome, attempts, imageUrls = "image_urls"
     }
 
     /// The record in `directory`, or nil when there is none (or it cannot be read).
     public static func load(from directory: URL) -> SubmissionRecord? {
-        guard let data = try? Data(contentsOf: directory.appendingPathComponent(fileName)) else { return nil }
-        return try? JSONDecoder().decode(SubmissionRecord.self, from: data)
+        load(file: directory.appendingPathComponent(fileName))
     }
 }
 
@@ -136,20 +138,32 @@ extension AstriaAPI {
         let recordURL = set.directory.appendingPathComponent(SubmissionRecord.fileName)
         let request = try TuneRequest.forStagedSet(set, template: template, packID: packID)
         let creation = try await createTune(request, packID: packID, idempotent: idempotent, events: events)
-        let record = SubmissionRecord(
+        let record = SubmissionRecord(creation, request, packID: packID, setId: set.manifest.setId, baseURL: base)
+        try record.write(to: recordURL, creation)
+        return SetSubmission(creation: creation, record: record, recordURL: recordURL)
+    }
+}
+
+extension SubmissionRecord {
+    /// The record of `creation`: what the service returned, else what was asked for.
+    init(_ creation: TuneCreation, _ request: TuneRequest, packID: Int?, setId: String?, baseURL: String) {
+        self.init(
             tuneId: creation.tune.id, url: creation.tune.url, title: creation.tune.title ?? request.title,
             name: creation.tune.name ?? request.name, branch: creation.tune.branch ?? request.branch, packId: packID,
-            setId: set.manifest.setId, baseUrl: base, submittedAt: AstriaDate.format(Date()),
-            images: request.images.count, outcome: creation.outcome, attempts: creation.attempts
-        )
+            setId: setId, imageUrls: request.imageURLs.isEmpty ? nil : request.imageURLs, baseUrl: baseURL,
+            submittedAt: AstriaDate.format(Date()), images: request.images.count + request.imageURLs.count,
+            outcome: creation.outcome, attempts: creation.attempts)
+    }
+
+    /// Writes the record atomically (a reader never sees half of it).
+    func write(to url: URL, _ creation: TuneCreation) throws(AstriaError) {
         do {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            try encoder.encode(record).write(to: recordURL, options: .atomic)
+            try encoder.encode(self).write(to: url, options: .atomic)
         } catch {
-            throw .recordNotWritten(path: recordURL.path, reason: plainFileError(error), creation)
+            throw .recordNotWritten(path: url.path, reason: plainFileError(error), creation)
         }
-        return SetSubmission(creation: creation, record: record, recordURL: recordURL)
     }
 }
 
