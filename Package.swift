@@ -87,7 +87,8 @@ let package = Package(
             "AstriaClient", "AstriaMockServer",
             .product(name: "MultipartKit", package: "multipart-kit"),
         ]),
-        .testTarget(name: "tuneprepTests", dependencies: ["TunePrep"]),
+        // The CLI as a user runs it (the built binary), and its text renderers (@testable import tuneprep).
+        .testTarget(name: "tuneprepTests", dependencies: ["TunePrep", "tuneprep"]),
     ],
     cxxLanguageStandard: .cxx17
 )

@@ -18,8 +18,14 @@ struct CheckCommand: AsyncParsableCommand {
         let preparer = photoOptions.preparer
         let photos = photoOptions.photos
         let progress = ProgressLine(quiet: photoOptions.quiet)
-        let manifest = try await Interrupt.cancelling {
-            try await preparer.check(photos, progress: { progress.update($0) })
+        let manifest: Manifest
+        do {
+            manifest = try await Interrupt.cancelling {
+                try await preparer.check(photos, progress: { progress.update($0) })
+            }
+        } catch {
+            progress.finish()
+            throw error
         }
         progress.finish()
         print(json ? try SetReportRenderer.json(manifest) : SetReportRenderer.table(manifest), terminator: "")

@@ -32,8 +32,14 @@ struct PrepareCommand: AsyncParsableCommand {
         let destination = URL(fileURLWithPath: out)
         let force = force
         let progress = ProgressLine(quiet: photoOptions.quiet)
-        let set = try await Interrupt.cancelling {
-            try await preparer.prepare(photos, into: destination, force: force, progress: { progress.update($0) })
+        let set: StagedSet
+        do {
+            set = try await Interrupt.cancelling {
+                try await preparer.prepare(photos, into: destination, force: force, progress: { progress.update($0) })
+            }
+        } catch {
+            progress.finish()
+            throw error
         }
         progress.finish()
         let report = json ? try SetReportRenderer.json(set.manifest) : SetReportRenderer.table(set.manifest)
