@@ -128,7 +128,7 @@ struct SubmitCommand: AsyncParsableCommand {
         guard let directory else { return try await submitURLs() }
         let directoryURL = URL(fileURLWithPath: directory)
         // The set's refusals come before the key is looked for: they are the user's first problem.
-        let set = try StagedSet.loadForSubmission(from: directoryURL)
+        let set = try SubmittableSet.load(from: directoryURL)
         try set.checkSubmittable(force: force || dryRun)
         let template = makeTemplate()
         if dryRun { return try printDryRun(try TuneRequest.forStagedSet(set, template: template, packID: pack)) }

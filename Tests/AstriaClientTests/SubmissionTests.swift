@@ -100,7 +100,7 @@ import TunePrep
 
     @Test func anExistingTuneAfterA504IsSaidToComeFromTheEarlierAttempt() async throws {
         try await withServer(serverOptions(faults: FaultPlan(script: [.timeoutAfterProcessing]))) { server in
-            let set = try StagedSet.load(from: try writeStagedSet())
+            let set = try SubmittableSet.load(from: try writeStagedSet())
             let submission = try await makeClient(server).submit(set, template())
             #expect(submission.creation.outcome == .existing)
             #expect(submission.creation.earlierAttemptMayHaveCreated)
@@ -184,6 +184,29 @@ import TunePrep
             let dragon = try await client.submit(setAt: dir, template("dragon"), force: true)
             #expect(dragon.creation.outcome == .created && dragon.creation.id != tune.id && dragon.creation.name == "dragon")
             #expect(SubmissionRecord.load(from: dir)?.name == "dragon")
+        }
+    }
+
+    /// AstriaClient reads a staged set without TunePrep: it must agree with TunePrep's own reader.
+    @Test func theUploadersReadingOfASetAgreesWithTunePreps() async throws {
+        #expect(SubmittableSet.supportedSchemaVersion == Manifest.currentSchemaVersion)
+        let folder = try temporaryFolder("samples")
+        try SampleSet.write(to: folder.appendingPathComponent("photos"))
+        var options = PrepareOptions()
+        options.personChecks = .off
+        let staged = try await Preparer(options: options, workers: 2).prepare(
+            [folder.appendingPathComponent("photos").path], into: folder.appendingPathComponent("set"))
+        let read = try SubmittableSet.load(from: staged.directory)
+        #expect(read.setId == staged.manifest.setId && read.isUsable == staged.isUsable)
+        #expect(read.imageFiles.map(\.lastPathComponent) == staged.imageFiles.map(\.lastPathComponent) && read.imageFiles.count == 6)
+
+        // A manifest naming a file outside the set, or a missing one, is not a staged set.
+        let manifestURL = staged.directory.appendingPathComponent(Manifest.fileName)
+        let text = try String(contentsOf: manifestURL, encoding: .utf8)
+        for (replacement, reason) in [("../../etc/passwd", "is not a file name"), ("99.jpg", "staged file 99.jpg is missing")] {
+            try text.replacingOccurrences(of: "\"01.jpg\"", with: "\"\(replacement)\"").write(to: manifestURL, atomically: true, encoding: .utf8)
+            let error = #expect(throws: AstriaError.self) { try SubmittableSet.load(from: staged.directory) }
+            #expect(error?.description.contains(reason) == true, "\(String(describing: error))")
         }
     }
 

@@ -1,4 +1,4 @@
-import Crypto
+import TunePrepDigest
 import Foundation
 
 /// Progress of a check or prepare run: an event when a photo starts and when it finishes.
