@@ -52,6 +52,8 @@ let package = Package(
                 "CTunePrepImaging", "CTunePrepResample", "CTunePrepFaces", "TunePrepDigest",
             ]
         ),
+        // Test photos and the sample set (`tuneprep make-samples`, the tests): not the product's API.
+        .target(name: "TunePrepSamples", dependencies: ["TunePrep", "CTunePrepImaging"]),
         // The Astria API client: libcurl-backed, streams multipart bodies from disk. It reads a
         // staged set's manifest itself, so an upload-only consumer builds no imaging code.
         .target(name: "AstriaClient", dependencies: ["CTunePrepCurl", "TunePrepDigest"]),
@@ -68,7 +70,7 @@ let package = Package(
         .executableTarget(
             name: "tuneprep",
             dependencies: [
-                "TunePrep", "AstriaClient", "AstriaMockServer",
+                "TunePrep", "TunePrepSamples", "AstriaClient", "AstriaMockServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -76,17 +78,17 @@ let package = Package(
         // `swift run -c release tuneprep-upload-bench`: AstriaClient's upload throughput beside curl's.
         .executableTarget(name: "tuneprep-upload-bench", dependencies: ["AstriaClient"]),
 
-        .testTarget(name: "TunePrepTests", dependencies: ["TunePrep", "TunePrepDigest"]),
+        .testTarget(name: "TunePrepTests", dependencies: ["TunePrep", "TunePrepSamples", "TunePrepDigest"]),
         .testTarget(name: "AstriaMockServerTests", dependencies: [
             "AstriaMockServer",
             .product(name: "MultipartKit", package: "multipart-kit"),
         ]),
         .testTarget(name: "AstriaClientTests", dependencies: [
-            "AstriaClient", "AstriaMockServer", "TunePrep", "TunePrepDigest",
+            "AstriaClient", "AstriaMockServer", "TunePrep", "TunePrepSamples", "TunePrepDigest",
             .product(name: "MultipartKit", package: "multipart-kit"),
         ]),
         // The CLI as a user runs it (the built binary), and its text renderers (@testable import tuneprep).
-        .testTarget(name: "tuneprepTests", dependencies: ["TunePrep", "tuneprep"]),
+        .testTarget(name: "tuneprepTests", dependencies: ["TunePrep", "TunePrepSamples", "tuneprep"]),
     ],
     cxxLanguageStandard: .cxx17
 )

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TunePrep
+import TunePrepSamples
 
 /// Writes the sample photos that `samples/` holds, so they are reproducible from source.
 struct MakeSamplesCommand: ParsableCommand {

@@ -3,6 +3,7 @@ import AstriaMockServer
 import Foundation
 import Testing
 import TunePrep
+import TunePrepSamples
 
 /// Submitting a staged set through the library: the default title, created vs existing tunes,
 /// tunes that do not match the request, the set's guards and the record written beside it.

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TunePrep
+import TunePrepSamples
 
 /// Options that take sizes with units, and option combinations that cannot work.
 @Suite("option wording")

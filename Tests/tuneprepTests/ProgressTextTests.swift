@@ -3,6 +3,7 @@ import Foundation
 import Testing
 import TunePrep
 @testable import tuneprep
+import TunePrepSamples
 
 /// The progress displays as pure functions, so no test needs a terminal.
 @Suite("progress text")
