@@ -12,10 +12,11 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
-        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/vapor/multipart-kit", from: "4.7.1"),
+        // `swift package generate-documentation`: the DocC catalogs beside TunePrep and AstriaClient.
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
     ],
     targets: [
         // System libraries, found through pkg-config; apt names the Debian packages that provide them.
@@ -25,12 +26,17 @@ let package = Package(
         .systemLibrary(name: "CWebP", pkgConfig: "libwebpdemux", providers: [.apt(["libwebp-dev"])]),
         .systemLibrary(name: "CLCMS", pkgConfig: "lcms2", providers: [.apt(["liblcms2-dev"])]),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(name: "CLibcrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         // C++ only: gives CTunePrepFaces dlib's headers and libraries (it links BLAS and LAPACK).
         .systemLibrary(name: "CDlib", pkgConfig: "dlib-1", providers: [.apt(["libdlib-dev"])]),
 
         // C shims: every setjmp/longjmp and every variadic call stays in C.
         .target(name: "CTunePrepImaging", dependencies: ["CJPEG", "CPNG", "CHEIF", "CWebP", "CLCMS"]),
         .target(name: "CTunePrepCurl", dependencies: ["CCurl"]),
+        // SHA-256 from the system's libcrypto (OpenSSL), instead of building BoringSSL
+        // (swift-crypto, about 360 C files, most of a cold build) for one hash.
+        .target(name: "CTunePrepDigest", dependencies: ["CLibcrypto"]),
+        .target(name: "TunePrepDigest", dependencies: ["CTunePrepDigest"]),
         // Face detection and identity (dlib) in C++ behind a plain C header; no exception crosses it.
         // dlib's pkg-config names BLAS and LAPACK as absolute paths, which SwiftPM drops; its
         // headers call them directly, so they are linked by name.
@@ -45,18 +51,14 @@ let package = Package(
         .target(
             name: "TunePrep",
             dependencies: [
-                "CTunePrepImaging", "CTunePrepResample", "CTunePrepFaces",
-                .product(name: "Crypto", package: "swift-crypto"),
+                "CTunePrepImaging", "CTunePrepResample", "CTunePrepFaces", "TunePrepDigest",
             ]
         ),
-        // The Astria API client: libcurl-backed, streams multipart bodies from disk.
-        .target(
-            name: "AstriaClient",
-            dependencies: [
-                "CTunePrepCurl", "TunePrep",
-                .product(name: "Crypto", package: "swift-crypto"),
-            ]
-        ),
+        // Test photos and the sample set (`tuneprep make-samples`, the tests): not the product's API.
+        .target(name: "TunePrepSamples", dependencies: ["TunePrep", "CTunePrepImaging"]),
+        // The Astria API client: libcurl-backed, streams multipart bodies from disk. It reads a
+        // staged set's manifest itself, so an upload-only consumer builds no imaging code.
+        .target(name: "AstriaClient", dependencies: ["CTunePrepCurl", "TunePrepDigest"]),
         // A local Astria-compatible server for tests, the quick start and users' integration tests.
         .target(
             name: "AstriaMockServer",
@@ -64,13 +66,13 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "MultipartKit", package: "multipart-kit"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "Crypto", package: "swift-crypto"),
+                "TunePrepDigest",
             ]
         ),
         .executableTarget(
             name: "tuneprep",
             dependencies: [
-                "TunePrep", "AstriaClient", "AstriaMockServer",
+                "TunePrep", "TunePrepSamples", "AstriaClient", "AstriaMockServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -78,16 +80,17 @@ let package = Package(
         // `swift run -c release tuneprep-upload-bench`: AstriaClient's upload throughput beside curl's.
         .executableTarget(name: "tuneprep-upload-bench", dependencies: ["AstriaClient"]),
 
-        .testTarget(name: "TunePrepTests", dependencies: ["TunePrep"]),
+        .testTarget(name: "TunePrepTests", dependencies: ["TunePrep", "TunePrepSamples", "TunePrepDigest"]),
         .testTarget(name: "AstriaMockServerTests", dependencies: [
             "AstriaMockServer",
             .product(name: "MultipartKit", package: "multipart-kit"),
         ]),
         .testTarget(name: "AstriaClientTests", dependencies: [
-            "AstriaClient", "AstriaMockServer",
+            "AstriaClient", "AstriaMockServer", "TunePrep", "TunePrepSamples", "TunePrepDigest",
             .product(name: "MultipartKit", package: "multipart-kit"),
         ]),
-        .testTarget(name: "tuneprepTests", dependencies: ["TunePrep"]),
+        // The CLI as a user runs it (the built binary), and its text renderers (@testable import tuneprep).
+        .testTarget(name: "tuneprepTests", dependencies: ["TunePrep", "TunePrepSamples", "tuneprep"]),
     ],
     cxxLanguageStandard: .cxx17
 )

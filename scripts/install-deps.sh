@@ -3,7 +3,8 @@
 set -euo pipefail
 # libdlib-dev: the person checks (dlib links BLAS; OpenBLAS makes its descriptor network several
 # times faster than the reference BLAS).
-packages=(pkg-config libjpeg-dev libpng-dev libheif-dev libwebp-dev liblcms2-dev libcurl4-openssl-dev curl
+# libssl-dev: SHA-256 from libcrypto (CTunePrepDigest), instead of building swift-crypto.
+packages=(pkg-config libjpeg-dev libpng-dev libheif-dev libwebp-dev liblcms2-dev libcurl4-openssl-dev libssl-dev curl
           libdlib-dev libopenblas0-pthread)
 missing=()
 for p in "${packages[@]}"; do

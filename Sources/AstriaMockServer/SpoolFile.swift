@@ -1,4 +1,4 @@
-import Crypto
+import TunePrepDigest
 import Foundation
 import NIOCore
 

@@ -1,4 +1,4 @@
-import Crypto
+import TunePrepDigest
 import Foundation
 
 /// The tunes, their stored images and their training timers.

@@ -5,35 +5,35 @@ import Foundation
 /// Options shared by `submit` and `tunes`: where the service is, the key, and the retry caps.
 /// The key is read from ASTRIA_API_KEY or a file, never from an option value (which `ps` shows).
 struct AstriaCommandOptions: ParsableArguments {
-    @Option(name: .customLong("base-url"), help: "API base URL (default: $ASTRIA_BASE_URL, else https://api.astria.ai).")
+    @Option(name: .customLong("base-url"), help: ArgumentHelp("API base URL (default: $ASTRIA_BASE_URL, else https://api.astria.ai).", valueName: HelpText.url))
     var baseURL: String?
 
-    @Option(name: .customLong("api-key-file"), help: ArgumentHelp("File holding the API key (default: $ASTRIA_API_KEY).", valueName: "path"))
+    @Option(name: .customLong("api-key-file"), help: ArgumentHelp("File holding the API key (default: $ASTRIA_API_KEY).", valueName: HelpText.path), completion: .file())
     var apiKeyFile: String?
 
-    @Option(name: .customLong("retry-wait"), help: ArgumentHelp("First wait before retrying a 500 or a connection failure, in seconds; later waits double.", valueName: "seconds"))
-    var retryWait: Double = 30
+    @Option(name: .customLong("retry-wait"), parsing: .unconditional, help: ArgumentHelp("First wait before retrying a 500 or a connection failure, in seconds; later waits double.", valueName: HelpText.seconds))
+    var retryWait: Real = 30
 
-    @Option(name: .customLong("idempotent-wait"), help: ArgumentHelp("Wait before resending after a 504, in seconds.", valueName: "seconds"))
-    var idempotentWait: Double = 60
+    @Option(name: .customLong("idempotent-wait"), parsing: .unconditional, help: ArgumentHelp("Wait before resending after a 504, in seconds.", valueName: HelpText.seconds))
+    var idempotentWait: Real = 60
 
-    @Option(name: .customLong("max-attempts"), help: "Attempts in all, the first included.")
+    @Option(name: .customLong("max-attempts"), parsing: .unconditional, help: ArgumentHelp("Attempts in all, the first included.", valueName: HelpText.count))
     var maxAttempts: Int = 5
 
-    @Option(name: .customLong("max-time"), help: ArgumentHelp("No retry starts after this many seconds.", valueName: "seconds"))
-    var maxTime: Double = 1800
+    @Option(name: .customLong("max-time"), parsing: .unconditional, help: ArgumentHelp("No retry starts after this many seconds.", valueName: HelpText.seconds))
+    var maxTime: Real = 1800
 
-    @Option(name: .customLong("stall-time"), help: ArgumentHelp("Fail a transfer that moves under 1 KB/s for this many seconds.", valueName: "seconds"))
+    @Option(name: .customLong("stall-time"), parsing: .unconditional, help: ArgumentHelp("Fail a transfer that moves under 1 KB/s for this many seconds.", valueName: HelpText.seconds))
     var stallTime: Int = 75
 
     /// Every number is range-checked (a usage error, exit 2) before it reaches a Double to Int
     /// conversion: `--max-time 1e19` would otherwise trap.
     func validate() throws {
-        guard (0...Self.maxWait).contains(retryWait), (0...Self.maxWait).contains(idempotentWait) else {
+        guard (0...Self.maxWait).contains(retryWait.value), (0...Self.maxWait).contains(idempotentWait.value) else {
             throw ValidationError("--retry-wait and --idempotent-wait must be 0 to \(Int(Self.maxWait)) seconds")
         }
         guard (1...100).contains(maxAttempts) else { throw ValidationError("--max-attempts must be from 1 to 100") }
-        guard maxTime > 0, maxTime <= Self.maxTotalTime else {
+        guard maxTime > 0, maxTime.value <= Self.maxTotalTime else {
             throw ValidationError("--max-time must be more than 0 and at most \(Int(Self.maxTotalTime)) seconds")
         }
         guard (1...Int(Self.maxWait)).contains(stallTime) else { throw ValidationError("--stall-time must be 1 to \(Int(Self.maxWait)) seconds") }
@@ -75,10 +75,10 @@ struct AstriaCommandOptions: ParsableArguments {
 
     func retryPolicy() -> RetryPolicy {
         var policy = RetryPolicy()
-        policy.firstWait = Self.duration(seconds: retryWait)
-        policy.idempotentWait = Self.duration(seconds: idempotentWait)
+        policy.firstWait = Self.duration(seconds: retryWait.value)
+        policy.idempotentWait = Self.duration(seconds: idempotentWait.value)
         policy.maxAttempts = maxAttempts
-        policy.maxTotalTime = Self.duration(seconds: maxTime)
+        policy.maxTotalTime = Self.duration(seconds: maxTime.value)
         return policy
     }
 
@@ -128,7 +128,7 @@ enum ExitStatus: Int32 {
         case .cancelled: self = .interrupted
         case .gaveUp: self = .failure
         case .unexpectedTune: self = .mismatch
-        case .setRefused: self = .refused
+        case .setRefused, .alreadyRecorded: self = .refused
         case .recordNotWritten: self = .failure
         }
     }

@@ -6,7 +6,8 @@ struct CheckCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check",
         abstract: "Check photos as `prepare` would, writing nothing.",
-        discussion: "Exit status: 0 when the set is usable, 1 when checks failed, 2 for usage or I/O errors."
+        usage: "tuneprep check [<options>] <path> ...",
+        discussion: HelpText.exitStatus([.failure, .usage, .interrupted], success: "the set is usable", failure: "checks failed")
     )
 
     @OptionGroup var photoOptions: PhotoOptions
@@ -17,8 +18,14 @@ struct CheckCommand: AsyncParsableCommand {
         let preparer = photoOptions.preparer
         let photos = photoOptions.photos
         let progress = ProgressLine(quiet: photoOptions.quiet)
-        let manifest = try await Interrupt.cancelling {
-            try await preparer.check(photos, progress: { progress.update($0) })
+        let manifest: Manifest
+        do {
+            manifest = try await Interrupt.cancelling {
+                try await preparer.check(photos, progress: { progress.update($0) })
+            }
+        } catch {
+            progress.finish()
+            throw error
         }
         progress.finish()
         print(json ? try SetReportRenderer.json(manifest) : SetReportRenderer.table(manifest), terminator: "")

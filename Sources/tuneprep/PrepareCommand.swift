@@ -6,17 +6,20 @@ struct PrepareCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "prepare",
         abstract: "Check, orient, resize and re-encode photos into a staged set with a manifest.",
+        usage: "tuneprep prepare [<options>] <path> ... --out <folder>",
         discussion: """
-            DIR is written atomically: built beside it and renamed into place. Photos with errors \
-            are left out and listed in DIR/manifest.json with their reasons. Prints DIR on stdout, \
-            so `tuneprep submit "$(tuneprep prepare photos --out set)"` composes.
-            Exit status: 0 when the set is usable, 1 when checks failed (the set is still written, \
-            marked unusable), 2 for usage or I/O errors.
+            The set's folder (--out) is written atomically: built beside it and renamed into place. \
+            Photos with errors are left out and listed in its manifest.json with their reasons. \
+            Prints the folder on stdout, so `tuneprep submit "$(tuneprep prepare photos --out set)"` \
+            composes.
+
+            \(HelpText.exitStatus([.failure, .usage, .interrupted], success: "the set is usable",
+                failure: "checks failed (the set is still written, marked unusable)"))
             """
     )
 
     @OptionGroup var photoOptions: PhotoOptions
-    @Option(name: .shortAndLong, help: "The staged set's folder.")
+    @Option(name: .shortAndLong, help: ArgumentHelp("The staged set's folder.", valueName: HelpText.folder), completion: .directory)
     var out: String
     @Flag(help: "Replace an existing staged set at --out.")
     var force = false
@@ -29,8 +32,14 @@ struct PrepareCommand: AsyncParsableCommand {
         let destination = URL(fileURLWithPath: out)
         let force = force
         let progress = ProgressLine(quiet: photoOptions.quiet)
-        let set = try await Interrupt.cancelling {
-            try await preparer.prepare(photos, into: destination, force: force, progress: { progress.update($0) })
+        let set: StagedSet
+        do {
+            set = try await Interrupt.cancelling {
+                try await preparer.prepare(photos, into: destination, force: force, progress: { progress.update($0) })
+            }
+        } catch {
+            progress.finish()
+            throw error
         }
         progress.finish()
         let report = json ? try SetReportRenderer.json(set.manifest) : SetReportRenderer.table(set.manifest)

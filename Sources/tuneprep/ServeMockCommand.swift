@@ -9,64 +9,69 @@ struct ServeMockCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve-mock",
         abstract: "Run a local Astria-compatible API server for tests and offline integration work.",
+        usage: "tuneprep serve-mock [<options>]",
         discussion: """
-            Point a client at the printed URL instead of https://api.astria.ai (e.g. ASTRIA_BASE_URL).
-            The accepted API key comes from ASTRIA_API_KEY or --api-key-file; with neither, any
-            non-empty Bearer key is accepted. Fault syntax: --faults 500,429,ok,504,drop and
-            --fault-rate 500=0.1,drop=0.05 (504 answers after the tune was created).
+            Point a client at the printed URL instead of https://api.astria.ai (e.g. with \
+            ASTRIA_BASE_URL). The accepted API key comes from ASTRIA_API_KEY or --api-key-file; with \
+            neither, any non-empty Bearer key is accepted.
+
+            Fault syntax: --faults 500,429,ok,504,drop and --fault-rate 500=0.1,drop=0.05 (504 \
+            answers after the tune was created).
+
+            \(HelpText.exitStatus([.usage], success: "stopped by SIGINT or SIGTERM"))
             """
     )
 
-    @Option(help: "Address to listen on.")
+    @Option(help: ArgumentHelp("Address to listen on.", valueName: "address"))
     var host = "127.0.0.1"
 
-    @Option(help: "Port to listen on (0 picks a free one).")
+    @Option(parsing: .unconditional, help: ArgumentHelp("Port to listen on (0 picks a free one).", valueName: "port"))
     var port = 8080
 
-    @Option(help: "Folder for uploaded images (default: a temporary folder removed on exit).")
+    @Option(help: ArgumentHelp("Folder for uploaded images (default: a temporary folder removed on exit).", valueName: HelpText.folder), completion: .directory)
     var data: String?
 
-    @Option(help: "File holding the only API key to accept (instead of ASTRIA_API_KEY).")
+    @Option(help: ArgumentHelp("File holding the only API key to accept (default: $ASTRIA_API_KEY).", valueName: HelpText.path), completion: .file())
     var apiKeyFile: String?
 
     @Flag(help: "Create a new tune on every POST, even when the title exists.")
     var noIdempotency = false
 
-    @Option(help: "Seconds from creation to trained_at.")
-    var trainingSeconds: Double = 60
+    @Option(parsing: .unconditional, help: ArgumentHelp("Seconds from creation to trained_at.", valueName: HelpText.seconds))
+    var trainingSeconds: Real = 60
 
-    @Option(help: "Seconds from creation to trained_at for branch=fast.")
-    var fastTrainingSeconds: Double = 2
+    @Option(parsing: .unconditional, help: ArgumentHelp("Seconds from creation to trained_at for branch=fast.", valueName: HelpText.seconds))
+    var fastTrainingSeconds: Real = 2
 
     @Flag(help: "Do not POST callbacks when training ends.")
     var noCallbacks = false
 
-    @Option(help: "Scripted faults, one per request: ok, drop, 504 (after creating), or a status 400-599.")
+    @Option(help: ArgumentHelp("Scripted faults, one per request: ok, drop, 504 (after creating), or a status 400-599.", valueName: "list"))
     var faults: String?
 
-    @Option(help: "Random faults after the script, e.g. 500=0.1,429=0.05,drop=0.02.")
+    @Option(help: ArgumentHelp("Random faults after the script, e.g. 500=0.1,429=0.05,drop=0.02.", valueName: "rates"))
     var faultRate: String?
 
-    @Option(help: "Requests faults apply to: create (POST of tunes) or all.")
+    @Option(help: ArgumentHelp("Requests faults apply to: create (POST of tunes) or all.", valueName: "scope"), completion: .list(["create", "all"]))
     var faultScope: String = "create"
 
-    @Option(help: "Seed for --fault-rate, for repeatable runs.")
+    @Option(parsing: .unconditional, help: ArgumentHelp("Seed for --fault-rate, for repeatable runs.", valueName: "seed"))
     var faultSeed: UInt64?
 
-    @Option(help: "Retry-After seconds sent with 429.")
+    @Option(parsing: .unconditional, help: ArgumentHelp("Retry-After seconds sent with 429.", valueName: HelpText.seconds))
     var retryAfter = 1
 
-    @Option(help: "Milliseconds added before each API request is handled.")
+    @Option(parsing: .unconditional, help: ArgumentHelp("Milliseconds added before each API request is handled.", valueName: "milliseconds"))
     var latencyMs = 0
 
-    @Option(help: "Bodies larger than this many bytes answer 413.")
+    @Option(parsing: .unconditional, help: ArgumentHelp("Bodies larger than this many bytes answer 413.", valueName: "bytes"))
     var maxBodyBytes = 256 * 1024 * 1024
 
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0 to 65535") }
         // Range-checked so that no value reaches a conversion that traps (Int(1e300 * 1000)).
         let month: Double = 30 * 86_400
-        guard (0...month).contains(trainingSeconds), (0...month).contains(fastTrainingSeconds) else {
+        guard (0...month).contains(trainingSeconds.value), (0...month).contains(fastTrainingSeconds.value) else {
             throw ValidationError("training seconds must be 0 to \(Int(month))")
         }
         guard (0...600_000).contains(latencyMs) else { throw ValidationError("--latency-ms must be 0 to 600000") }
@@ -113,8 +118,8 @@ struct ServeMockCommand: AsyncParsableCommand {
         plan.latency = .milliseconds(latencyMs)
         return MockServerOptions(
             host: host, port: port, dataDirectory: data.map { URL(fileURLWithPath: $0) }, apiKey: try apiKey(),
-            idempotency: !noIdempotency, trainingDuration: .milliseconds(Int(trainingSeconds * 1000)),
-            fastTrainingDuration: .milliseconds(Int(fastTrainingSeconds * 1000)), deliverCallbacks: !noCallbacks,
+            idempotency: !noIdempotency, trainingDuration: .milliseconds(Int(trainingSeconds.value * 1000)),
+            fastTrainingDuration: .milliseconds(Int(fastTrainingSeconds.value * 1000)), deliverCallbacks: !noCallbacks,
             maxBodyBytes: maxBodyBytes, faults: plan, requestLog: { Self.emit($0) }
         )
     }

@@ -6,52 +6,62 @@ import TunePrep
 struct SubmitCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "submit",
-        abstract: "Upload a staged set to Astria and create a tune.",
+        abstract: "Upload a staged set (or hosted photos) to Astria and create a tune.",
+        usage: "tuneprep submit [<options>] --name <class> (<folder>|--image-url <url>)",
         discussion: """
         The default title identifies the whole request: the set's content id (manifest set_id) and \
         every field that shapes the tune. Sending the same request twice returns the same tune on \
         an account with idempotency on ("existing tune returned"); a different request is a \
         different tune. A tune handed back that does not match the request (title, name, branch) \
-        is reported and not recorded (exit 8). The result is written to DIR/submission.json; a set \
-        that has one is refused unless --force.
-        Exit codes: 0 done, 1 other failure, 3 set refused, 4 key refused (401), 5 request rejected \
-        (422), 6 service unavailable after retries, 7 outcome uncertain (504 or a failure after the \
-        whole body was sent, not resent), 8 the service returned a tune that does not match the \
-        request, 2 usage, 130 interrupted.
+        is reported and not recorded (exit 8). The result is written to <folder>/submission.json; \
+        a set that has one is refused unless --force.
+
+        With --image-url (repeatable) instead of a folder, the tune is made from photos already \
+        hosted, under the same rules: the default title is tp-urls- plus a digest of the URLs and \
+        the fields. Its record is written only with --record <path>, and a file already there is \
+        refused unless --force; with --json the submitted event carries the record.
+
+        \(HelpText.exitStatus([.failure, .usage, .refused, .unauthorized, .rejected, .unavailable, .uncertain, .mismatch, .interrupted]))
         """
     )
 
-    @Argument(help: "A staged set written by `tuneprep prepare`.")
-    var directory: String
+    @Argument(help: ArgumentHelp("A staged set written by `tuneprep prepare`.", valueName: HelpText.folder), completion: .directory)
+    var directory: String?
 
-    @Option(help: "Class name: man, woman, boy, girl, baby, cat, dog, couple, style, ...")
+    @Option(name: .customLong("image-url"), help: ArgumentHelp("A hosted photo's URL, instead of a staged set (repeatable).", valueName: HelpText.url))
+    var imageURLs: [String] = []
+
+    @Option(help: ArgumentHelp("With --image-url: the file to write the submission record to (default: none).", valueName: HelpText.path), completion: .file())
+    var record: String?
+
+    @Option(help: ArgumentHelp("Class name: man, woman, boy, girl, baby, cat, dog, couple, style, ...", valueName: "class"))
     var name: String
 
-    @Option(help: "Create the tune from this pack (POST /p/ID/tunes).")
+    @Option(parsing: .unconditional, help: ArgumentHelp("Create the tune from this pack (POST /p/ID/tunes).", valueName: HelpText.id))
     var pack: Int?
 
-    @Option(help: "Tune title (default: the set's content id plus a digest of the fields, which makes retries and resubmits idempotent).")
+    @Option(help: ArgumentHelp("Tune title (default: the set's content id plus a digest of the fields, which makes retries and resubmits idempotent).", valueName: "text"))
     var title: String?
 
-    @Option(help: "flux1, sd15, sdxl1, or fast (free mock training for testing an integration).")
+    @Option(help: ArgumentHelp("flux1, sd15, sdxl1, or fast (free mock training for testing an integration).", valueName: "branch"), completion: .list(["flux1", "sd15", "sdxl1", "fast"]))
     var branch: String?
 
-    @Option(help: "Trigger token, e.g. ohwx or sks.")
+    @Option(help: ArgumentHelp("Trigger token, e.g. ohwx or sks.", valueName: "token"))
     var token: String?
 
-    @Option(name: .customLong("model-type"), help: "lora, pti or faceid.")
+    @Option(name: .customLong("model-type"), help: ArgumentHelp("lora, pti or faceid.", valueName: "type"), completion: .list(["lora", "pti", "faceid"]))
     var modelType: String?
 
-    @Option(name: .customLong("base-tune-id"), help: "Base tune to train from.")
+    @Option(name: .customLong("base-tune-id"), parsing: .unconditional, help: ArgumentHelp("Base tune to train from.", valueName: HelpText.id))
     var baseTuneID: Int?
 
-    @Option(help: "Training preset.")
+    @Option(help: ArgumentHelp("Training preset.", valueName: "preset"))
     var preset: String?
 
-    @Option(help: "Training steps.")
+    @Option(parsing: .unconditional, help: ArgumentHelp("Training steps.", valueName: HelpText.count))
     var steps: Int?
 
-    @Option(name: .customLong("face-crop"), help: "true or false.")
+    @Option(name: .customLong("face-crop"), help: ArgumentHelp("true or false.", valueName: "bool"), completion: .list(["true", "false"]))
     var faceCrop: Bool?
 
     @Option(name: .customLong("characteristic"), help: ArgumentHelp("A KEY=VALUE characteristic (repeatable), e.g. eye_color=\"blue eyes\".", valueName: "key=value"))
@@ -60,16 +70,16 @@ struct SubmitCommand: AsyncParsableCommand {
     @Option(name: .customLong("prompt"), help: ArgumentHelp("A prompt text (repeatable).", valueName: "text"))
     var prompts: [String] = []
 
-    @Option(help: "URL called when training ends.")
+    @Option(help: ArgumentHelp("URL called when training ends.", valueName: HelpText.url))
     var callback: String?
 
-    @Option(name: .customLong("prompt-callback"), help: "(packs) URL called as each prompt finishes.")
+    @Option(name: .customLong("prompt-callback"), help: ArgumentHelp("(packs) URL called as each prompt finishes.", valueName: HelpText.url))
     var promptCallback: String?
 
-    @Option(name: .customLong("prompts-callback"), help: "(packs) URL called once with all prompts.")
+    @Option(name: .customLong("prompts-callback"), help: ArgumentHelp("(packs) URL called once with all prompts.", valueName: HelpText.url))
     var promptsCallback: String?
 
-    @Option(name: .customLong("tune-id"), help: "(packs) Reuse this existing tune (repeatable).")
+    @Option(name: .customLong("tune-id"), parsing: .unconditionalSingleValue, help: ArgumentHelp("(packs) Reuse this existing tune (repeatable).", valueName: HelpText.id))
     var tuneIDs: [Int] = []
 
     @Flag(name: .customLong("dry-run"), help: "Print the fields and files that would be sent; send nothing.")
@@ -78,7 +88,7 @@ struct SubmitCommand: AsyncParsableCommand {
     @Flag(help: "NDJSON events and result on stdout.")
     var json = false
 
-    @Flag(help: "Submit even though DIR already records a submission.")
+    @Flag(help: "Submit even though the set already records a submission.")
     var force = false
 
     @Flag(name: .customLong("no-idempotency"), help: "The account has idempotency off: never resend once the whole body was sent.")
@@ -87,6 +97,14 @@ struct SubmitCommand: AsyncParsableCommand {
     @OptionGroup var astria: AstriaCommandOptions
 
     func validate() throws {
+        switch (directory, imageURLs.isEmpty) {
+        case (nil, true): throw ValidationError("give a staged set's folder, or --image-url")
+        case (_?, false): throw ValidationError("give a staged set's folder or --image-url, not both")
+        default: break
+        }
+        if record != nil, imageURLs.isEmpty {
+            throw ValidationError("--record goes with --image-url; a staged set's record is <folder>/\(SubmissionRecord.fileName)")
+        }
         for item in characteristics {
             guard let eq = item.firstIndex(of: "="), eq != item.startIndex else {
                 throw ValidationError("--characteristic takes KEY=VALUE, got \"\(item)\"")
@@ -107,31 +125,50 @@ struct SubmitCommand: AsyncParsableCommand {
     }
 
     private func submit() async throws {
+        guard let directory else { return try await submitURLs() }
         let directoryURL = URL(fileURLWithPath: directory)
         // The set's refusals come before the key is looked for: they are the user's first problem.
-        let set = try StagedSet.loadForSubmission(from: directoryURL)
+        let set = try SubmittableSet.load(from: directoryURL)
         try set.checkSubmittable(force: force || dryRun)
         let template = makeTemplate()
-        if dryRun { return try printDryRun(try TuneRequest.forStagedSet(set, template: template, packID: pack), set: set) }
+        if dryRun { return try printDryRun(try TuneRequest.forStagedSet(set, template: template, packID: pack)) }
 
         let client = try astria.client()
-        let display = UploadProgressDisplay(mode: UploadProgressDisplay.mode(json: json))
-        let submission: SetSubmission
-        do {
-            submission = try await client.submit(set, template, packID: pack, idempotent: !noIdempotency, force: force) {
-                display.handle($0)
-            }
-        } catch {
-            display.close()
-            throw error
+        let submission = try await withProgress { display in
+            try await client.submit(set, template, packID: pack, idempotent: !noIdempotency, force: force) { display.handle($0) }
         }
-        display.close()
+        report(submission.creation, submission.record, recordURL: submission.recordURL)
+    }
 
-        let creation = submission.creation, tune = creation.tune, record = submission.record
+    /// `--image-url`: a tune from hosted photos, recorded only where --record says.
+    private func submitURLs() async throws {
+        let template = makeTemplate()
+        let recordURL = record.map { URL(fileURLWithPath: $0) }
+        if dryRun { return try printDryRun(try TuneRequest.forImageURLs(imageURLs, template: template, packID: pack)) }
+        let client = try astria.client()
+        let submission = try await withProgress { display in
+            try await client.submit(
+                imageURLs: imageURLs, template, packID: pack, idempotent: !noIdempotency, recordURL: recordURL, force: force
+            ) { display.handle($0) }
+        }
+        report(submission.creation, submission.record, recordURL: submission.recordURL)
+    }
+
+    private func withProgress<T>(_ body: (UploadProgressDisplay) async throws -> T) async throws -> T {
+        let display = UploadProgressDisplay(mode: UploadProgressDisplay.mode(json: json))
+        defer { display.close() }
+        return try await body(display)
+    }
+
+    /// The outcome: one line on stdout (or the NDJSON event), why an existing tune was returned,
+    /// and where the record is.
+    private func report(_ creation: TuneCreation, _ record: SubmissionRecord, recordURL: URL?) {
+        let tune = creation.tune
         if json {
             JSONLines.write(["event": "submitted", "tune_id": tune.id, "url": tune.url ?? NSNull(), "title": record.title,
                              "outcome": creation.outcome.rawValue, "attempts": creation.attempts,
-                             "result_file": submission.recordURL.path, "tune": JSONLines.object(tune)])
+                             "result_file": recordURL?.path ?? NSNull(), "record": JSONLines.object(record),
+                             "tune": JSONLines.object(tune)])
             return
         }
         let what = "tune \(tune.id) \"\(sanitizedForTerminal(record.title))\"\(tune.url.map { " \(sanitizedForTerminal($0))" } ?? "")"
@@ -145,7 +182,7 @@ struct SubmitCommand: AsyncParsableCommand {
                 : "the service already had a tune with this title and handed it back instead of creating one"
             FileHandle.standardError.write(Data("tuneprep: \(why)\n".utf8))
         }
-        FileHandle.standardError.write(Data("recorded in \(submission.recordURL.path)\n".utf8))
+        if let recordURL { FileHandle.standardError.write(Data("recorded in \(recordURL.path)\n".utf8)) }
     }
 
     /// The request's fields; the title stays empty unless --title, so the library fills in the
@@ -171,7 +208,7 @@ struct SubmitCommand: AsyncParsableCommand {
         return request
     }
 
-    private func printDryRun(_ request: TuneRequest, set: StagedSet) throws {
+    private func printDryRun(_ request: TuneRequest) throws {
         let body: RequestBody
         do { body = try request.body() } catch { throw CommandFailure(.refused, error.description) }
         let url = astria.resolvedBaseURL.trimmingSuffix("/") + (pack.map { "/p/\($0)/tunes" } ?? "/tunes")

@@ -6,7 +6,11 @@ struct TunePrepCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tuneprep",
         abstract: "Turn a folder of photos into a clean training set and upload it to Astria.",
-        discussion: "Exit status: 0 success, 1 checks failed (or the service refused), 2 usage or I/O error.",
+        usage: "tuneprep [<options>] <subcommand>",
+        discussion: HelpText.exitStatus(
+            [.failure, .usage, .refused, .unauthorized, .rejected, .unavailable, .uncertain, .mismatch, .interrupted],
+            failure: "checks failed or another failure"
+        ),
         version: TunePrepVersion.string,
         subcommands: [
             PrepareCommand.self, CheckCommand.self, SubmitCommand.self, TunesCommand.self, ServeMockCommand.self, MakeSamplesCommand.self,

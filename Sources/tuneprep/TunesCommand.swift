@@ -6,17 +6,22 @@ struct TunesCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tunes",
         abstract: "List, show and delete tunes; list packs.",
-        discussion: "Exit codes: 0 done, 1 other failure, 4 key refused (401), 6 service unavailable, 2 usage, 130 interrupted.",
+        usage: "tuneprep tunes [<options>] <subcommand>",
+        discussion: TunesCommand.exitStatus,
         subcommands: [List.self, Show.self, Delete.self, Packs.self]
     )
 
-    struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List tunes, newest first.")
+    static let exitStatus = HelpText.exitStatus([.failure, .usage, .unauthorized, .unavailable, .interrupted])
 
-        @Option(help: "Tunes per page (at most 120).")
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List tunes, newest first.",
+            usage: "tuneprep tunes list [<options>]", discussion: TunesCommand.exitStatus)
+
+        @Option(parsing: .unconditional, help: ArgumentHelp("Tunes per page (at most 120).", valueName: HelpText.count))
         var limit: Int = 20
 
-        @Option(name: .customLong("before-id"), help: "Only tunes older than this id (paging).")
+        @Option(name: .customLong("before-id"), parsing: .unconditional, help: ArgumentHelp("Only tunes older than this id (paging).", valueName: HelpText.id))
         var beforeID: Int?
 
         @Flag(help: "Every page.")
@@ -55,7 +60,9 @@ struct TunesCommand: AsyncParsableCommand {
     }
 
     struct Show: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show one tune.")
+        static let configuration = CommandConfiguration(
+            abstract: "Show one tune.",
+            usage: "tuneprep tunes show [<options>] <id>", discussion: TunesCommand.exitStatus)
 
         @Argument(help: "Tune id.")
         var id: Int
@@ -89,7 +96,9 @@ struct TunesCommand: AsyncParsableCommand {
     }
 
     struct Delete: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Delete a tune and its images.")
+        static let configuration = CommandConfiguration(
+            abstract: "Delete a tune and its images.",
+            usage: "tuneprep tunes delete [<options>] <id>", discussion: TunesCommand.exitStatus)
 
         @Argument(help: "Tune id.")
         var id: Int
@@ -113,7 +122,9 @@ struct TunesCommand: AsyncParsableCommand {
     }
 
     struct Packs: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List your packs (or the gallery's).")
+        static let configuration = CommandConfiguration(
+            abstract: "List your packs (or the gallery's).",
+            usage: "tuneprep tunes packs [<options>]", discussion: TunesCommand.exitStatus)
 
         @Flag(help: "The public gallery packs.")
         var gallery = false

@@ -3,6 +3,7 @@ import AstriaMockServer
 import Foundation
 import Testing
 import TunePrep
+import TunePrepSamples
 
 /// Submitting a staged set through the library: the default title, created vs existing tunes,
 /// tunes that do not match the request, the set's guards and the record written beside it.
@@ -100,13 +101,55 @@ import TunePrep
 
     @Test func anExistingTuneAfterA504IsSaidToComeFromTheEarlierAttempt() async throws {
         try await withServer(serverOptions(faults: FaultPlan(script: [.timeoutAfterProcessing]))) { server in
-            let set = try StagedSet.load(from: try writeStagedSet())
+            let set = try SubmittableSet.load(from: try writeStagedSet())
             let submission = try await makeClient(server).submit(set, template())
             #expect(submission.creation.outcome == .existing)
             #expect(submission.creation.earlierAttemptMayHaveCreated)
             #expect(submission.creation.attempts == 2)
             #expect(submission.record.outcome == .existing)
             #expect(await server.tunes().count == 1)
+        }
+    }
+
+    @Test func hostedPhotosFollowTheSameTitleRetryAndRecordRules() async throws {
+        let urls = ["https://photos.example/1.jpg", "https://photos.example/2.jpg"]
+        // A lost answer (504 after creating) is resent under the same title and told apart.
+        try await withServer(serverOptions(faults: FaultPlan(script: [.timeoutAfterProcessing]))) { server in
+            let folder = try temporaryFolder()
+            let recordURL = folder.appendingPathComponent("record.json")
+            let submission = try await makeClient(server).submit(imageURLs: urls, template(), recordURL: recordURL)
+            #expect(submission.creation.outcome == .existing && submission.creation.earlierAttemptMayHaveCreated)
+            var expected = template()
+            expected.imageURLs = urls
+            #expect(submission.record.title == expected.defaultTitle(contentID: nil, packID: nil))
+            #expect(submission.record.title.hasPrefix("tp-urls-"))
+            #expect(await server.tunes().count == 1)
+            #expect(await server.tunes().first?.imageURLs == urls)
+            let written = try JSONDecoder().decode(SubmissionRecord.self, from: Data(contentsOf: recordURL))
+            #expect(written == submission.record && written.imageUrls == urls && written.setId == nil)
+            // The record guards a repeat unless forced.
+            let repeatError = await #expect(throws: AstriaError.self) {
+                try await makeClient(server).submit(imageURLs: urls, template(), recordURL: recordURL)
+            }
+            guard case .alreadyRecorded(let path, let tuneID)? = repeatError else {
+                Issue.record("expected alreadyRecorded, got \(String(describing: repeatError))"); return
+            }
+            #expect(path == recordURL.path && tuneID == submission.creation.id)
+        }
+        // A tune handed back that does not match (a reused --title) is refused and not recorded.
+        try await withServer { server in
+            let client = try makeClient(server)
+            var first = template("man")
+            first.title = "shared"
+            _ = try await client.submit(imageURLs: urls, first)
+            var second = template("dragon")
+            second.title = "shared"
+            let recordURL = try temporaryFolder().appendingPathComponent("record.json")
+            let error = await #expect(throws: AstriaError.self) { try await client.submit(imageURLs: urls, second, recordURL: recordURL) }
+            guard case .unexpectedTune? = error else { Issue.record("expected unexpectedTune, got \(String(describing: error))"); return }
+            #expect(!FileManager.default.fileExists(atPath: recordURL.path))
+            let invalid = await #expect(throws: AstriaError.self) { try await client.submit(imageURLs: ["ftp://x/1.jpg"], first) }
+            #expect(invalid?.description == "invalid request: ftp://x/1.jpg is not an http or https URL")
         }
     }
 
@@ -142,6 +185,29 @@ import TunePrep
             let dragon = try await client.submit(setAt: dir, template("dragon"), force: true)
             #expect(dragon.creation.outcome == .created && dragon.creation.id != tune.id && dragon.creation.name == "dragon")
             #expect(SubmissionRecord.load(from: dir)?.name == "dragon")
+        }
+    }
+
+    /// AstriaClient reads a staged set without TunePrep: it must agree with TunePrep's own reader.
+    @Test func theUploadersReadingOfASetAgreesWithTunePreps() async throws {
+        #expect(SubmittableSet.supportedSchemaVersion == Manifest.currentSchemaVersion)
+        let folder = try temporaryFolder("samples")
+        try SampleSet.write(to: folder.appendingPathComponent("photos"))
+        var options = PrepareOptions()
+        options.personChecks = .off
+        let staged = try await Preparer(options: options, workers: 2).prepare(
+            [folder.appendingPathComponent("photos").path], into: folder.appendingPathComponent("set"))
+        let read = try SubmittableSet.load(from: staged.directory)
+        #expect(read.setId == staged.manifest.setId && read.isUsable == staged.isUsable)
+        #expect(read.imageFiles.map(\.lastPathComponent) == staged.imageFiles.map(\.lastPathComponent) && read.imageFiles.count == 6)
+
+        // A manifest naming a file outside the set, or a missing one, is not a staged set.
+        let manifestURL = staged.directory.appendingPathComponent(Manifest.fileName)
+        let text = try String(contentsOf: manifestURL, encoding: .utf8)
+        for (replacement, reason) in [("../../etc/passwd", "is not a file name"), ("99.jpg", "staged file 99.jpg is missing")] {
+            try text.replacingOccurrences(of: "\"01.jpg\"", with: "\"\(replacement)\"").write(to: manifestURL, atomically: true, encoding: .utf8)
+            let error = #expect(throws: AstriaError.self) { try SubmittableSet.load(from: staged.directory) }
+            #expect(error?.description.contains(reason) == true, "\(String(describing: error))")
         }
     }
 

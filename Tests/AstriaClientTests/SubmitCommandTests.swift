@@ -197,6 +197,57 @@ import TunePrep
         }
     }
 
+    /// `--image-url`: hosted photos, the seed's `tune[image_urls][]`, with the set's title, retry
+    /// and record rules; the record goes only where --record says.
+    @Test func imageURLsCreateATuneWithTheSameRules() async throws {
+        try await withServer { server in
+            let base = ["--base-url", server.baseURL.absoluteString]
+            let urls = (1...4).flatMap { ["--image-url", "https://photos.example/\($0).jpg"] }
+            let folder = try temporaryFolder()
+            defer { try? FileManager.default.removeItem(at: folder) }
+            let recordFile = folder.appendingPathComponent("tune.json")
+
+            let first = try await tuneprep(["submit", "--name", "man", "--branch", "fast", "--record", recordFile.path] + urls + base)
+            #expect(first.code == 0, "\(first.stderr)")
+            let tune = try #require(await server.tunes().first)
+            #expect(tune.imageURLs == (1...4).map { "https://photos.example/\($0).jpg" } && tune.images.isEmpty)
+            #expect(tune.title.hasPrefix("tp-urls-") && tune.name == "man")
+            #expect(first.stdout.hasPrefix("submitted tune \(tune.id) "))
+            let record = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: recordFile)) as? [String: Any])
+            #expect(record["tune_id"] as? Int == tune.id && record["outcome"] as? String == "created")
+            #expect((record["image_urls"] as? [String])?.count == 4 && record["images"] as? Int == 4 && record["set_id"] == nil)
+
+            // The record file is a guard, as a set's submission.json is.
+            let again = try await tuneprep(["submit", "--name", "man", "--branch", "fast", "--record", recordFile.path] + urls + base)
+            #expect(again.code == 3 && again.stderr.contains("already records a submission (tune \(tune.id))"), "\(again.stderr)")
+
+            // An identical request is idempotent; without --record nothing is written, --json carries the record.
+            let same = try await tuneprep(["submit", "--name", "man", "--branch", "fast", "--json"] + urls + base)
+            #expect(same.code == 0, "\(same.stderr)")
+            let event = try #require(same.stdout.split(separator: "\n").compactMap {
+                try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+            }.last)
+            #expect(event["outcome"] as? String == "existing" && event["tune_id"] as? Int == tune.id)
+            #expect(event["result_file"] is NSNull && (event["record"] as? [String: Any])?["title"] as? String == tune.title)
+
+            // Another class name is another request, hence another tune.
+            let other = try await tuneprep(["submit", "--name", "woman", "--branch", "fast"] + urls + base)
+            #expect(other.code == 0, "\(other.stderr)")
+            #expect(await server.tunes().count == 2)
+
+            // Usage: a folder and URLs, neither, --record without URLs, a URL that is not http(s).
+            let both = try await tuneprep(["submit", try stagedSet().path, "--name", "man"] + urls + base)
+            #expect(both.code == 2 && both.stderr.contains("not both"), "\(both.stderr)")
+            let neither = try await tuneprep(["submit", "--name", "man"] + base)
+            #expect(neither.code == 2 && neither.stderr.contains("--image-url"))
+            let stray = try await tuneprep(["submit", try stagedSet().path, "--name", "man", "--record", recordFile.path] + base)
+            #expect(stray.code == 2 && stray.stderr.contains("--record goes with --image-url"))
+            let bad = try await tuneprep(["submit", "--name", "man", "--image-url", "file:///etc/passwd"] + base)
+            #expect(bad.code == 2 && bad.stderr.contains("is not an http or https URL"), "\(bad.stderr)")
+            for run in [first, again, same, other] { #expect(!run.all.contains(fakeKey)) }
+        }
+    }
+
     @Test func refusals() async throws {
         try await withServer { server in
             let base = ["--base-url", server.baseURL.absoluteString]

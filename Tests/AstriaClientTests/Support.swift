@@ -1,6 +1,6 @@
 @testable import AstriaClient
 import AstriaMockServer
-import Crypto
+import TunePrepDigest
 import Foundation
 import MultipartKit
 import NIOCore

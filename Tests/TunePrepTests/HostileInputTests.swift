@@ -42,8 +42,9 @@ struct HostileInputTests {
         let movie = report.images[1]
         #expect(movie.findings.map(\.code) == [.unsupportedFormat], "\(movie.findings)")
         #expect(movie.sourceBytes == 1 << 30 && movie.sourceSha256 == nil, "not hashed, so not read")
-        // Other tests read files at the same time; a whole read of the movie alone is 1024 MB.
-        #expect(read < 256 << 20, "read \(read >> 20) MB for a photo and a movie")
+        // rchar counts the whole process: other tests read files meanwhile (305 MB seen in one full
+        // run on a loaded machine). A whole read of the movie alone is 1024 MB, so 768 MB still fails it.
+        #expect(read < 768 << 20, "read \(read >> 20) MB for a photo and a movie")
     }
 
     @Test("a file that starts like a small image but goes on for 1 GB is refused by its size, unread")
@@ -61,7 +62,8 @@ struct HostileInputTests {
             #expect(image.findings.first?.message.contains("more than such an image can take") == true)
             #expect(image.sourceBytes == 1 << 30 && image.sourceWidth == 600)
         }
-        #expect(read < 256 << 20, "read \(read >> 20) MB of two 1 GB files")
+        // As above: reading either file whole is 1024 MB; other tests' reads stay well under 768 MB.
+        #expect(read < 768 << 20, "read \(read >> 20) MB of two 1 GB files")
     }
 
     @Test("dangling links, links to folders and links that loop are named in the report, not skipped")

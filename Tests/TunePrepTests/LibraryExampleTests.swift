@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TunePrep  // not @testable: the README's example uses only the public API
+import TunePrepSamples
 
 /// The README's library example, verbatim inside a function, so it keeps compiling.
 @Suite("README example")

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import TunePrep
+import TunePrepSamples
 
 @Suite("Quality checks")
 struct QualityChecksTests {

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import TunePrep
+import TunePrepSamples
 
 /// The resampler's C kernels (SSE2 on x86-64) against the plain definition of the same filter,
 /// and the filter against a floating-point Lanczos-3 computed here from scratch.

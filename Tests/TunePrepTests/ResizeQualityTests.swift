@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import TunePrep
+import TunePrepSamples
 
 /// Resize quality where a DCT-scaled decode is tempting: a finely textured JPEG shrunk by 2.7x
 /// and 2.2x through the whole `prepare` path (decode scale, streamed resize, encode), scored by

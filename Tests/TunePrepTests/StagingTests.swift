@@ -131,6 +131,19 @@ struct StagingTests {
             _ = try await Preparer(options: Fixtures.filesOnly()).check(["/no/such/folder"])
         }
         await #expect(throws: StagingError.noInputs) { _ = try await Preparer(options: Fixtures.filesOnly()).check([]) }
+        // Folders holding no photo at all (empty, or only hidden files) are refused, and nothing is written.
+        let empty = folder.appendingPathComponent("empty")
+        try FileManager.default.createDirectory(at: empty.appendingPathComponent(".hidden"), withIntermediateDirectories: true)
+        try Data("x".utf8).write(to: empty.appendingPathComponent(".DS_Store"))
+        await #expect(throws: StagingError.noPhotosFound([empty.path])) {
+            _ = try await Preparer(options: Fixtures.filesOnly()).check([empty.path])
+        }
+        let out = folder.appendingPathComponent("set")
+        await #expect(throws: StagingError.noPhotosFound([empty.path])) {
+            _ = try await Preparer(options: Fixtures.filesOnly()).prepare([empty.path], into: out)
+        }
+        #expect(!FileManager.default.fileExists(atPath: out.path))
+        #expect(StagingError.noPhotosFound(["a", "b"]).description == "no photos found in a, b")
         let url = try Fixtures.write(try Fixtures.jpeg(Fixtures.pattern(width: 600, height: 600)), "photo.png", in: folder)
         let report = try await Preparer(options: Fixtures.smallOptions()).check([url.path, url.path])
         #expect(report.images.count == 1, "the same file twice counts once")

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TunePrep
+import TunePrepSamples
 
 /// Drills run as a user runs the command, in a child process with a deadline and a memory cap,
 /// so that a regression (a FIFO that blocks, /dev/zero read for ever, a trap) fails the test

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TunePrep
+import TunePrepSamples
 
 /// Options that take sizes with units, and option combinations that cannot work.
 @Suite("option wording")
@@ -24,5 +25,37 @@ struct OptionWordingTests {
         let floor = try CommandRunner.run(["check", "--no-person-checks", "photos", "--quality", "85", "--min-quality", "90"], in: folder)
         #expect(floor.status == 2)
         #expect(floor.stderr.contains("--min-quality 90 is above --quality 85"), "\(floor.stderr)")
+    }
+
+    @Test("a negative number is read as the option's value, so it gets the range error, not \"Missing value\"")
+    func negativeNumbersGetTheRangeError() throws {
+        let folder = try CommandRunner.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try SampleSet.write(to: folder.appendingPathComponent("photos"))
+        for (option, message) in [("--max-side", "--max-side must be 16 to"), ("--quality", "--quality must be 1-100"), ("--workers", "--workers must be 1 to 256")] {
+            let result = try CommandRunner.run(["check", "--no-person-checks", "photos", option, "-5"], in: folder)
+            #expect(result.status == 2)
+            #expect(result.stderr.contains(message), "\(option): \(result.stderr)")
+            #expect(!result.stderr.contains("Missing value"))
+        }
+        // -1 is a documented value (off): it must be accepted.
+        let off = try CommandRunner.run(["check", "--no-person-checks", "photos", "--quiet", "--json", "--near-duplicate-bits", "-1"], in: folder)
+        #expect(off.status == 0, "\(off.stderr)")
+        let port = try CommandRunner.run(["serve-mock", "--port", "-1"], in: folder)
+        #expect(port.status == 2 && port.stderr.contains("--port must be 0 to 65535"), "\(port.stderr)")
+    }
+
+    @Test("a folder with no photos at all is a usage error naming it; nothing is written")
+    func noPhotosFound() throws {
+        let folder = try CommandRunner.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try FileManager.default.createDirectory(at: folder.appendingPathComponent("empty/sub"), withIntermediateDirectories: true)
+        for command in [["check", "empty"], ["prepare", "empty", "--out", "set"]] {
+            let result = try CommandRunner.run(command + ["--no-person-checks"], in: folder)
+            #expect(result.status == 2)
+            #expect(result.stderr == "tuneprep: no photos found in empty\n", "\(result.stderr)")
+            #expect(result.stdout.isEmpty)
+        }
+        #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("set").path))
     }
 }

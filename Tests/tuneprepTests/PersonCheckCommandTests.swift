@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import TunePrep
+import TunePrepSamples
 
 /// `tuneprep check` with the person checks on (the default), on photos of real people read from
 /// packages (scripts/install-test-photos.sh), never from the repository.

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TunePrep
+import TunePrepSamples
 
 /// `tuneprep check` and `tuneprep prepare`, run as a user runs them, on the sample photos.
 @Suite("prepare and check commands")

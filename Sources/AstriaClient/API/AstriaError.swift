@@ -34,6 +34,8 @@ public enum AstriaError: Error, Sendable, CustomStringConvertible {
     case unexpectedTune(TuneCreation, mismatches: [TuneMismatch])
     /// A staged set that may not be submitted (see ``SetRefusal``).
     case setRefused(directory: String, SetRefusal)
+    /// The file a submission of hosted photos would record to already records one (pass `force`).
+    case alreadyRecorded(path: String, tuneID: Int?)
     /// The tune was created (or returned) but the record of it could not be written.
     case recordNotWritten(path: String, reason: String, TuneCreation)
     /// The retry loop stopped (attempt or time cap) after `attempts` tries; `last` says why.
@@ -72,6 +74,8 @@ public enum AstriaError: Error, Sendable, CustomStringConvertible {
                 + (creation.outcome == .existing ? " (a tune with the same title already exists; give another --title)" : "")
         case .setRefused(let directory, let refusal):
             return "\(directory): \(refusal)"
+        case .alreadyRecorded(let path, let tuneID):
+            return "\(path) already records a submission\(tuneID.map { " (tune \($0))" } ?? ""); use --force to submit again"
         case .recordNotWritten(let path, let reason, let creation):
             return "tune \(creation.tune.id) was \(creation.outcome == .created ? "created" : "returned") but \(path) could not be written: \(reason)"
         case .http(let status, let message, _):

@@ -1,5 +1,4 @@
 import Foundation
-import TunePrep
 
 /// Why a staged set is not submitted.
 public enum SetRefusal: Sendable, Equatable, CustomStringConvertible {
@@ -34,7 +33,10 @@ public struct SubmissionRecord: Codable, Sendable, Equatable {
     public var name: String
     public var branch: String?
     public var packId: Int?
-    public var setId: String
+    /// The staged set's content id; nil for a submission of hosted photos (``imageUrls``).
+    public var setId: String?
+    /// The hosted photos' URLs, for a submission made with them rather than a staged set.
+    public var imageUrls: [String]?
     public var baseUrl: String
     public var submittedAt: String
     public var images: Int
@@ -45,13 +47,12 @@ public struct SubmissionRecord: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case tuneId = "tune_id", url, title, name, branch, packId = "pack_id", setId = "set_id", baseUrl = "base_url"
-        case submittedAt = "submitted_at", images, outcome, attempts
+        case submittedAt = "submitted_at", images, outcome, attempts, imageUrls = "image_urls"
     }
 
     /// The record in `directory`, or nil when there is none (or it cannot be read).
     public static func load(from directory: URL) -> SubmissionRecord? {
-        guard let data = try? Data(contentsOf: directory.appendingPathComponent(fileName)) else { return nil }
-        return try? JSONDecoder().decode(SubmissionRecord.self, from: data)
+        load(file: directory.appendingPathComponent(fileName))
     }
 }
 
@@ -61,6 +62,80 @@ public struct SetSubmission: Sendable {
     public var record: SubmissionRecord
     /// `DIR/submission.json`.
     public var recordURL: URL
+}
+
+/// A staged set as the uploader reads it: the folder `tuneprep prepare` (TunePrep's `Preparer`)
+/// wrote, seen through the few manifest fields a submission needs. AstriaClient reads the
+/// manifest itself, so an upload-only consumer builds none of the imaging code.
+public struct SubmittableSet: Sendable, Equatable {
+    /// The manifest schema this reader understands (TunePrep's `Manifest.currentSchemaVersion`).
+    public static let supportedSchemaVersion = 1
+    public static let manifestFileName = "manifest.json"
+
+    public let directory: URL
+    /// The set's content id (`set_id`), the start of the default title.
+    public let setId: String
+    /// True when the set passed its checks (`summary.usable`).
+    public let isUsable: Bool
+    /// The staged images, in manifest order.
+    public let imageFiles: [URL]
+
+    /// The fields read from `manifest.json` (snake_case on disk).
+    private struct ManifestFields: Decodable {
+        struct Summary: Decodable { var usable: Bool }
+        struct Image: Decodable {
+            struct Output: Decodable { var name: String }
+            var output: Output?
+        }
+        var schemaVersion: Int
+        var setId: String
+        var summary: Summary
+        var images: [Image]
+    }
+
+    /// Reads `directory/manifest.json` and checks that every staged file it lists exists; a
+    /// folder that is not a staged set is refused as a submission would be.
+    public static func load(from directory: URL) throws(AstriaError) -> SubmittableSet {
+        func refuse(_ reason: String) -> AstriaError { .setRefused(directory: directory.path, .notAStagedSet(reason: reason)) }
+        let data: Data
+        do {
+            data = try Data(contentsOf: directory.appendingPathComponent(manifestFileName))
+        } catch {
+            throw refuse("cannot read \(manifestFileName): \(plainFileError(error))")
+        }
+        let fields: ManifestFields
+        do {
+            let decoder = JSONDecoder()
+            decoder.keyDecodingStrategy = .convertFromSnakeCase
+            fields = try decoder.decode(ManifestFields.self, from: data)
+        } catch {
+            throw refuse("\(manifestFileName) is not a TunePrep manifest: \(error)")
+        }
+        guard fields.schemaVersion <= supportedSchemaVersion else {
+            throw refuse("manifest schema \(fields.schemaVersion) is newer than this tool understands (\(supportedSchemaVersion))")
+        }
+        var files: [URL] = []
+        for name in fields.images.compactMap({ $0.output?.name }) {
+            // A name is a file inside the set: never a path that leaves it.
+            guard !name.isEmpty, !name.contains("/"), name != ".", name != ".." else { throw refuse("staged file name \"\(name)\" is not a file name") }
+            let url = directory.appendingPathComponent(name)
+            guard FileManager.default.fileExists(atPath: url.path) else { throw refuse("staged file \(name) is missing") }
+            files.append(url)
+        }
+        return SubmittableSet(directory: directory, setId: fields.setId, isUsable: fields.summary.usable, imageFiles: files)
+    }
+
+    /// Throws the refusal a submission would meet, before anything is sent: a set that failed its
+    /// checks, has no images, or (unless `force`) already records a submission.
+    public func checkSubmittable(force: Bool) throws(AstriaError) {
+        guard isUsable else { throw .setRefused(directory: directory.path, .unusable) }
+        guard !imageFiles.isEmpty else { throw .setRefused(directory: directory.path, .noImages) }
+        let recordURL = directory.appendingPathComponent(SubmissionRecord.fileName)
+        if !force, FileManager.default.fileExists(atPath: recordURL.path) {
+            let earlier = SubmissionRecord.load(from: directory)
+            throw .setRefused(directory: directory.path, .alreadySubmitted(tuneID: earlier?.tuneId, record: recordURL.path))
+        }
+    }
 }
 
 extension TuneRequest {
@@ -74,40 +149,15 @@ extension TuneRequest {
     /// (when `template.title` is empty) the default title from the set's content id and those
     /// fields. Throws ``AstriaError/setRefused(directory:_:)`` for an unusable or empty set and
     /// ``AstriaError/file(path:reason:)`` for an image that cannot be read.
-    public static func forStagedSet(_ set: StagedSet, template: TuneRequest, packID: Int?) throws(AstriaError) -> TuneRequest {
+    public static func forStagedSet(_ set: SubmittableSet, template: TuneRequest, packID: Int?) throws(AstriaError) -> TuneRequest {
         guard set.isUsable else { throw .setRefused(directory: set.directory.path, .unusable) }
         guard !set.imageFiles.isEmpty else { throw .setRefused(directory: set.directory.path, .noImages) }
         var request = template
         request.images = try set.imageFiles.map { url throws(AstriaError) in try TuneRequest.Image(path: url.path) }
         if request.title.trimmingCharacters(in: .whitespaces).isEmpty {
-            request.title = request.defaultTitle(contentID: set.manifest.setId, packID: packID)
+            request.title = request.defaultTitle(contentID: set.setId, packID: packID)
         }
         return request
-    }
-}
-
-extension StagedSet {
-    /// Throws the refusal a submission would meet, before anything is sent: a set that failed its
-    /// checks, has no images, or (unless `force`) already records a submission.
-    public func checkSubmittable(force: Bool) throws(AstriaError) {
-        guard isUsable else { throw .setRefused(directory: directory.path, .unusable) }
-        guard !imageFiles.isEmpty else { throw .setRefused(directory: directory.path, .noImages) }
-        let recordURL = directory.appendingPathComponent(SubmissionRecord.fileName)
-        if !force, FileManager.default.fileExists(atPath: recordURL.path) {
-            let earlier = SubmissionRecord.load(from: directory)
-            throw .setRefused(directory: directory.path, .alreadySubmitted(tuneID: earlier?.tuneId, record: recordURL.path))
-        }
-    }
-
-    /// Loads the staged set in `directory`; a folder that is not one is refused as a submission would be.
-    public static func loadForSubmission(from directory: URL) throws(AstriaError) -> StagedSet {
-        do {
-            return try StagedSet.load(from: directory)
-        } catch {
-            let reason: String
-            if case .notAStagedSet(_, let why) = error { reason = why } else { reason = error.description }
-            throw .setRefused(directory: directory.path, .notAStagedSet(reason: reason))
-        }
     }
 }
 
@@ -118,7 +168,7 @@ extension AstriaAPI {
         setAt directory: URL, _ template: TuneRequest, packID: Int? = nil, idempotent: Bool = true, force: Bool = false,
         events: (@Sendable (TransferEvent) -> Void)? = nil
     ) async throws(AstriaError) -> SetSubmission {
-        let set = try StagedSet.loadForSubmission(from: directory)
+        let set = try SubmittableSet.load(from: directory)
         return try await submit(set, template, packID: packID, idempotent: idempotent, force: force, events: events)
     }
 
@@ -129,27 +179,39 @@ extension AstriaAPI {
     /// and whether it was created or handed back. A tune that does not match the request is
     /// refused (``AstriaError/unexpectedTune(_:mismatches:)``) and nothing is recorded.
     public func submit(
-        _ set: StagedSet, _ template: TuneRequest, packID: Int? = nil, idempotent: Bool = true, force: Bool = false,
+        _ set: SubmittableSet, _ template: TuneRequest, packID: Int? = nil, idempotent: Bool = true, force: Bool = false,
         events: (@Sendable (TransferEvent) -> Void)? = nil
     ) async throws(AstriaError) -> SetSubmission {
         try set.checkSubmittable(force: force)
         let recordURL = set.directory.appendingPathComponent(SubmissionRecord.fileName)
         let request = try TuneRequest.forStagedSet(set, template: template, packID: packID)
         let creation = try await createTune(request, packID: packID, idempotent: idempotent, events: events)
-        let record = SubmissionRecord(
+        let record = SubmissionRecord(creation, request, packID: packID, setId: set.setId, baseURL: base)
+        try record.write(to: recordURL, creation)
+        return SetSubmission(creation: creation, record: record, recordURL: recordURL)
+    }
+}
+
+extension SubmissionRecord {
+    /// The record of `creation`: what the service returned, else what was asked for.
+    init(_ creation: TuneCreation, _ request: TuneRequest, packID: Int?, setId: String?, baseURL: String) {
+        self.init(
             tuneId: creation.tune.id, url: creation.tune.url, title: creation.tune.title ?? request.title,
             name: creation.tune.name ?? request.name, branch: creation.tune.branch ?? request.branch, packId: packID,
-            setId: set.manifest.setId, baseUrl: base, submittedAt: AstriaDate.format(Date()),
-            images: request.images.count, outcome: creation.outcome, attempts: creation.attempts
-        )
+            setId: setId, imageUrls: request.imageURLs.isEmpty ? nil : request.imageURLs, baseUrl: baseURL,
+            submittedAt: AstriaDate.format(Date()), images: request.images.count + request.imageURLs.count,
+            outcome: creation.outcome, attempts: creation.attempts)
+    }
+
+    /// Writes the record atomically (a reader never sees half of it).
+    func write(to url: URL, _ creation: TuneCreation) throws(AstriaError) {
         do {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            try encoder.encode(record).write(to: recordURL, options: .atomic)
+            try encoder.encode(self).write(to: url, options: .atomic)
         } catch {
-            throw .recordNotWritten(path: recordURL.path, reason: plainFileError(error), creation)
+            throw .recordNotWritten(path: url.path, reason: plainFileError(error), creation)
         }
-        return SetSubmission(creation: creation, record: record, recordURL: recordURL)
     }
 }
 

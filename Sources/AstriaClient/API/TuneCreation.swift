@@ -1,4 +1,4 @@
-import Crypto
+import TunePrepDigest
 import Foundation
 
 /// What `createTune` got back: the tune, and whether the service made it for this request or

@@ -1,4 +1,4 @@
-import Crypto
+import TunePrepDigest
 import Foundation
 #if canImport(Glibc)
 import Glibc

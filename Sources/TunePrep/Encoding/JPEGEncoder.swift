@@ -5,6 +5,8 @@ import Foundation
 public struct EncodingError: Error, Sendable, Equatable, CustomStringConvertible {
     public var message: String
     public var description: String { "JPEG encoding failed: \(message)" }
+
+    package init(message: String) { self.message = message }
 }
 
 /// The encoding stage: baseline JFIF, 8-bit, standard or optimised Huffman tables, no metadata at all, so
@@ -16,9 +18,10 @@ public enum JPEGEncoder {
         public var fullChroma: Bool
         public var progressive = false
         public var optimizeHuffman = false
-        /// Fixtures only: APP1 (EXIF) and APP2 (ICC) payloads to write. TunePrep's outputs carry neither.
-        var app1: [UInt8]? = nil
-        var app2: [UInt8]? = nil
+        /// Fixtures only (TunePrepSamples): APP1 (EXIF) and APP2 (ICC) payloads to write.
+        /// TunePrep's outputs carry neither.
+        package var app1: [UInt8]? = nil
+        package var app2: [UInt8]? = nil
 
         public init(quality: Int, fullChroma: Bool, optimizeHuffman: Bool = false) {
             self.quality = quality
@@ -33,7 +36,7 @@ public enum JPEGEncoder {
 
     /// Encodes packed samples of 1 (gray), 3 (RGB) or 4 (CMYK) components; `adobeCMYK` stores
     /// CMYK inverted with an Adobe marker, as Photoshop does (the caller inverts the samples).
-    static func encode(
+    package static func encode(
         pixels: UnsafePointer<UInt8>, width: Int, height: Int, components: Int, options: Options,
         adobeCMYK: Bool = false
     ) throws(EncodingError) -> Data {

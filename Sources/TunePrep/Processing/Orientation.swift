@@ -39,7 +39,7 @@ public enum Orientation: Int, Sendable, Codable, CaseIterable {
 
 extension PixelBuffer {
     /// A new raster turned upright: each pixel copied to where `Orientation.layout` puts it.
-    func oriented(_ orientation: Orientation) -> PixelBuffer {
+    package func oriented(_ orientation: Orientation) -> PixelBuffer {
         if orientation == .up { return self }
         let size = orientation.orientedSize(width: width, height: height)
         let output = PixelBuffer(uninitializedWidth: size.width, height: size.height)

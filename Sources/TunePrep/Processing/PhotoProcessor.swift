@@ -1,4 +1,4 @@
-import Crypto
+import TunePrepDigest
 import Foundation
 
 /// What became of one photo: everything the checks and the manifest need, without its pixels.

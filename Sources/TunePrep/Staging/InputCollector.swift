@@ -55,6 +55,8 @@ enum InputCollector {
             guard lstat(url.path, &status) == 0 else { throw .inputNotFound(argument) }
             add(url, argument)
         }
+        // Nothing to check is a mistake in the arguments, not an empty (unusable) set to write.
+        guard !inputs.isEmpty else { throw .noPhotosFound(arguments) }
         return inputs
     }
 }

@@ -1,14 +1,32 @@
-import Crypto
+import TunePrepDigest
 import Foundation
 
-/// Progress of a check or prepare run, one event per finished photo.
+/// Progress of a check or prepare run: an event when a photo starts and when it finishes.
 public struct PrepareProgress: Sendable {
+    public enum Stage: Sendable, Equatable { case started, finished }
+
+    /// Whether `path` just started or just finished.
+    public var stage: Stage
+    /// Photos finished so far.
     public var completed: Int
     public var total: Int
-    /// The photo just finished, as given (path).
+    /// The photo that just started or finished, as given (path).
     public var path: String
-    /// True when that photo will be staged (so far: duplicates are decided at the end).
+    /// For a finished photo: it passed its own checks and was decoded (and encoded). It may still
+    /// be left out by the set-level checks (duplicates, limits), which run after the last photo;
+    /// false means it is rejected whatever follows.
     public var accepted: Bool
+    /// The photos being processed at this moment, in input order.
+    public var inFlight: [String]
+
+    public init(stage: Stage, completed: Int, total: Int, path: String, accepted: Bool, inFlight: [String]) {
+        self.stage = stage
+        self.completed = completed
+        self.total = total
+        self.path = path
+        self.accepted = accepted
+        self.inFlight = inFlight
+    }
 }
 
 /// Checks and prepares photo sets: the library face of `tuneprep check` and `tuneprep prepare`.
@@ -90,10 +108,16 @@ public struct Preparer: Sendable {
             var next = 0
             var outcomes: [PhotoOutcome] = []
             outcomes.reserveCapacity(inputs.count)
+            var running: [Int: String] = [:]
+            var inFlight: [String] { running.sorted { $0.key < $1.key }.map(\.value) }
             func startNext() -> Bool {
                 guard next < inputs.count, !Task.isCancelled else { return false }
                 let index = next, input = inputs[index]
                 next += 1
+                running[index] = input.path
+                progress?(PrepareProgress(
+                    stage: .started, completed: outcomes.count, total: inputs.count, path: input.path, accepted: false,
+                    inFlight: inFlight))
                 group.addTask {
                     if Task.isCancelled { return nil }
                     let outcome = processor.process(index: index, url: input.url, path: input.path, emit: emit)
@@ -112,8 +136,10 @@ public struct Preparer: Sendable {
                     return .failure(error)
                 case .success(let outcome):
                     outcomes.append(outcome)
+                    running[outcome.index] = nil
                     progress?(PrepareProgress(
-                        completed: outcomes.count, total: inputs.count, path: outcome.path, accepted: !outcome.hasError))
+                        stage: .finished, completed: outcomes.count, total: inputs.count, path: outcome.path,
+                        accepted: !outcome.hasError, inFlight: inFlight))
                 }
                 _ = startNext()
             }

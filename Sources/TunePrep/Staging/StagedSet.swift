@@ -43,6 +43,8 @@ public struct StagedSet: Sendable {
 public enum StagingError: Error, Sendable, Equatable, CustomStringConvertible {
     case noInputs
     case inputNotFound(String)
+    /// The inputs exist but hold no file at all (empty folders, or only hidden files): named as given.
+    case noPhotosFound([String])
     case cannotList(String, reason: String)
     case outputExists(String)
     case cannotWrite(String, reason: String)
@@ -55,6 +57,7 @@ public enum StagingError: Error, Sendable, Equatable, CustomStringConvertible {
         switch self {
         case .noInputs: "no photos were given"
         case .inputNotFound(let path): "\(path): no such file or folder"
+        case .noPhotosFound(let paths): "no photos found in \(paths.joined(separator: ", "))"
         case .cannotList(let path, let reason): "\(path): cannot list folder: \(reason)"
         case .outputExists(let path): "\(path) already exists (use --force to replace it)"
         case .cannotWrite(let path, let reason): "\(path): cannot write: \(reason)"

@@ -73,6 +73,12 @@ enum Interrupt {
         } catch StagingError.cancelled {
             FileHandle.standardError.write(Data("tuneprep: interrupted; nothing was written\n".utf8))
             throw ExitCode(130)
+        } catch let error as StagingError {
+            // Inputs that name no photo are a usage error (exit 2): one line, nothing written.
+            switch error {
+            case .noInputs, .inputNotFound, .noPhotosFound: throw CommandFailure(.usage, error.description)
+            default: throw error
+            }
         }
     }
 }

@@ -6,19 +6,19 @@ import TunePrep
 struct PersonCheckArguments: ParsableArguments {
     @Flag(help: "No person checks (faces, other people, framing, same person).")
     var noPersonChecks = false
-    @Option(help: "Look for faces on a copy whose long side is at most this many pixels; larger finds smaller faces, more slowly.")
+    @Option(parsing: .unconditional, help: ArgumentHelp("Look for faces on a copy whose long side is at most this many pixels; larger finds smaller faces, more slowly.", valueName: HelpText.pixels))
     var faceDetectionSide = PersonCheckOptions().detectionSide
-    @Option(help: "Error `several-people` when another face is at least this fraction of the main face's height (0-1).")
-    var otherPersonFraction = PersonCheckOptions().otherPersonFraction
-    @Option(help: "Warn `face-too-small` when the main face is under this many pixels tall in the output.")
+    @Option(parsing: .unconditional, help: ArgumentHelp("Error `several-people` when another face is at least this fraction of the main face's height (0-1).", valueName: HelpText.fraction))
+    var otherPersonFraction = Real(PersonCheckOptions().otherPersonFraction)
+    @Option(parsing: .unconditional, help: ArgumentHelp("Warn `face-too-small` when the main face is under this many pixels tall in the output.", valueName: HelpText.pixels))
     var minFaceHeight = PersonCheckOptions().minFaceHeight
-    @Option(help: "Framing `close-up` when the face is at least this fraction of the photo's height (0-1).")
-    var closeUpFraction = PersonCheckOptions().closeUpFraction
-    @Option(help: "Framing `full-body` when the face is under this fraction of the photo's height (0-1).")
-    var fullBodyFraction = PersonCheckOptions().fullBodyFraction
-    @Option(help: "Warn `different-person` when a face is farther than this from the set's consensus face.")
-    var maxIdentityDistance = PersonCheckOptions().maxIdentityDistance
-    @Option(help: "Folder of the identity models (default: $TUNEPREP_MODELS, else ~/.local/share/tuneprep/models).")
+    @Option(parsing: .unconditional, help: ArgumentHelp("Framing `close-up` when the face is at least this fraction of the photo's height (0-1).", valueName: HelpText.fraction))
+    var closeUpFraction = Real(PersonCheckOptions().closeUpFraction)
+    @Option(parsing: .unconditional, help: ArgumentHelp("Framing `full-body` when the face is under this fraction of the photo's height (0-1).", valueName: HelpText.fraction))
+    var fullBodyFraction = Real(PersonCheckOptions().fullBodyFraction)
+    @Option(parsing: .unconditional, help: ArgumentHelp("Warn `different-person` when a face is farther than this from the set's consensus face.", valueName: "distance"))
+    var maxIdentityDistance = Real(PersonCheckOptions().maxIdentityDistance)
+    @Option(help: ArgumentHelp("Folder of the identity models (default: $TUNEPREP_MODELS, else ~/.local/share/tuneprep/models).", valueName: HelpText.folder), completion: .directory)
     var models: String?
 
     func validate() throws {
@@ -35,11 +35,11 @@ struct PersonCheckArguments: ParsableArguments {
         if noPersonChecks { return .off }
         var options = PersonCheckOptions()
         options.detectionSide = faceDetectionSide
-        options.otherPersonFraction = otherPersonFraction
+        options.otherPersonFraction = otherPersonFraction.value
         options.minFaceHeight = minFaceHeight
-        options.closeUpFraction = closeUpFraction
-        options.fullBodyFraction = fullBodyFraction
-        options.maxIdentityDistance = maxIdentityDistance
+        options.closeUpFraction = closeUpFraction.value
+        options.fullBodyFraction = fullBodyFraction.value
+        options.maxIdentityDistance = maxIdentityDistance.value
         return options
     }
 

@@ -4,46 +4,46 @@ import TunePrep
 
 /// The options `prepare` and `check` share: inputs, image settings and set limits.
 struct PhotoOptions: ParsableArguments {
-    @Argument(help: "Photos, or folders of photos (searched recursively; hidden files skipped).")
+    @Argument(help: ArgumentHelp("Photos, or folders of photos (searched recursively; hidden files skipped).", valueName: HelpText.path), completion: .file())
     var photos: [String] = []
 
-    @Option(help: "Longest side of an output, in pixels (never upscaled).")
+    @Option(parsing: .unconditional, help: ArgumentHelp("Longest side of an output, in pixels (never upscaled).", valueName: HelpText.pixels))
     var maxSide = 2048
-    @Option(help: "Shortest side (after orientation) a photo needs to be usable.")
+    @Option(parsing: .unconditional, help: ArgumentHelp("Shortest side (after orientation) a photo needs to be usable, in pixels.", valueName: HelpText.pixels))
     var minSide = 512
-    @Option(help: "JPEG quality of the outputs (1-100).")
+    @Option(parsing: .unconditional, help: ArgumentHelp("JPEG quality of the outputs (1-100).", valueName: "quality"))
     var quality = 92
-    @Option(help: "Lowest quality used to fit --max-bytes before the size is reduced.")
+    @Option(parsing: .unconditional, help: ArgumentHelp("Lowest quality used to fit --max-bytes before the size is reduced.", valueName: "quality"))
     var minQuality = 80
-    @Option(help: ArgumentHelp("Largest output file: bytes, or with kB/MB (e.g. 3MB).", valueName: "size"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Largest output file: bytes, or with kB/MB (e.g. 3MB).", valueName: "size"))
     var maxBytes: ByteCount = ByteCount(3_000_000)
-    @Option(help: ArgumentHelp("Largest total of all outputs: bytes, or with kB/MB (e.g. 40MB).", valueName: "size"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Largest total of all outputs: bytes, or with kB/MB (e.g. 40MB).", valueName: "size"))
     var maxTotal: ByteCount?
-    @Option(help: "Fewest usable photos a set needs.")
+    @Option(parsing: .unconditional, help: ArgumentHelp("Fewest usable photos a set needs.", valueName: HelpText.count))
     var minImages = 4
-    @Option(help: "Most usable photos a set may have.")
+    @Option(parsing: .unconditional, help: ArgumentHelp("Most usable photos a set may have.", valueName: HelpText.count))
     var maxImages = 20
-    @Option(help: "Refuse photos declaring more megapixels than this, before decoding.")
-    var maxMegapixels = 100.0
-    @Option(help: "Chroma subsampling: auto (4:4:4 at quality 90 and up), 444 or 420.")
+    @Option(parsing: .unconditional, help: ArgumentHelp("Refuse photos declaring more megapixels than this, before decoding.", valueName: "megapixels"))
+    var maxMegapixels: Real = 100
+    @Option(help: ArgumentHelp("Chroma subsampling: auto (4:4:4 at quality 90 and up), 444 or 420.", valueName: "mode"))
     var chroma: PrepareOptions.ChromaSubsampling = .auto
     @Flag(help: "Fit Huffman tables to each photo: about 8% smaller files, about 2.5x slower encoding.")
     var optimizeHuffman = false
-    @Option(help: "Background for transparent pixels: white, black or #rrggbb.")
+    @Option(help: ArgumentHelp("Background for transparent pixels: white, black or #rrggbb.", valueName: "color"))
     var background = "white"
-    @Option(help: "Warn `blurry` under this sharpness (variance of the Laplacian on a 512 px downscale).")
-    var minSharpness = QualityThresholds().minSharpness
-    @Option(help: "Warn `near-duplicate` when perceptual hashes differ in at most this many of 64 bits (-1: off).")
+    @Option(parsing: .unconditional, help: ArgumentHelp("Warn `blurry` under this sharpness (variance of the Laplacian on a 512 px downscale).", valueName: "variance"))
+    var minSharpness = Real(QualityThresholds().minSharpness)
+    @Option(parsing: .unconditional, help: ArgumentHelp("Warn `near-duplicate` when perceptual hashes differ in at most this many of 64 bits (-1: off).", valueName: "bits"))
     var nearDuplicateBits = QualityThresholds().nearDuplicateBits
-    @Option(help: "Warn `too-dark` under this mean brightness (0-255).")
-    var minBrightness = QualityThresholds().minMeanLuma
-    @Option(help: "Warn `overexposed` when more than this share of pixels is clipped white (0-1).")
-    var maxClipped = QualityThresholds().maxClippedShare
-    @Option(help: "Warn `grayscale` under this colourfulness (mean max-min of R, G, B).")
-    var minColorfulness = QualityThresholds().minColorfulness
+    @Option(parsing: .unconditional, help: ArgumentHelp("Warn `too-dark` under this mean brightness (0-255).", valueName: "level"))
+    var minBrightness = Real(QualityThresholds().minMeanLuma)
+    @Option(parsing: .unconditional, help: ArgumentHelp("Warn `overexposed` when more than this share of pixels is clipped white (0-1).", valueName: HelpText.fraction))
+    var maxClipped = Real(QualityThresholds().maxClippedShare)
+    @Option(parsing: .unconditional, help: ArgumentHelp("Warn `grayscale` under this colourfulness (mean max-min of R, G, B).", valueName: "level"))
+    var minColorfulness = Real(QualityThresholds().minColorfulness)
     @Flag(help: "No image-quality warnings (blurry, near-duplicate, too-dark, overexposed, grayscale).")
     var noQualityChecks = false
-    @Option(help: "Photos processed at once (default: the number of cores).")
+    @Option(parsing: .unconditional, help: ArgumentHelp("Photos processed at once (default: the number of cores).", valueName: HelpText.count))
     var workers: Int?
     @Flag(help: "No progress output.")
     var quiet = false
@@ -69,7 +69,7 @@ struct PhotoOptions: ParsableArguments {
         guard maxMegapixels > 0, maxMegapixels <= 100_000 else { throw ValidationError("--max-megapixels must be more than 0 and at most 100000") }
         guard RGBColor(parsing: background) != nil else { throw ValidationError("--background: use white, black or #rrggbb") }
         if let workers, !(1...256).contains(workers) { throw ValidationError("--workers must be 1 to 256") }
-        guard minSharpness >= 0, minSharpness.isFinite else { throw ValidationError("--min-sharpness must be zero or more") }
+        guard minSharpness >= 0, minSharpness.value.isFinite else { throw ValidationError("--min-sharpness must be zero or more") }
         guard (0...255).contains(minBrightness) else { throw ValidationError("--min-brightness is 0-255") }
         guard (0...1).contains(maxClipped) else { throw ValidationError("--max-clipped is a share, 0-1") }
         guard (0...255).contains(minColorfulness) else { throw ValidationError("--min-colorfulness is 0-255") }
@@ -91,18 +91,18 @@ struct PhotoOptions: ParsableArguments {
         options.maxTotalBytes = maxTotal?.bytes
         options.minImages = minImages
         options.maxImages = maxImages
-        options.maxPixels = Int(maxMegapixels * 1_000_000)
+        options.maxPixels = Int(maxMegapixels.value * 1_000_000)
         options.chroma = chroma
         options.optimizeHuffman = optimizeHuffman
         options.background = RGBColor(parsing: background) ?? .white
         if noQualityChecks {
             options.thresholds = .off
         } else {
-            options.thresholds.minSharpness = minSharpness
+            options.thresholds.minSharpness = minSharpness.value
             options.thresholds.nearDuplicateBits = nearDuplicateBits
-            options.thresholds.minMeanLuma = minBrightness
-            options.thresholds.maxClippedShare = maxClipped
-            options.thresholds.minColorfulness = minColorfulness
+            options.thresholds.minMeanLuma = minBrightness.value
+            options.thresholds.maxClippedShare = maxClipped.value
+            options.thresholds.minColorfulness = minColorfulness.value
         }
         options.personChecks = person.options
         return options

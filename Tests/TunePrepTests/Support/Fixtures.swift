@@ -1,7 +1,8 @@
-import Crypto
+import TunePrepDigest
 import Foundation
 import Testing
 @testable import TunePrep
+import TunePrepSamples
 
 /// Test photos made here with our own encoders (plus crafted bytes), and small helpers.
 enum Fixtures {

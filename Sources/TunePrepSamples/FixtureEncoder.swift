@@ -1,5 +1,6 @@
 import CTunePrepImaging
 import Foundation
+import TunePrep
 
 /// Encoders for making test photos and samples in every shape TunePrep must read: JPEG in gray,
 /// RGB and CMYK (plain or Adobe-inverted), progressive, with EXIF; PNG in every colour type and

@@ -1,4 +1,5 @@
 import Foundation
+import TunePrep
 
 /// Writes TunePrep's sample photos: synthetic "portraits" made here (no one's real photos), in
 /// the shapes a real upload has: good JPEGs and a PNG, one rotated by an EXIF tag (with GPS),
