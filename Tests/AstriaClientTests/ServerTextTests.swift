@@ -1,4 +1,5 @@
 @testable import AstriaClient
+import CCurl
 import AstriaMockServer
 import Foundation
 import Testing
@@ -63,6 +64,23 @@ import Testing
         let error = await #expect(throws: AstriaError.self) { try await client.listTunes() }
         let text = error.map { "\($0)" } ?? ""
         #expect(text.contains("127.0.0.1 port \(server.port)"), "\(text)")
+        // Named, not only numbered: a caller can tell "nothing listens" from other failures.
+        guard case .transport(let failure, let bodySent)? = error?.underlying else {
+            Issue.record("not a transport failure: \(text)"); return
+        }
+        #expect(failure.kind == .cannotConnect)
+        #expect(!bodySent)
+    }
+
+    @Test func transportFailuresAreNamed() {
+        #expect(CurlFailure(CURLE_COULDNT_RESOLVE_HOST).kind == .hostNotFound)
+        #expect(CurlFailure(CURLE_OPERATION_TIMEDOUT).kind == .timedOut)
+        #expect(CurlFailure(CURLE_PEER_FAILED_VERIFICATION).kind == .tls)
+        #expect(CurlFailure(CURLE_RECV_ERROR).kind == .connectionLost)
+        #expect(CurlFailure(CURLE_ABORTED_BY_CALLBACK).kind == .aborted)
+        #expect(CurlFailure(CURLE_FILESIZE_EXCEEDED).kind == .badResponse)
+        #expect(CurlFailure(CURLE_READ_ERROR).kind == .uploadFileUnreadable)
+        #expect(CurlFailure(CURLE_TFTP_NOTFOUND).kind == .other)
     }
 
     static let badList = """

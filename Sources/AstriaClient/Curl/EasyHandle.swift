@@ -20,6 +20,73 @@ public struct CurlFailure: Error, Sendable, Equatable, CustomStringConvertible {
     }
 
     public var description: String { "\(message) (curl error \(code))" }
+
+    /// What went wrong, by name, for a caller that reacts to it (retry later, check the network,
+    /// check the certificate store) without knowing libcurl's numbers.
+    public enum Kind: Sendable, Equatable, CustomStringConvertible {
+        /// The host name did not resolve (DNS, or a proxy's name).
+        case hostNotFound
+        /// Nothing accepted the connection: refused, unreachable, or no route.
+        case cannotConnect
+        /// A time limit ran out (connecting, or no progress for too long).
+        case timedOut
+        /// TLS failed: the handshake, or the server's certificate was not trusted.
+        case tls
+        /// The connection broke while sending or receiving, or the server closed it with no answer.
+        case connectionLost
+        /// The answer was larger than this client reads, or its encoding was bad.
+        case badResponse
+        /// The transfer was stopped on purpose (cancelled, or a progress callback said stop).
+        case aborted
+        /// A file being uploaded could not be read.
+        case uploadFileUnreadable
+        /// The URL or an option was not usable.
+        case badRequest
+        /// libcurl ran out of memory.
+        case outOfMemory
+        /// Anything else; `code` holds libcurl's number.
+        case other
+
+        public var description: String {
+            switch self {
+            case .hostNotFound: "host not found"
+            case .cannotConnect: "cannot connect"
+            case .timedOut: "timed out"
+            case .tls: "TLS failure"
+            case .connectionLost: "connection lost"
+            case .badResponse: "bad response"
+            case .aborted: "aborted"
+            case .uploadFileUnreadable: "upload file unreadable"
+            case .badRequest: "bad request"
+            case .outOfMemory: "out of memory"
+            case .other: "other transport failure"
+            }
+        }
+    }
+
+    /// The failure by name (``Kind``), from libcurl's code.
+    public var kind: Kind {
+        func any(_ codes: CURLcode...) -> Bool { codes.contains { Int($0.rawValue) == code } }
+        if any(CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY) { return .hostNotFound }
+        if any(CURLE_COULDNT_CONNECT) { return .cannotConnect }
+        if any(CURLE_OPERATION_TIMEDOUT) { return .timedOut }
+        if any(CURLE_SSL_CONNECT_ERROR, CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CERTPROBLEM, CURLE_SSL_CIPHER,
+               CURLE_SSL_CACERT_BADFILE, CURLE_SSL_ENGINE_NOTFOUND, CURLE_SSL_ENGINE_SETFAILED, CURLE_SSL_SHUTDOWN_FAILED,
+               CURLE_SSL_CRL_BADFILE, CURLE_SSL_ISSUER_ERROR, CURLE_SSL_PINNEDPUBKEYNOTMATCH, CURLE_SSL_INVALIDCERTSTATUS) {
+            return .tls
+        }
+        if any(CURLE_SEND_ERROR, CURLE_RECV_ERROR, CURLE_GOT_NOTHING, CURLE_PARTIAL_FILE, CURLE_HTTP2, CURLE_HTTP2_STREAM) {
+            return .connectionLost
+        }
+        if any(CURLE_FILESIZE_EXCEEDED, CURLE_BAD_CONTENT_ENCODING, CURLE_WEIRD_SERVER_REPLY, CURLE_TOO_MANY_REDIRECTS) {
+            return .badResponse
+        }
+        if any(CURLE_ABORTED_BY_CALLBACK) { return .aborted }
+        if any(CURLE_READ_ERROR) { return .uploadFileUnreadable }
+        if any(CURLE_URL_MALFORMAT, CURLE_UNSUPPORTED_PROTOCOL, CURLE_BAD_FUNCTION_ARGUMENT, CURLE_UNKNOWN_OPTION) { return .badRequest }
+        if any(CURLE_OUT_OF_MEMORY) { return .outOfMemory }
+        return .other
+    }
 }
 
 /// Owns one `CURL *` easy handle: typed setters over the per-type C shims, and cleanup on deinit.
