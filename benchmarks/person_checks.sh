@@ -9,8 +9,8 @@
 # It prints images/s, the CPU cost per photo of detection (detect - off) and of the identity
 # descriptor (full - detect, per photo with a face), and the peak memory of each mode.
 #   bash benchmarks/person_checks.sh [--repeat N] [--workers N] [FOLDER...]
-# Default folders: .bench/corpus (made by benchmarks/run.sh) and the packaged photos of people
-# (scripts/install-test-photos.sh). Needs a release build in .build-bench (run.sh makes it).
+# Default folders: .bench/corpus (made by benchmarks/run.sh), the packaged photos of people
+# (scripts/install-test-photos.sh), and both in one set. Needs a release build in .build-bench (run.sh makes it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repeat=5 workers=2 folders=()
@@ -23,14 +23,21 @@ while [ $# -gt 0 ]; do
 done
 tuneprep=.build-bench/release/tuneprep
 [ -x "$tuneprep" ] || { echo "build first: swift build -c release --product tuneprep --scratch-path .build-bench" >&2; exit 2; }
+empty=$(mktemp -d); out=$(mktemp -d)
+trap 'rm -rf "$empty" "$out"' EXIT
 if [ ${#folders[@]} -eq 0 ]; then
     [ -d .bench/corpus ] && folders+=(.bench/corpus)
     people="${TUNEPREP_TEST_PHOTOS:-$HOME/.cache/tuneprep/test-photos}/face_recognition"
     [ -d "$people" ] && folders+=("$people")
+    # Both in one set (links): photos of people among camera-sized photos, as a customer's upload
+    # mixes them; here the models load while other photos are still being decoded.
+    if [ -d .bench/corpus ] && [ -d "$people" ]; then
+        mkdir -p "$out/corpus+people"
+        for f in .bench/corpus/* "$people"/*.jpg "$people"/*.png; do [ -f "$f" ] && ln -s "$(realpath "$f")" "$out/corpus+people/"; done
+        folders+=("$out/corpus+people")
+    fi
 fi
 [ ${#folders[@]} -gt 0 ] || { echo "no folder to measure (run benchmarks/run.sh or scripts/install-test-photos.sh)" >&2; exit 2; }
-empty=$(mktemp -d); out=$(mktemp -d)
-trap 'rm -rf "$empty" "$out"' EXIT
 
 run() {  # mode folder -> "seconds peak_kb cpu_seconds"
     local mode=$1 folder=$2 extra=()
