@@ -25,6 +25,8 @@ public struct MockServerOptions: Sendable {
     /// Receives one line per request (never the API key); `nil` logs nothing.
     public var requestLog: (@Sendable (String) -> Void)?
 
+    /// Defaults: loopback on a free port, any key accepted, idempotency on, 60 s training
+    /// (2 s for `fast`), callbacks on, no faults.
     public init(
         host: String = "127.0.0.1",
         port: Int = 0,
@@ -96,7 +98,9 @@ public struct FaultPlan: Sendable, Equatable {
 
     /// Which requests faults apply to.
     public enum Scope: String, Sendable, Equatable {
+        /// Only tune-creating requests: `POST /tunes` and `POST /p/:id/tunes`.
         case createTune = "create"
+        /// Every API request.
         case allRequests = "all"
     }
 
@@ -108,20 +112,25 @@ public struct FaultPlan: Sendable, Equatable {
     public var latency: Duration
     /// The `Retry-After` seconds sent with a 429.
     public var retryAfterSeconds: Int
+    /// Which requests faults apply to; latency applies to all regardless.
     public var scope: Scope
     /// Seed for the random rates, for repeatable runs; `nil` seeds from the clock.
     public var seed: UInt64?
 
     /// A fault and its probability per request.
     public struct Rate: Sendable, Equatable {
+        /// The failure to inject.
         public var fault: Fault
+        /// Chance per request, from 0 to 1.
         public var probability: Double
+        /// A fault with its chance per request.
         public init(fault: Fault, probability: Double) {
             self.fault = fault
             self.probability = probability
         }
     }
 
+    /// A plan with the given settings; the default injects nothing.
     public init(
         script: [Fault] = [],
         rates: [Rate] = [],

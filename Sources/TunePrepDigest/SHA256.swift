@@ -3,14 +3,18 @@ import Foundation
 
 /// A digest's bytes, for code that formats any digest (as TunePrep's `hex` does).
 public protocol Digest: Sequence, Sendable, Hashable where Element == UInt8 {
+    /// Length of the digest in bytes.
     static var byteCount: Int { get }
 }
 
 /// A SHA-256 digest: 32 bytes.
 public struct SHA256Digest: Digest {
+    /// A SHA-256 digest is 32 bytes long.
     public static let byteCount = 32
+    /// The digest's 32 bytes, in order.
     public let bytes: [UInt8]
 
+    /// Iterates over the digest's bytes.
     public func makeIterator() -> IndexingIterator<[UInt8]> { bytes.makeIterator() }
 
     /// Lowercase hexadecimal, 64 characters.
@@ -23,6 +27,7 @@ public struct SHA256Digest: Digest {
 public struct SHA256: Sendable {
     private var context: Context
 
+    /// Starts an empty hash.
     public init() { context = Context() }
 
     /// The digest of `data` in one call.
@@ -32,6 +37,7 @@ public struct SHA256: Sendable {
         return hasher.finalize()
     }
 
+    /// Adds `data` to the hash.
     public mutating func update(data: some DataProtocol) {
         if !isKnownUniquelyReferenced(&context) { context = context.copy() }
         for region in data.regions {
@@ -39,6 +45,7 @@ public struct SHA256: Sendable {
         }
     }
 
+    /// Adds the bytes at `bufferPointer` to the hash, without copying them.
     public mutating func update(bufferPointer: UnsafeRawBufferPointer) {
         if !isKnownUniquelyReferenced(&context) { context = context.copy() }
         context.update(bufferPointer)

@@ -7,6 +7,7 @@ public enum EXIFWriter {
         [0x45, 0x78, 0x69, 0x66, 0, 0] + tiff(orientation: orientation, withGPS: withGPS)
     }
 
+    /// The TIFF body of that EXIF block alone, without the "Exif" header (as PNG's eXIf chunk holds it).
     public static func tiff(orientation: Int, withGPS: Bool = false) -> [UInt8] {
         var bytes: [UInt8] = [0x4D, 0x4D, 0x00, 0x2A, 0, 0, 0, 8]
         func u16(_ v: Int) { bytes += [UInt8(v >> 8 & 0xFF), UInt8(v & 0xFF)] }

@@ -6,6 +6,7 @@ import TunePrep
 /// RGB and CMYK (plain or Adobe-inverted), progressive, with EXIF; PNG in every colour type and
 /// bit depth, interlaced or not, with palette transparency and eXIf. Not used for outputs.
 public enum FixtureEncoder {
+    /// The colour model of a JPEG fixture's samples; `adobeCMYK` is CMYK stored inverted with an Adobe marker.
     public enum JPEGColor: Sendable { case gray, rgb, cmyk, adobeCMYK }
 
     /// `samples` are packed: 1 byte a pixel for gray, 3 for RGB, 4 for CMYK (ink amounts, 0 = none;
@@ -59,6 +60,7 @@ public enum FixtureEncoder {
         return Data(bytes: output, count: size)
     }
 
+    /// PNG colour types, with their values in the PNG header.
     public enum PNGColor: Int32, Sendable { case gray = 0, rgb = 2, palette = 3, grayAlpha = 4, rgba = 6 }
 
     /// `samples` are packed rows as PNG stores them (big-endian 16-bit, bit-packed under 8 bits).

@@ -5,12 +5,15 @@ import TunePrep
 /// the shapes a real upload has: good JPEGs and a PNG, one rotated by an EXIF tag (with GPS),
 /// one too small, one duplicate and one truncated. `tuneprep make-samples` and the tests use it.
 public enum SampleSet {
+    /// One sample photo and the verdict it should get.
     public struct File: Sendable {
+        /// File name inside the samples folder, e.g. `01-portrait.jpg`.
         public var name: String
         /// What `check` is expected to say of it.
         public var expectation: String
     }
 
+    /// Every sample `write(to:)` makes, in order.
     public static let files: [File] = [
         File(name: "01-portrait.jpg", expectation: "ok"),
         File(name: "02-landscape.jpg", expectation: "ok"),
@@ -23,6 +26,7 @@ public enum SampleSet {
         File(name: "09-truncated.jpg", expectation: "corrupt"),
     ]
 
+    /// Writes every sample into `directory` (created if missing), byte for byte the same on each run.
     public static func write(to directory: URL) throws {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         func save(_ data: Data, _ name: String) throws { try data.write(to: directory.appendingPathComponent(name)) }
@@ -115,7 +119,9 @@ public enum SampleSet {
 /// A small deterministic generator, so samples and fixtures are the same on every machine.
 public struct SplitMix: RandomNumberGenerator, Sendable {
     private var state: UInt64
+    /// Starts the sequence at `seed`; the same seed always gives the same numbers.
     public init(seed: UInt64) { state = seed }
+    /// The next pseudo-random 64-bit value (SplitMix64).
     public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state

@@ -4,9 +4,11 @@ import Foundation
 /// The Astria fine-tuning API over libcurl. Every call retries as `configuration.retry` says and
 /// throws only `AstriaError`. Values are immutable: share one across tasks freely.
 public struct AstriaAPI: Sendable {
+    /// The service, key and retry and transfer settings every call uses.
     public let configuration: AstriaConfiguration
     let base: String
 
+    /// Throws `invalidRequest` unless the base URL is an http or https URL with a host.
     public init(configuration: AstriaConfiguration) throws(AstriaError) {
         var base = configuration.baseURL.trimmingCharacters(in: .whitespaces)
         while base.hasSuffix("/") { base.removeLast() }
@@ -253,7 +255,9 @@ public struct AstriaAPI: Sendable {
 
 /// A list the service answered: the entries that could be read, and those that could not.
 public struct Listing<Item: Sendable>: Sendable {
+    /// The entries that decoded, in the service's order.
     public var items: [Item]
+    /// The entries that did not decode, with their 1-based positions and why.
     public var unreadable: [UnreadableEntry]
 
     /// The items, or a decoding error naming every unreadable entry.

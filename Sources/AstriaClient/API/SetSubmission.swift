@@ -25,20 +25,30 @@ public enum SetRefusal: Sendable, Equatable, CustomStringConvertible {
 /// What a submission writes into the staged set (`submission.json`): enough to find the tune
 /// again, and whether the service created it or handed back one it had. Never the key.
 public struct SubmissionRecord: Codable, Sendable, Equatable {
+    /// Name of the record file inside the staged set.
     public static let fileName = "submission.json"
 
+    /// Id of the tune the service created or returned.
     public var tuneId: Int
+    /// The service's URL of the tune, when it gave one.
     public var url: String?
+    /// Title the tune was submitted under; with idempotency on, resubmitting it returns this tune.
     public var title: String
+    /// Class name of the subject, such as `man` or `dog`.
     public var name: String
+    /// Training branch, such as `flux1` or `fast`, when known.
     public var branch: String?
+    /// Pack the tune was created from, if any.
     public var packId: Int?
     /// The staged set's content id; nil for a submission of hosted photos (``imageUrls``).
     public var setId: String?
     /// The hosted photos' URLs, for a submission made with them rather than a staged set.
     public var imageUrls: [String]?
+    /// Base URL of the service the set was submitted to.
     public var baseUrl: String
+    /// When the submission finished, ISO 8601 in UTC.
     public var submittedAt: String
+    /// Number of images sent, files and URLs together.
     public var images: Int
     /// `created`, or `existing` when the service returned a tune it already had under this title.
     public var outcome: TuneCreation.Outcome?
@@ -58,7 +68,9 @@ public struct SubmissionRecord: Codable, Sendable, Equatable {
 
 /// A staged set submitted: the tune, and the record written beside the set.
 public struct SetSubmission: Sendable {
+    /// The tune the service created or returned, and how the request went.
     public var creation: TuneCreation
+    /// What was written to `submission.json`.
     public var record: SubmissionRecord
     /// `DIR/submission.json`.
     public var recordURL: URL
@@ -70,8 +82,10 @@ public struct SetSubmission: Sendable {
 public struct SubmittableSet: Sendable, Equatable {
     /// The manifest schema this reader understands (TunePrep's `Manifest.currentSchemaVersion`).
     public static let supportedSchemaVersion = 1
+    /// Name of the manifest file inside the staged set.
     public static let manifestFileName = "manifest.json"
 
+    /// The staged set's folder.
     public let directory: URL
     /// The set's content id (`set_id`), the start of the default title.
     public let setId: String

@@ -4,29 +4,52 @@ import Foundation
 /// missing or null, unknown fields are ignored, a field of an unexpected type reads as nil, and
 /// times are ISO 8601 with or without milliseconds.
 public struct Tune: Sendable, Equatable, Codable {
+    /// The service's id of the tune.
     public var id: Int
+    /// Free-text title given at creation; with idempotency on, it identifies the request.
     public var title: String?
+    /// Class name of the subject, such as `man` or `dog`.
     public var name: String?
+    /// Rare word the model learned for the subject, such as `ohwx`.
     public var token: String?
+    /// Training branch: `flux1`, `sd15`, `sdxl1` or `fast`.
     public var branch: String?
+    /// Kind of model trained: `lora`, `pti`, `faceid`, or nil for a full checkpoint.
     public var modelType: String?
+    /// Id of the tune or gallery model this one was trained on top of.
     public var baseTuneId: Int?
+    /// Extra training arguments, as text; null in the service's examples.
     public var args: String?
+    /// Number of training steps.
     public var steps: Int?
+    /// Whether face crops of the training images were added to the training set.
     public var faceCrop: Bool?
+    /// Whether the tune was created through the API rather than the web site.
     public var isApi: Bool?
+    /// URL the service POSTs the tune to when training ends.
     public var callback: String?
+    /// When the service expects training to end.
     public var eta: Date?
+    /// When training ended; nil until the tune is trained.
     public var trainedAt: Date?
+    /// When training started.
     public var startedTrainingAt: Date?
+    /// When the service deletes the tune's images and model (30 days after training).
     public var expiresAt: Date?
+    /// When the tune was created.
     public var createdAt: Date?
+    /// When the tune last changed.
     public var updatedAt: Date?
+    /// Where the service serves the tune as JSON, e.g. `https://www.astria.ai/tunes/1.json`.
     public var url: String?
+    /// URLs of the uploaded training images.
     public var origImages: [String]?
+    /// URL of the trained model checkpoint.
     public var ckptUrl: String?
+    /// URLs of the trained model checkpoints, when there are several.
     public var ckptUrls: [String]?
 
+    /// A tune with only the given fields set, for tests and placeholders.
     public init(id: Int, title: String? = nil, name: String? = nil) {
         self.id = id
         self.title = title
@@ -97,13 +120,21 @@ public struct Tune: Sendable, Equatable, Codable {
 
 /// A pack (a base model plus prompts), as `GET /packs` lists them; lenient like `Tune`.
 public struct Pack: Sendable, Equatable, Codable {
+    /// The service's id of the pack.
     public var id: Int
+    /// Short URL-safe name of the pack.
     public var slug: String?
+    /// Display title of the pack.
     public var title: String?
+    /// Rare word the pack's models use for the subject.
     public var token: String?
+    /// Id of the base tune the pack trains on.
     public var baseTuneId: Int?
+    /// Kind of model the pack trains: `lora`, `pti`, `faceid`, or nil.
     public var modelType: String?
+    /// When the pack was created.
     public var createdAt: Date?
+    /// When the pack last changed.
     public var updatedAt: Date?
 
     enum CodingKeys: String, CodingKey {
@@ -141,6 +172,7 @@ public struct Pack: Sendable, Equatable, Codable {
 
 /// The service's times: ISO 8601 in UTC with milliseconds (`2023-10-02T14:32:40.363Z`).
 public enum AstriaDate {
+    /// Reads a service time, with or without milliseconds; nil if it is not ISO 8601.
     public static func parse(_ text: String) -> Date? {
         let withFraction = ISO8601DateFormatter()
         withFraction.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
@@ -150,6 +182,7 @@ public enum AstriaDate {
         return plain.date(from: text)
     }
 
+    /// Writes a time the way the service does: UTC with milliseconds.
     public static func format(_ date: Date) -> String {
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]

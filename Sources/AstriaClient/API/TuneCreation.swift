@@ -5,6 +5,7 @@ import Foundation
 /// handed back one it already had under the same title (idempotency).
 @dynamicMemberLookup
 public struct TuneCreation: Sendable, Equatable {
+    /// Whether the service made the tune for this request or already had it.
     public enum Outcome: String, Sendable, Equatable, Codable {
         /// The service created the tune for this request (201 Created).
         case created
@@ -12,7 +13,9 @@ public struct TuneCreation: Sendable, Equatable {
         case existing
     }
 
+    /// The tune as the service returned it.
     public var tune: Tune
+    /// Whether the tune is new or one the service already had.
     public var outcome: Outcome
     /// The status of the successful answer.
     public var status: Int
@@ -22,6 +25,7 @@ public struct TuneCreation: Sendable, Equatable {
     /// is then most likely the one that attempt created, not an older one.
     public var earlierAttemptMayHaveCreated: Bool
 
+    /// A result with every field given.
     public init(tune: Tune, outcome: Outcome, status: Int, attempts: Int, earlierAttemptMayHaveCreated: Bool) {
         self.tune = tune
         self.outcome = outcome
@@ -38,6 +42,7 @@ public struct TuneCreation: Sendable, Equatable {
 public struct TuneMismatch: Sendable, Equatable, CustomStringConvertible {
     /// The API's name of the field: `title`, `name`, `branch`.
     public var field: String
+    /// What the request asked for.
     public var requested: String
     /// What the tune has; nil when it does not say.
     public var returned: String?

@@ -5,8 +5,11 @@ import Foundation
 public struct TuneRequest: Sendable, Equatable {
     /// An image file to upload; `filename` is what the service sees (default: the file's name).
     public struct Image: Sendable, Equatable {
+        /// Path of the image file on disk.
         public var path: String
+        /// File name sent in the part's `Content-Disposition`.
         public var filename: String
+        /// MIME type of the part, `image/jpeg` or `image/png`.
         public var contentType: String
 
         /// The content type comes from the file's first bytes (JPEG or PNG), else its extension.
@@ -39,26 +42,46 @@ public struct TuneRequest: Sendable, Equatable {
 
     /// One prompt of `prompts_attributes`; `text` is required by the service.
     public struct Prompt: Sendable, Equatable, Codable {
+        /// The prompt text; `{{KEY}}` placeholders are filled from the tune's characteristics.
         public var text: String
+        /// Comma-separated words that should not appear in the images.
         public var negativePrompt: String?
+        /// URL the service POSTs to when this prompt's images are ready.
         public var callback: String?
+        /// How many images to generate, 1 to 8.
         public var numImages: Int?
+        /// Random seed, for reproducible images.
         public var seed: Int?
+        /// Number of diffusion steps per image, up to 50.
         public var steps: Int?
+        /// How strictly images follow the text (guidance scale, 0 to 15).
         public var cfgScale: Double?
+        /// Image width in pixels, a multiple of 8 (`w`).
         public var width: Int?
+        /// Image height in pixels, a multiple of 8 (`h`).
         public var height: Int?
+        /// Whether the service upscales the images four times.
         public var superResolution: Bool?
+        /// Whether the service runs a second model to correct faces in the images.
         public var faceCorrect: Bool?
+        /// Whether the service swaps in the face from the training images, for closer resemblance.
         public var faceSwap: Bool?
+        /// Whether the service repaints faces; needs `superResolution`.
         public var inpaintFaces: Bool?
+        /// Whether the upscale adds detail; needs `superResolution`.
         public var hiresFix: Bool?
+        /// Aspect ratio of the images, such as `1:1` (`ar`).
         public var aspectRatio: String?
+        /// Diffusion sampler, such as `euler_a`; nil uses the account's default.
         public var scheduler: String?
+        /// A preset look the service applies, such as `Cinematic` or `Photographic`.
         public var style: String?
+        /// Film look for the colours: `Film Velvia`, `Film Portra` or `Ektar`.
         public var colorGrading: String?
+        /// Whether the service adds film grain, for a more realistic look.
         public var filmGrain: Bool?
 
+        /// A prompt with only `text` (and optionally `callback`) set; set other fields afterwards.
         public init(text: String, callback: String? = nil) {
             self.text = text
             self.callback = callback
@@ -109,32 +132,52 @@ public struct TuneRequest: Sendable, Equatable {
     /// travel either way, as the service's examples show).
     public enum BodyEncoding: Sendable { case automatic, multipart, json }
 
+    /// Free text, ideally a stable id of the photo set, so a retry with idempotency on returns the existing tune.
     public var title: String
+    /// Class name of the subject, such as `man`, `woman` or `dog`; for a pack, one the pack supports.
     public var name: String
+    /// Whether the body is multipart or JSON; see `BodyEncoding`.
     public var encoding: BodyEncoding = .automatic
+    /// Image files to upload as `tune[images][]`.
     public var images: [Image] = []
+    /// Image URLs for the service to download, sent as `tune[image_urls][]`.
     public var imageURLs: [String] = []
+    /// URL that receives a POST with the tune object when training ends.
     public var callback: String?
+    /// Training branch: `flux1`, `sd15`, `sdxl1`, or `fast` (the free mock mode for testing).
     public var branch: String?
+    /// Id of an earlier tune or gallery model to train on top of.
     public var baseTuneId: Int?
+    /// Kind of model to train: `lora`, `pti` or `faceid`; nil trains a full checkpoint.
     public var modelType: String?
+    /// The service's training preset, such as `flux-lora-portrait`.
     public var preset: String?
+    /// Rare word the model learns for the subject (the service defaults to `ohwx` or `sks`).
     public var token: String?
+    /// Whether the service adds face crops of the training images to the training set.
     public var faceCrop: Bool?
+    /// Number of training steps; nil (the service's advice) lets it choose.
     public var steps: Int?
+    /// Whether the service enhances low-quality training images first (may over-smooth them).
     public var trainingFaceCorrect: Bool?
+    /// The service's `auto_extend` training flag.
     public var autoExtend: Bool?
     /// `tune[characteristics][KEY]`; keys are letters, digits and `_` (they become a Rails key).
     public var characteristics: [String: String] = [:]
+    /// Prompts to generate once training ends, sent as `prompts_attributes`.
     public var prompts: [Prompt] = []
+    /// How prompts are numbered in a form; see `PromptForm`.
     public var promptForm: PromptForm = .indexed
     /// (packs) `tune[prompt_attributes][callback]`: called as each prompt finishes.
     public var promptAttributesCallback: String?
     /// (packs) `tune[prompts_callback]`: called once with all prompts.
     public var promptsCallback: String?
+    /// (packs) Ids of existing tunes to reuse instead of training new ones.
     public var tuneIds: [Int] = []
+    /// (packs) Ids of the subset of the pack's prompts to run; empty runs them all.
     public var promptIds: [Int] = []
 
+    /// A request with only the required fields set; set the others afterwards.
     public init(title: String, name: String) {
         self.title = title
         self.name = name

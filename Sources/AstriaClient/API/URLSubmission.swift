@@ -3,8 +3,11 @@ import Foundation
 /// Photos already hosted, submitted: the tune, its record, and the file the record was written
 /// to (nil when none was asked for).
 public struct URLSubmission: Sendable {
+    /// The tune the service created or returned, and how the request went.
     public var creation: TuneCreation
+    /// What was (or would be) written as the submission record.
     public var record: SubmissionRecord
+    /// File the record was written to; nil when none was asked for.
     public var recordURL: URL?
 }
 

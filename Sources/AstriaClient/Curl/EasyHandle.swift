@@ -3,7 +3,9 @@ import Foundation
 
 /// A libcurl failure: the code and libcurl's message for it.
 public struct CurlFailure: Error, Sendable, Equatable, CustomStringConvertible {
+    /// libcurl's `CURLcode` number.
     public let code: Int
+    /// libcurl's text for the code, with any detail it gave.
     public let message: String
 
     init(_ code: CURLcode, detail: String = "") {

@@ -43,16 +43,19 @@ public struct TransferOptions: Sendable {
     /// there is deliberately no total timeout, which would kill a slow but healthy big upload.
     /// The time must exceed the service's own 30 s processing limit, when nothing moves.
     public var lowSpeedLimit: Int = 1024
+    /// How long the rate may stay below `lowSpeedLimit` before the transfer fails.
     public var lowSpeedTime: Duration = .seconds(75)
     /// libcurl's upload buffer (its default is 64 KiB): 1 MiB means 16 times fewer read callbacks
     /// and socket writes, for 1 MiB more memory.
     public var uploadBufferSize: Int = 1024 * 1024
     /// A response larger than this is refused (a tune list is a few hundred KB).
     public var maxResponseBytes: Int = 64 * 1024 * 1024
+    /// The `User-Agent` header sent with every request.
     public var userAgent: String = "tuneprep-astria-client/0.1"
     /// Path of a CA bundle, when not the system's.
     public var caBundlePath: String? = nil
 
+    /// The defaults: 30 s to connect, a stall after 75 s below 1 KiB/s, no total timeout.
     public init() {}
 }
 

@@ -3,22 +3,30 @@ import Foundation
 /// A `multipart/form-data` form as Rails (Rack) parses it: text fields and file parts, encoded
 /// into a streamed `RequestBody`. Files are not read here, only measured.
 public struct MultipartForm: Sendable {
+    /// One part of the form, sent in the order added.
     public enum Part: Sendable, Equatable {
+        /// A text field.
         case field(name: String, value: String)
+        /// A file, read from `path` when the body is sent.
         case file(name: String, path: String, filename: String, contentType: String)
     }
 
+    /// The parts, in send order.
     public private(set) var parts: [Part] = []
+    /// The string that separates parts; it must not occur in any part.
     public let boundary: String
 
+    /// An empty form; the default boundary is random.
     public init(boundary: String = MultipartForm.randomBoundary()) {
         self.boundary = boundary
     }
 
+    /// Adds a text field.
     public mutating func add(_ name: String, _ value: String) {
         parts.append(.field(name: name, value: value))
     }
 
+    /// Adds a file part, read from `path` while the body is sent and named `filename` to the server.
     public mutating func addFile(_ name: String, path: String, filename: String, contentType: String) {
         parts.append(.file(name: name, path: path, filename: filename, contentType: contentType))
     }

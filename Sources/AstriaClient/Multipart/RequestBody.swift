@@ -19,14 +19,20 @@ public struct RequestBody: Sendable {
 
     /// Where a file's bytes lie in the body, for "current file" progress.
     public struct FileSpan: Sendable, Equatable {
+        /// The file's upload name.
         public let name: String
+        /// Offset of the file's first byte in the body.
         public let start: Int64
+        /// Size of the file in bytes.
         public let count: Int64
     }
 
+    /// The `Content-Type` header to send, with the boundary for a multipart body.
     public let contentType: String
+    /// Exact size of the body, sent as `Content-Length`.
     public let totalBytes: Int64
     let segments: [Segment]
+    /// Where each file lies in the body, in body order.
     public let files: [FileSpan]
 
     init(contentType: String, segments: [Segment]) {

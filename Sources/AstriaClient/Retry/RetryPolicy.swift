@@ -23,8 +23,10 @@ public struct RetryPolicy: Sendable {
     /// A number in 0..<1 for the jitter.
     public var random: @Sendable () -> Double = { Double.random(in: 0..<1) }
 
+    /// A policy with the defaults: 5 attempts, 30 s first wait, at most 30 minutes in all.
     public init() {}
 
+    /// The policy that follows the service's advice, as `init()` builds it.
     public static let `default` = RetryPolicy()
 
     /// A policy that never retries.

@@ -3,14 +3,18 @@ public enum Severity: String, Codable, Sendable, Hashable, Comparable {
     case warning
     case error
 
+    /// Orders warnings before errors, so the worst of several findings is their `max()`.
     public static func < (lhs: Severity, rhs: Severity) -> Bool { lhs == .warning && rhs == .error }
 }
 
 /// A stable, machine-readable name for a check's outcome. A struct rather than an enum so that
 /// manifests written by a newer TunePrep (with codes this one does not know) still decode.
 public struct FindingCode: RawRepresentable, Codable, Sendable, Hashable, CustomStringConvertible {
+    /// The code as written in manifests, e.g. `too-small`.
     public let rawValue: String
+    /// Wraps a code string, known to this version or not.
     public init(rawValue: String) { self.rawValue = rawValue }
+    /// Wraps a code string, known to this version or not.
     public init(_ rawValue: String) { self.rawValue = rawValue }
     public init(from decoder: any Decoder) throws { rawValue = try decoder.singleValueContainer().decode(String.self) }
     public func encode(to encoder: any Encoder) throws {
@@ -20,42 +24,67 @@ public struct FindingCode: RawRepresentable, Codable, Sendable, Hashable, Custom
     public var description: String { rawValue }
 
     // Per image.
+    /// Raised when the file cannot be read (permissions, I/O).
     public static let unreadable = FindingCode("unreadable")
     /// A FIFO, a device, a socket or a link to a folder: only regular files are read.
     public static let notAFile = FindingCode("not-a-file")
     /// A symbolic link whose target does not exist.
     public static let brokenLink = FindingCode("broken-link")
+    /// Raised when the content is not JPEG, PNG, HEIF or WebP.
     public static let unsupportedFormat = FindingCode("unsupported-format")
+    /// Raised when the decoder refuses the file: truncated, bad CRC or data, abusive structure.
     public static let corrupt = FindingCode("corrupt")
+    /// Raised when the header declares more pixels than `--max-megapixels`, or the file is bigger than such an image can take.
     public static let tooLarge = FindingCode("too-large")
+    /// Raised when the short side after orientation is under `--min-side`.
     public static let tooSmall = FindingCode("too-small")
+    /// Raised on the later of two byte-identical photos (or identical pixels after orientation), naming the earlier.
     public static let duplicate = FindingCode("duplicate")
+    /// Raised (warning) when the long side is more than 3 times the short side.
     public static let extremeAspect = FindingCode("extreme-aspect")
+    /// Raised (warning) for a recoverable oddity the decoder reported.
     public static let decoderWarning = FindingCode("decoder-warning")
+    /// Raised (warning) when the EXIF block is unreadable; orientation 1 is then assumed.
     public static let malformedEXIF = FindingCode("malformed-exif")
+    /// Raised (warning) when quality was lowered, and if needed the size reduced, to fit `--max-bytes`.
     public static let compressedHarder = FindingCode("compressed-harder")
+    /// Raised when the output cannot fit `--max-bytes` even at the quality floor and the minimum size.
     public static let outputTooLarge = FindingCode("output-too-large")
+    /// Raised (warning) for a HEIF with several images or an animated WebP: only the primary image or first frame is used.
     public static let multiImage = FindingCode("multi-image")
+    /// Raised (warning) when sharpness is under `--min-sharpness`.
     public static let blurry = FindingCode("blurry")
+    /// Raised (warning) when the perceptual hash is within `--near-duplicate-bits` of an earlier photo's.
     public static let nearDuplicate = FindingCode("near-duplicate")
+    /// Raised (warning) when mean luma is under `--min-brightness`, or most pixels are near black.
     public static let tooDark = FindingCode("too-dark")
+    /// Raised (warning) when more than `--max-clipped` of the pixels are clipped to white.
     public static let overexposed = FindingCode("overexposed")
+    /// Raised (warning) when colourfulness is under `--min-colorfulness`.
     public static let grayscale = FindingCode("grayscale")
 
     // Per set.
+    /// Raised on the set when fewer photos are usable than `--min-images`.
     public static let tooFewImages = FindingCode("too-few-images")
+    /// Raised on the set when more photos are usable than `--max-images`.
     public static let tooManyImages = FindingCode("too-many-images")
+    /// Raised on the set when the outputs total more than `--max-total`.
     public static let totalTooLarge = FindingCode("total-too-large")
 }
 
 /// One outcome of a check: a code, a severity and a plain message. `related` names the other
 /// file of a pair (duplicates).
 public struct Finding: Codable, Sendable, Hashable, CustomStringConvertible {
+    /// What was found, as a stable name.
     public var code: FindingCode
+    /// Whether this keeps the photo (or set) out.
     public var severity: Severity
+    /// A plain explanation for people, e.g. the measured value and the limit.
     public var message: String
+    /// The other file of a pair (duplicates, near-duplicates); nil otherwise.
     public var related: String?
 
+    /// Creates a finding; `related` names the other file of a pair.
     public init(_ code: FindingCode, _ severity: Severity, _ message: String, related: String? = nil) {
         self.code = code
         self.severity = severity

@@ -4,7 +4,9 @@ import Foundation
 /// report can say that it was stripped). Malformed EXIF never fails an image: the reading then
 /// says orientation 1 and carries a problem.
 public struct EXIFReading: Sendable, Equatable {
+    /// How the stored pixels must be turned to stand upright; `.up` when there is no tag.
     public var orientation: Orientation = .up
+    /// True when the EXIF carries GPS data (which the outputs never keep).
     public var hasGPS = false
     /// Why the EXIF could not be used, when it could not.
     public var problem: String?

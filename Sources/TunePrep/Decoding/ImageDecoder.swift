@@ -4,10 +4,13 @@ import Foundation
 
 /// What the header of a photo says, read without decoding its pixels.
 public struct ImageHeader: Sendable, Equatable {
+    /// The format, told by content.
     public var format: ImageFormat
     /// Size as stored, before orientation.
     public var width: Int
+    /// Height as stored, before orientation.
     public var height: Int
+    /// Width times height, as stored; compared against `maxPixels` before decoding.
     public var pixelCount: Int { width * height }
 }
 

@@ -13,6 +13,7 @@ public enum ImageFormat: String, Codable, Sendable, CaseIterable {
     /// Formats this build decodes.
     public var isDecodable: Bool { [.jpeg, .png, .heif, .webp].contains(self) }
 
+    /// Tells the format from the first 32 bytes (magic numbers and the HEIF/AVIF brand); `.unknown` otherwise.
     public static func sniff<Bytes: Collection<UInt8>>(_ bytes: Bytes) -> ImageFormat where Bytes.Index == Int {
         let head = Array(bytes.prefix(32))
         func starts(_ signature: [UInt8], at offset: Int = 0) -> Bool {

@@ -4,7 +4,9 @@ import Foundation
 /// An 8-bit RGB raster, rows packed (3 bytes a pixel). Owns its memory, which may come from the
 /// C decoders (malloc) or be allocated here; either way it is released with `free`.
 public final class PixelBuffer: @unchecked Sendable {
+    /// Width in pixels.
     public let width: Int
+    /// Height in pixels.
     public let height: Int
     let pixels: UnsafeMutablePointer<UInt8>
 
@@ -41,9 +43,12 @@ public final class PixelBuffer: @unchecked Sendable {
 
     deinit { free(pixels) }
 
+    /// Size of the raster in bytes (3 a pixel).
     public var byteCount: Int { width * height * 3 }
+    /// Bytes from one row to the next (rows are packed, no padding).
     public var stride: Int { width * 3 }
 
+    /// The RGB value of the pixel at column `x`, row `y`; the coordinates are not checked.
     public subscript(x: Int, y: Int) -> (red: UInt8, green: UInt8, blue: UInt8) {
         let i = (y * width + x) * 3
         return (pixels[i], pixels[i + 1], pixels[i + 2])
@@ -52,6 +57,7 @@ public final class PixelBuffer: @unchecked Sendable {
     /// The raster as packed RGB bytes (a copy).
     public var bytes: [UInt8] { Array(UnsafeBufferPointer(start: pixels, count: byteCount)) }
 
+    /// Lends the raster's packed RGB bytes to `body` without copying them.
     public func withUnsafeBytes<R>(_ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
         try body(UnsafeBufferPointer(start: pixels, count: byteCount))
     }

@@ -3,6 +3,7 @@ import Foundation
 
 /// Why an encode failed: the only causes are a bad argument or memory.
 public struct EncodingError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// What the encoder reported, or its status code when it said nothing.
     public var message: String
     public var description: String { "JPEG encoding failed: \(message)" }
 
@@ -13,16 +14,22 @@ public struct EncodingError: Error, Sendable, Equatable, CustomStringConvertible
 /// GPS and the rest of EXIF never leave the machine. Output is a function of the pixels and
 /// the options alone.
 public enum JPEGEncoder {
+    /// How to encode: quality, chroma subsampling and Huffman tables.
     public struct Options: Sendable {
+        /// JPEG quality, 1-100.
         public var quality: Int
+        /// True for 4:4:4 chroma (full colour resolution), false for 4:2:0.
         public var fullChroma: Bool
+        /// Writes a progressive JPEG; only test fixtures use it, TunePrep's outputs are baseline.
         public var progressive = false
+        /// Fits Huffman tables to the image: about 8% smaller, about 2.5 times slower.
         public var optimizeHuffman = false
         /// Fixtures only (TunePrepSamples): APP1 (EXIF) and APP2 (ICC) payloads to write.
         /// TunePrep's outputs carry neither.
         package var app1: [UInt8]? = nil
         package var app2: [UInt8]? = nil
 
+        /// Options for a baseline JPEG at the given quality, chroma and Huffman choice.
         public init(quality: Int, fullChroma: Bool, optimizeHuffman: Bool = false) {
             self.quality = quality
             self.fullChroma = fullChroma
@@ -30,6 +37,7 @@ public enum JPEGEncoder {
         }
     }
 
+    /// Encodes an RGB image to JPEG bytes, with no metadata.
     public static func encode(_ image: PixelBuffer, options: Options) throws(EncodingError) -> Data {
         try encode(pixels: image.pixels, width: image.width, height: image.height, components: 3, options: options)
     }

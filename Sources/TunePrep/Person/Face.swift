@@ -3,12 +3,16 @@ public struct Face: Codable, Sendable, Equatable {
     /// The face's box in the output image's pixels (the staged JPEG, upright). It may reach past
     /// the image's edges when the face is cut off by the frame.
     public var x: Int
+    /// Top edge of the box, in output pixels (may be negative when the face is cut off).
     public var y: Int
+    /// Width of the box in output pixels.
     public var width: Int
+    /// Height of the box in output pixels.
     public var height: Int
     /// The detector's score: 0 is dlib's own threshold; above 1 is a clear face.
     public var confidence: Double
 
+    /// Makes a face from its box (output pixels) and detector score.
     public init(x: Int, y: Int, width: Int, height: Int, confidence: Double) {
         self.x = x
         self.y = y
@@ -52,6 +56,7 @@ public struct PersonReport: Codable, Sendable, Equatable {
     /// consensus photo itself); nil when the identity check did not run for this photo.
     public var identityDistance: Double?
 
+    /// Makes a report from the faces found, the framing and the identity distance.
     public init(faces: [Face], framing: Framing?, identityDistance: Double? = nil) {
         self.faces = faces
         self.framing = framing
@@ -91,6 +96,7 @@ public struct PersonCheckOptions: Codable, Sendable, Equatable {
     /// consensus. 0.6 is the distance dlib's model was trained to separate people at.
     public var maxIdentityDistance: Double = 0.6
 
+    /// The defaults: every person check on, with the measured thresholds.
     public init() {}
 
     /// A key missing from a manifest (one written before the option existed) takes its default.
@@ -121,14 +127,18 @@ public struct PersonCheckOptions: Codable, Sendable, Equatable {
 public struct PersonChecksSummary: Codable, Sendable, Equatable {
     /// Whether the identity check ran; when it did not, `identitySkipped` says why.
     public var identityChecked: Bool
+    /// Why the identity check did not run (e.g. no models); nil when it ran.
     public var identitySkipped: String?
     /// The photo whose face is the set's consensus (the medoid of the descriptors).
     public var consensus: String?
     /// Photos staged, by framing.
     public var closeUps: Int
+    /// Number of staged photos framed half-body.
     public var halfBody: Int
+    /// Number of staged photos framed full-body.
     public var fullBody: Int
 
+    /// Makes a summary from the identity outcome and the framing counts.
     public init(identityChecked: Bool, identitySkipped: String?, consensus: String?, closeUps: Int, halfBody: Int, fullBody: Int) {
         self.identityChecked = identityChecked
         self.identitySkipped = identitySkipped

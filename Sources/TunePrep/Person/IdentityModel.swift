@@ -9,8 +9,11 @@ import Foundation
 /// `~/.local/share/tuneprep/models`; `scripts/install-models.sh` puts them there. Nothing is
 /// ever downloaded at run time.
 public final class IdentityModel: @unchecked Sendable {
+    /// Environment variable naming the models folder; it wins over the default location.
     public static let environmentVariable = "TUNEPREP_MODELS"
+    /// File name of dlib's 5-point shape predictor, which aligns a face before its descriptor is taken.
     public static let shapePredictorFile = "shape_predictor_5_face_landmarks.dat"
+    /// File name of dlib's ResNet face descriptor network.
     public static let descriptorModelFile = "dlib_face_recognition_resnet_model_v1.dat"
     /// Numbers in a descriptor.
     public static let descriptorLength = Int(CTunePrepFaces_DESCRIPTOR_LENGTH)
@@ -26,6 +29,7 @@ public final class IdentityModel: @unchecked Sendable {
     }
 
     private let handle: OpaquePointer
+    /// The folder the models were loaded from.
     public let directory: URL
 
     /// Loads both models from `directory` (about 0.3 s and 30 MB).

@@ -14,6 +14,7 @@ public enum Orientation: Int, Sendable, Codable, CaseIterable {
     /// True when width and height trade places.
     public var swapsDimensions: Bool { rawValue >= 5 }
 
+    /// The size of a stored `width` x `height` raster once turned upright.
     public func orientedSize(width: Int, height: Int) -> (width: Int, height: Int) {
         swapsDimensions ? (height, width) : (width, height)
     }

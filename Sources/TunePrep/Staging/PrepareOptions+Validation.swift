@@ -3,6 +3,7 @@ import Foundation
 extension PrepareOptions {
     /// The widest values the pipeline accepts; the command line checks the same ranges.
     public static let maxPixelsOnASide = 1 << 20
+    /// Largest `maxBytes` or `maxTotalBytes` accepted, in bytes (1 TiB).
     public static let maxByteCount = 1 << 40
 
     /// Every option outside what the pipeline can honour, in words naming the option and its

@@ -13,10 +13,13 @@ public struct PrepareOptions: Codable, Sendable, Equatable {
     public var maxBytes: Int = 3_000_000
     /// Largest total of all outputs, in bytes; nil for no limit.
     public var maxTotalBytes: Int? = nil
+    /// Fewest usable photos a set needs; fewer raises `too-few-images`.
     public var minImages: Int = 4
+    /// Most usable photos a set may have; more raises `too-many-images`.
     public var maxImages: Int = 20
     /// Inputs declaring more pixels than this are refused before decoding.
     public var maxPixels: Int = 100_000_000
+    /// Chroma subsampling of the output JPEGs.
     public var chroma: ChromaSubsampling = .auto
     /// Huffman tables fitted to each image: about 8% smaller files, but the encode takes about
     /// 2.5 times as long (libjpeg-turbo gathers statistics in a second, unvectorised pass). Off by
@@ -32,6 +35,7 @@ public struct PrepareOptions: Codable, Sendable, Equatable {
     /// The person checks (one face, no other people, framing, same person) and their thresholds.
     public var personChecks = PersonCheckOptions()
 
+    /// Every option at its default.
     public init() {}
 
     /// A key missing from a manifest (one written before the option existed) takes its default.
@@ -56,10 +60,13 @@ public struct PrepareOptions: Codable, Sendable, Equatable {
         personChecks = try c.decodeIfPresent(PersonCheckOptions.self, forKey: .personChecks) ?? .off
     }
 
+    /// How the JPEG encoder samples colour relative to brightness.
     public enum ChromaSubsampling: String, Codable, Sendable, CaseIterable {
         /// 4:4:4 at quality 90 and above, 4:2:0 below (as libvips does).
         case auto
+        /// Full colour resolution: larger files, sharper colour edges.
         case yuv444 = "444"
+        /// Colour at half resolution each way: smaller files.
         case yuv420 = "420"
 
         func keepsFullChroma(atQuality quality: Int) -> Bool {
@@ -80,12 +87,14 @@ public struct QualityThresholds: Codable, Sendable, Equatable {
     public var nearDuplicateBits: Int = 10
     /// `too-dark` when mean luma is under this, or when more than `maxDarkShare` of pixels are crushed.
     public var minMeanLuma: Double = 45
+    /// `too-dark` when more than this share (0-1) of pixels is near black.
     public var maxDarkShare: Double = 0.6
     /// `overexposed` when more than this share of pixels is clipped to white.
     public var maxClippedShare: Double = 0.25
     /// `grayscale` when colourfulness is under this.
     public var minColorfulness: Double = 2.5
 
+    /// The default thresholds.
     public init() {}
 
     /// No quality warnings at all.
@@ -101,18 +110,25 @@ public struct QualityThresholds: Codable, Sendable, Equatable {
     }()
 }
 
+/// An 8-bit RGB colour, written as `#rrggbb`.
 public struct RGBColor: Codable, Sendable, Equatable, CustomStringConvertible {
+    /// Red channel, 0-255.
     public var red: UInt8
+    /// Green channel, 0-255.
     public var green: UInt8
+    /// Blue channel, 0-255.
     public var blue: UInt8
 
+    /// Makes a colour from its 8-bit channels.
     public init(red: UInt8, green: UInt8, blue: UInt8) {
         self.red = red
         self.green = green
         self.blue = blue
     }
 
+    /// Pure white, the default background.
     public static let white = RGBColor(red: 255, green: 255, blue: 255)
+    /// Pure black.
     public static let black = RGBColor(red: 0, green: 0, blue: 0)
 
     /// Parses `#rrggbb`, `rrggbb`, `white` or `black`.

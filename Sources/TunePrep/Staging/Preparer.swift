@@ -3,12 +3,14 @@ import Foundation
 
 /// Progress of a check or prepare run: an event when a photo starts and when it finishes.
 public struct PrepareProgress: Sendable {
+    /// A photo's two events: work on it began, or it is done.
     public enum Stage: Sendable, Equatable { case started, finished }
 
     /// Whether `path` just started or just finished.
     public var stage: Stage
     /// Photos finished so far.
     public var completed: Int
+    /// Number of photos in the run.
     public var total: Int
     /// The photo that just started or finished, as given (path).
     public var path: String
@@ -19,6 +21,7 @@ public struct PrepareProgress: Sendable {
     /// The photos being processed at this moment, in input order.
     public var inFlight: [String]
 
+    /// Makes a progress event.
     public init(stage: Stage, completed: Int, total: Int, path: String, accepted: Bool, inFlight: [String]) {
         self.stage = stage
         self.completed = completed
@@ -37,12 +40,14 @@ public struct PrepareProgress: Sendable {
 /// print(set.manifest.summary.staged, set.isUsable)
 /// ```
 public struct Preparer: Sendable {
+    /// What the outputs look like and which checks apply.
     public var options: PrepareOptions
     /// Photos processed at once; each holds one decoded image in memory.
     public var workers: Int
     /// Where the identity models are; nil looks in `IdentityModel.defaultDirectory()`.
     public var modelsDirectory: URL?
 
+    /// A preparer with the given options, worker count (at least 1) and models folder.
     public init(
         options: PrepareOptions = PrepareOptions(), workers: Int = ProcessInfo.processInfo.activeProcessorCount,
         modelsDirectory: URL? = nil
@@ -307,5 +312,6 @@ public struct Preparer: Sendable {
 
 /// The library's name and version, as recorded in manifests.
 public enum TunePrepInfo {
+    /// The library version written to each manifest's `tool.version`.
     public static let version = "0.1.0"
 }

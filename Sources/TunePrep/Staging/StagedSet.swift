@@ -2,7 +2,9 @@ import Foundation
 
 /// A staged set on disk: a directory of prepared JPEGs and the manifest that describes them.
 public struct StagedSet: Sendable {
+    /// The staged directory itself.
     public let directory: URL
+    /// The set's manifest, as read from `manifest.json`.
     public let manifest: Manifest
 
     /// Reads `manifest.json` from `directory` and checks that every staged file it lists exists.
