@@ -77,7 +77,7 @@ using descriptor_net = dlib::loss_metric<dlib::fc_no_bias<128, dlib::avg_pool_ev
 // and scores are the ones the thresholds were measured with.
 using coarse_detector = dlib::object_detector<dlib::scan_fhog_pyramid<dlib::pyramid_down<4>>>;
 
-// Unpacking dlib's built-in model takes about 300 ms, so it is done once per process; each thread
+// Unpacking dlib's built-in model takes about 300 ms, so it is done once per process; each call
 // copies it (well under a millisecond).
 const dlib::frontal_face_detector &frontal_model() {
     static const dlib::frontal_face_detector model = dlib::get_frontal_face_detector();

@@ -38,7 +38,7 @@ typedef struct {
 
 // Finds faces in a packed 8-bit RGB image with dlib's HOG frontal face detector; keeps those
 // scoring at least `threshold`, best first, up to `capacity` (`*count` says how many were found
-// in all). Safe to call from several threads at once: each thread uses its own detector copy.
+// in all). Safe to call from several threads at once: each call scans with its own detector copy.
 int CTunePrepFaces_detect(
     const uint8_t *rgb, int32_t width, int32_t height, int32_t stride, double threshold,
     CTunePrepFaces_face *faces, int32_t capacity, int32_t *count, CTunePrepFaces_report *report);
@@ -47,6 +47,8 @@ int CTunePrepFaces_detect(
 typedef struct CTunePrepFaces_identity CTunePrepFaces_identity;
 
 // Loads both model files; on failure *out stays NULL and the report says which file and why.
+// Meant to be called once the photos have been read: it first gives the heap's freed pages back
+// to the system (malloc_trim), so the models take their place, and keeps OpenBLAS to one thread.
 int CTunePrepFaces_identity_load(
     const char *shape_predictor_path, const char *descriptor_model_path,
     CTunePrepFaces_identity **out, CTunePrepFaces_report *report);

@@ -39,9 +39,9 @@ struct EncodedPhoto: Sendable {
 /// leaves the resampler at least 2x to reduce), resize, orient, encode under the size cap.
 struct PhotoProcessor: Sendable {
     var options: PrepareOptions
-    /// Where the identity models are, when the person checks run. They are loaded (once per
-    /// process) by the first photo with a face, so a run with no face never pays for them.
-    var modelsDirectory: URL?
+    /// Keep a crop of each photo's main face for the identity check, which the set-level step
+    /// runs once every photo has been read (when the person checks and their models are on).
+    var keepFaces = false
 
     /// `emit` receives the encoded JPEG; nil means checks only (the encode still runs, so the
     /// reported bytes are the real ones). A failure of `emit` (the disk, not the photo) is set
@@ -181,7 +181,7 @@ struct PhotoProcessor: Sendable {
         outcome.findings += qualityFindings(scores)
 
         if options.personChecks.enabled {
-            let person = PersonChecks.inspect(upright, options: options.personChecks, keepFace: modelsDirectory != nil)
+            let person = PersonChecks.inspect(upright, options: options.personChecks, keepFace: keepFaces)
             outcome.person = person.report
             outcome.faceCrop = person.faceCrop
             outcome.findings += person.findings

@@ -107,7 +107,7 @@ public struct Preparer: Sendable {
         emit: (@Sendable (Int, Data) throws(StagingError) -> Void)?,
         progress: (@Sendable (PrepareProgress) -> Void)?
     ) async throws(StagingError) -> [PhotoOutcome] {
-        let processor = PhotoProcessor(options: options, modelsDirectory: identityDirectory)
+        let processor = PhotoProcessor(options: options, keepFaces: identityDirectory != nil)
         let limit = workers
         let result: Result<[PhotoOutcome], StagingError>? = await withTaskGroup(of: Result<PhotoOutcome, StagingError>?.self) { group in
             var next = 0

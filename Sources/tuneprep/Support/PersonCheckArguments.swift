@@ -22,13 +22,14 @@ struct PersonCheckArguments: ParsableArguments {
     var models: String?
 
     func validate() throws {
-        guard (80...8192).contains(faceDetectionSide) else { throw ValidationError("--face-detection-side must be 80-8192") }
+        typealias Limits = PrepareOptions.Limits
+        guard Limits.detectionSide.contains(faceDetectionSide) else { throw ValidationError("--face-detection-side must be \(Limits.detectionSide.lowerBound)-\(Limits.detectionSide.upperBound)") }
         guard (0...1).contains(otherPersonFraction) else { throw ValidationError("--other-person-fraction is a fraction, 0-1") }
-        guard (0...10_000).contains(minFaceHeight) else { throw ValidationError("--min-face-height must be 0-10000") }
+        guard Limits.minFaceHeight.contains(minFaceHeight) else { throw ValidationError("--min-face-height must be \(Limits.minFaceHeight.lowerBound)-\(Limits.minFaceHeight.upperBound)") }
         guard (0...1).contains(closeUpFraction), (0...1).contains(fullBodyFraction), fullBodyFraction <= closeUpFraction else {
             throw ValidationError("need 0 <= --full-body-fraction <= --close-up-fraction <= 1")
         }
-        guard (0...4).contains(maxIdentityDistance) else { throw ValidationError("--max-identity-distance must be 0-4") }
+        guard Limits.maxIdentityDistance.contains(maxIdentityDistance.value) else { throw ValidationError("--max-identity-distance must be 0-\(Int(Limits.maxIdentityDistance.upperBound))") }
     }
 
     var options: PersonCheckOptions {

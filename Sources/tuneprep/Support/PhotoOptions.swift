@@ -54,17 +54,17 @@ struct PhotoOptions: ParsableArguments {
     /// conversion that would trap: --max-megapixels 1e300 is refused, not multiplied into an Int.
     func validate() throws {
         guard !photos.isEmpty else { throw ValidationError("give at least one photo or folder") }
-        guard (1...100).contains(quality) else { throw ValidationError("--quality must be 1-100") }
-        guard (1...100).contains(minQuality) else { throw ValidationError("--min-quality must be 1-100") }
+        guard Limits.quality.contains(quality) else { throw ValidationError("--quality must be 1-100") }
+        guard Limits.quality.contains(minQuality) else { throw ValidationError("--min-quality must be 1-100") }
         guard minQuality <= quality else {
             throw ValidationError("--min-quality \(minQuality) is above --quality \(quality): the floor cannot be higher than the quality")
         }
-        guard (16...Self.maxPixelsOnASide).contains(maxSide) else { throw ValidationError("--max-side must be 16 to \(Self.maxPixelsOnASide)") }
-        guard (1...Self.maxPixelsOnASide).contains(minSide) else { throw ValidationError("--min-side must be 1 to \(Self.maxPixelsOnASide)") }
-        guard (10_000...Self.maxByteCount).contains(maxBytes.bytes) else { throw ValidationError("--max-bytes must be 10000 to \(Self.maxByteCount)") }
-        if let maxTotal, !(1...Self.maxByteCount).contains(maxTotal.bytes) { throw ValidationError("--max-total must be 1 to \(Self.maxByteCount)") }
-        guard minImages >= 0, maxImages >= minImages, maxImages <= 1_000_000 else {
-            throw ValidationError("need 0 <= --min-images <= --max-images <= 1000000")
+        guard Limits.maxSide.contains(maxSide) else { throw ValidationError("--max-side must be 16 to \(Limits.maxSide.upperBound)") }
+        guard Limits.minSide.contains(minSide) else { throw ValidationError("--min-side must be 1 to \(Limits.minSide.upperBound)") }
+        guard Limits.maxBytes.contains(maxBytes.bytes) else { throw ValidationError("--max-bytes must be 10000 to \(Limits.maxBytes.upperBound)") }
+        if let maxTotal, !Limits.maxTotalBytes.contains(maxTotal.bytes) { throw ValidationError("--max-total must be 1 to \(Limits.maxTotalBytes.upperBound)") }
+        guard minImages >= 0, maxImages >= minImages, Limits.maxImages.contains(maxImages) else {
+            throw ValidationError("need 0 <= --min-images <= --max-images <= \(Limits.maxImages.upperBound)")
         }
         guard maxMegapixels > 0, maxMegapixels <= 100_000 else { throw ValidationError("--max-megapixels must be more than 0 and at most 100000") }
         guard RGBColor(parsing: background) != nil else { throw ValidationError("--background: use white, black or #rrggbb") }
@@ -73,13 +73,11 @@ struct PhotoOptions: ParsableArguments {
         guard (0...255).contains(minBrightness) else { throw ValidationError("--min-brightness is 0-255") }
         guard (0...1).contains(maxClipped) else { throw ValidationError("--max-clipped is a share, 0-1") }
         guard (0...255).contains(minColorfulness) else { throw ValidationError("--min-colorfulness is 0-255") }
-        guard (-1...64).contains(nearDuplicateBits) else { throw ValidationError("--near-duplicate-bits is -1 (off) to 64") }
+        guard Limits.nearDuplicateBits.contains(nearDuplicateBits) else { throw ValidationError("--near-duplicate-bits is -1 (off) to 64") }
     }
 
-    /// libpng's limit on either side (and far beyond JPEG's 65535).
-    static let maxPixelsOnASide = 1 << 20
-    /// 1 TB: a byte limit beyond any photo set, and far from Int's end.
-    static let maxByteCount = 1 << 40
+    /// The library's ranges: the command line refuses what `Preparer` would.
+    typealias Limits = PrepareOptions.Limits
 
     var prepareOptions: PrepareOptions {
         var options = PrepareOptions()
