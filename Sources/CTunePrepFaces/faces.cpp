@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
+#include <memory>
 #include <mutex>
 #include <new>
 #include <sstream>
@@ -154,12 +155,17 @@ bool valid_image(const uint8_t *rgb, int32_t width, int32_t height, int32_t stri
 
 }  // namespace
 
-struct CTunePrepFaces_identity {
-    dlib::shape_predictor landmarks;
-    descriptor_net network;
-    // The network keeps its activations inside itself, so one forward pass at a time; the
-    // shape predictor is read-only and needs no lock.
-    std::mutex network_lock;
+// Chips cross the C header as packed RGB bytes, which is dlib's rgb_pixel layout.
+static_assert(sizeof(dlib::rgb_pixel) == 3, "rgb_pixel is packed RGB");
+
+struct CTunePrepFaces_landmarks {
+    dlib::shape_predictor model;
+};
+
+struct CTunePrepFaces_network {
+    descriptor_net model;
+    // The network keeps its activations inside itself, so one forward pass at a time.
+    std::mutex lock;
 };
 
 extern "C" int CTunePrepFaces_detect(
@@ -211,86 +217,121 @@ extern "C" int CTunePrepFaces_detect(
     }
 }
 
-extern "C" int CTunePrepFaces_identity_load(
-    const char *shape_predictor_path, const char *descriptor_model_path,
-    CTunePrepFaces_identity **out, CTunePrepFaces_report *report) {
-    if (shape_predictor_path == nullptr || descriptor_model_path == nullptr || out == nullptr) {
+namespace {
+
+// Every entry point's exceptions, as a status and a message; `doing` names the work.
+template <typename Work>
+int guarded(CTunePrepFaces_report *report, const std::string &doing, int failure, Work work) {
+    try {
+        return work();
+    } catch (const std::bad_alloc &) {
+        say(report, "out of memory " + doing);
+        return CTunePrepFaces_NO_MEMORY;
+    } catch (const std::exception &e) {
+        say(report, doing + ": " + first_line(e.what()));
+        return failure;
+    } catch (...) {
+        say(report, doing + " failed");
+        return failure;
+    }
+}
+
+}  // namespace
+
+extern "C" int CTunePrepFaces_landmarks_load(const char *path, CTunePrepFaces_landmarks **out, CTunePrepFaces_report *report) {
+    if (path == nullptr || out == nullptr) {
         say(report, "bad arguments to model loading");
         return CTunePrepFaces_BAD_ARGUMENT;
     }
     *out = nullptr;
-    CTunePrepFaces_identity *identity = nullptr;
-    const char *current = shape_predictor_path;
-    try {
-        use_one_blas_thread();
-        // The models are loaded once the photos have been read: first the pages the decoders and
-        // the face search freed go back to the system (glibc keeps them for reuse), so the models
-        // take their place instead of adding to the peak.
+    return guarded(report, std::string(path), CTunePrepFaces_MODEL_ERROR, [&] {
+        // The photos have been read: what the decoders and the face search freed goes back to the
+        // system first (glibc keeps it for reuse), so the model takes its place.
         malloc_trim(0);
-        identity = new CTunePrepFaces_identity();
-        dlib::deserialize(shape_predictor_path) >> identity->landmarks;
-        if (identity->landmarks.num_parts() != 5) {
-            std::string parts = std::to_string(identity->landmarks.num_parts());
-            delete identity;
-            say(report, std::string(shape_predictor_path) + ": has " + parts
+        auto landmarks = std::make_unique<CTunePrepFaces_landmarks>();
+        dlib::deserialize(path) >> landmarks->model;
+        if (landmarks->model.num_parts() != 5) {
+            say(report, std::string(path) + ": has " + std::to_string(landmarks->model.num_parts())
                 + " landmarks; the 5-point shape predictor is needed");
-            return CTunePrepFaces_MODEL_ERROR;
+            return static_cast<int>(CTunePrepFaces_MODEL_ERROR);
         }
-        current = descriptor_model_path;
-        dlib::deserialize(descriptor_model_path) >> identity->network;
-        *out = identity;
-        return CTunePrepFaces_OK;
-    } catch (const std::bad_alloc &) {
-        delete identity;
-        say(report, "out of memory loading the face models");
-        return CTunePrepFaces_NO_MEMORY;
-    } catch (const std::exception &e) {
-        delete identity;
-        say(report, std::string(current) + ": " + first_line(e.what()));
-        return CTunePrepFaces_MODEL_ERROR;
-    } catch (...) {
-        delete identity;
-        say(report, std::string(current) + ": cannot be loaded");
-        return CTunePrepFaces_MODEL_ERROR;
-    }
+        *out = landmarks.release();
+        return static_cast<int>(CTunePrepFaces_OK);
+    });
 }
 
-extern "C" void CTunePrepFaces_identity_free(CTunePrepFaces_identity *identity) { delete identity; }
+extern "C" void CTunePrepFaces_landmarks_free(CTunePrepFaces_landmarks *landmarks) { delete landmarks; }
 
-extern "C" int CTunePrepFaces_identity_describe(
-    CTunePrepFaces_identity *identity, const uint8_t *rgb, int32_t width, int32_t height, int32_t stride,
-    CTunePrepFaces_face box, float *descriptor, CTunePrepFaces_report *report) {
-    if (identity == nullptr || descriptor == nullptr || !valid_image(rgb, width, height, stride)
+extern "C" int CTunePrepFaces_landmarks_chip(
+    const CTunePrepFaces_landmarks *landmarks, const uint8_t *rgb, int32_t width, int32_t height, int32_t stride,
+    CTunePrepFaces_face box, uint8_t *chip, CTunePrepFaces_report *report) {
+    if (landmarks == nullptr || chip == nullptr || !valid_image(rgb, width, height, stride)
         || box.width <= 0 || box.height <= 0) {
+        say(report, "bad arguments to the face chip");
+        return CTunePrepFaces_BAD_ARGUMENT;
+    }
+    return guarded(report, "face alignment", CTunePrepFaces_FAILED, [&] {
+        rgb_view view{rgb, height, width, stride};
+        dlib::rectangle rect(box.left, box.top, box.left + box.width - 1, box.top + box.height - 1);
+        dlib::full_object_detection shape = landmarks->model(view, rect);
+        // 25% padding: the framing the network was trained on.
+        dlib::matrix<dlib::rgb_pixel> aligned;
+        dlib::extract_image_chip(view, dlib::get_face_chip_details(shape, CTunePrepFaces_CHIP_SIDE, 0.25), aligned);
+        if (aligned.nr() != CTunePrepFaces_CHIP_SIDE || aligned.nc() != CTunePrepFaces_CHIP_SIDE) {
+            say(report, "face alignment gave a chip of the wrong size");
+            return static_cast<int>(CTunePrepFaces_FAILED);
+        }
+        std::memcpy(chip, &aligned(0, 0), sizeof(dlib::rgb_pixel) * CTunePrepFaces_CHIP_SIDE * CTunePrepFaces_CHIP_SIDE);
+        return static_cast<int>(CTunePrepFaces_OK);
+    });
+}
+
+extern "C" int CTunePrepFaces_network_load(const char *path, CTunePrepFaces_network **out, CTunePrepFaces_report *report) {
+    if (path == nullptr || out == nullptr) {
+        say(report, "bad arguments to model loading");
+        return CTunePrepFaces_BAD_ARGUMENT;
+    }
+    *out = nullptr;
+    return guarded(report, std::string(path), CTunePrepFaces_MODEL_ERROR, [&] {
+        use_one_blas_thread();
+        malloc_trim(0);  // the shape predictor was just freed: the network takes its place
+        auto network = std::make_unique<CTunePrepFaces_network>();
+        dlib::deserialize(path) >> network->model;
+        *out = network.release();
+        return static_cast<int>(CTunePrepFaces_OK);
+    });
+}
+
+extern "C" void CTunePrepFaces_network_free(CTunePrepFaces_network *network) { delete network; }
+
+extern "C" int CTunePrepFaces_network_describe(
+    CTunePrepFaces_network *network, const uint8_t *chip, float *descriptor, CTunePrepFaces_report *report) {
+    if (network == nullptr || chip == nullptr || descriptor == nullptr) {
         say(report, "bad arguments to the face descriptor");
         return CTunePrepFaces_BAD_ARGUMENT;
     }
-    try {
-        rgb_view view{rgb, height, width, stride};
-        dlib::rectangle rect(box.left, box.top, box.left + box.width - 1, box.top + box.height - 1);
-        dlib::full_object_detection shape = identity->landmarks(view, rect);
-        dlib::matrix<dlib::rgb_pixel> chip;
-        // 150x150 with 25% padding: the framing the network was trained on.
-        dlib::extract_image_chip(view, dlib::get_face_chip_details(shape, 150, 0.25), chip);
+    return guarded(report, "face descriptor", CTunePrepFaces_FAILED, [&] {
+        dlib::matrix<dlib::rgb_pixel> input(CTunePrepFaces_CHIP_SIDE, CTunePrepFaces_CHIP_SIDE);
+        std::memcpy(&input(0, 0), chip, sizeof(dlib::rgb_pixel) * CTunePrepFaces_CHIP_SIDE * CTunePrepFaces_CHIP_SIDE);
         dlib::matrix<float, 0, 1> values;
         {
-            std::lock_guard<std::mutex> guard(identity->network_lock);
-            values = identity->network(chip);
+            std::lock_guard<std::mutex> guard(network->lock);
+            values = network->model(input);
         }
         if (values.size() != CTunePrepFaces_DESCRIPTOR_LENGTH) {
             say(report, "the descriptor model gave " + std::to_string(values.size()) + " numbers, not 128");
-            return CTunePrepFaces_MODEL_ERROR;
+            return static_cast<int>(CTunePrepFaces_MODEL_ERROR);
         }
         for (long i = 0; i < values.size(); i++) descriptor[i] = values(i);
-        return CTunePrepFaces_OK;
-    } catch (const std::bad_alloc &) {
-        say(report, "out of memory in the face descriptor");
-        return CTunePrepFaces_NO_MEMORY;
-    } catch (const std::exception &e) {
-        say(report, "face descriptor failed: " + first_line(e.what()));
-        return CTunePrepFaces_FAILED;
-    } catch (...) {
-        say(report, "face descriptor failed");
-        return CTunePrepFaces_FAILED;
+        return static_cast<int>(CTunePrepFaces_OK);
+    });
+}
+
+extern "C" void CTunePrepFaces_network_rest(CTunePrepFaces_network *network) {
+    if (network == nullptr) return;
+    {
+        std::lock_guard<std::mutex> guard(network->lock);
+        network->model.clean();
     }
+    malloc_trim(0);
 }

@@ -256,11 +256,32 @@ struct PersonChecksTests {
             try Data("not a model".utf8).write(to: folder.appendingPathComponent(name))
         }
         #expect {
-            try IdentityModel(directory: folder)
+            try IdentityModel(directory: folder).validate()
         } throws: { error in
             guard case .modelUnreadable(let reason) = error as? FaceAnalysisError else { return false }
             return reason.contains(IdentityModel.shapePredictorFile)
         }
+    }
+
+    @Test("a descriptor network that cannot be loaded skips the identity check and says why",
+          .enabled(if: PackagePhotos.isAvailable && PackagePhotos.modelsAvailable, PackagePhotos.modelsSkipReason))
+    func badNetwork() async throws {
+        let folder = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let models = IdentityModel.defaultDirectory()
+        try FileManager.default.copyItem(
+            at: models.appendingPathComponent(IdentityModel.shapePredictorFile),
+            to: folder.appendingPathComponent(IdentityModel.shapePredictorFile))
+        try Data("not a network".utf8).write(to: folder.appendingPathComponent(IdentityModel.descriptorModelFile))
+        let preparer = Preparer(options: Self.options(), modelsDirectory: folder)
+        let manifest = try await preparer.check(["obama.jpg", "obama2.jpg", "biden.jpg"].map {
+            PackagePhotos.faceRecognition.appendingPathComponent($0).path
+        })
+        let summary = try #require(manifest.personChecks)
+        #expect(!summary.identityChecked)
+        #expect(summary.identitySkipped?.contains(IdentityModel.descriptorModelFile) == true, "\(summary)")
+        #expect(manifest.findings.contains { $0.code == .identityNotChecked })
+        #expect(manifest.images.allSatisfy { $0.person?.faces.count == 1 && $0.person?.identityDistance == nil })
     }
 
     @Test("--no-person-checks (PersonCheckOptions.off) runs none of them")

@@ -43,24 +43,43 @@ int CTunePrepFaces_detect(
     const uint8_t *rgb, int32_t width, int32_t height, int32_t stride, double threshold,
     CTunePrepFaces_face *faces, int32_t capacity, int32_t *count, CTunePrepFaces_report *report);
 
-// dlib's face identity models: the 5-point shape predictor and the ResNet descriptor network.
-typedef struct CTunePrepFaces_identity CTunePrepFaces_identity;
+// dlib's face identity models, used one after the other so they are never in memory together:
+// the 5-point shape predictor cuts an aligned chip of each face, then the ResNet network turns
+// each chip into a descriptor. Both are meant for after the photos have been read: each load
+// first gives the heap's freed pages back to the system (malloc_trim), so a model takes their
+// place instead of adding to the peak.
 
-// Loads both model files; on failure *out stays NULL and the report says which file and why.
-// Meant to be called once the photos have been read: it first gives the heap's freed pages back
-// to the system (malloc_trim), so the models take their place, and keeps OpenBLAS to one thread.
-int CTunePrepFaces_identity_load(
-    const char *shape_predictor_path, const char *descriptor_model_path,
-    CTunePrepFaces_identity **out, CTunePrepFaces_report *report);
+// Side of the aligned face chip the network reads (packed RGB, CHIP_SIDE * CHIP_SIDE * 3 bytes).
+#define CTunePrepFaces_CHIP_SIDE 150
 
-void CTunePrepFaces_identity_free(CTunePrepFaces_identity *identity);
+typedef struct CTunePrepFaces_landmarks CTunePrepFaces_landmarks;
 
-// The 128-number identity descriptor of the face in `box` (from CTunePrepFaces_detect on the same
-// image): faces of one person lie within about 0.6 of each other (Euclidean). One network is
-// shared by every thread; calls are serialised inside.
-int CTunePrepFaces_identity_describe(
-    CTunePrepFaces_identity *identity, const uint8_t *rgb, int32_t width, int32_t height, int32_t stride,
-    CTunePrepFaces_face box, float *descriptor, CTunePrepFaces_report *report);
+// Loads the 5-point shape predictor; on failure *out stays NULL and the report says why.
+int CTunePrepFaces_landmarks_load(const char *path, CTunePrepFaces_landmarks **out, CTunePrepFaces_report *report);
+
+void CTunePrepFaces_landmarks_free(CTunePrepFaces_landmarks *landmarks);
+
+// The aligned chip of the face in `box` (from CTunePrepFaces_detect on the same image), written
+// to `chip`. The predictor is read-only: safe from several threads.
+int CTunePrepFaces_landmarks_chip(
+    const CTunePrepFaces_landmarks *landmarks, const uint8_t *rgb, int32_t width, int32_t height, int32_t stride,
+    CTunePrepFaces_face box, uint8_t *chip, CTunePrepFaces_report *report);
+
+typedef struct CTunePrepFaces_network CTunePrepFaces_network;
+
+// Loads the descriptor network and keeps OpenBLAS to one thread; on failure *out stays NULL.
+int CTunePrepFaces_network_load(const char *path, CTunePrepFaces_network **out, CTunePrepFaces_report *report);
+
+void CTunePrepFaces_network_free(CTunePrepFaces_network *network);
+
+// The 128-number identity descriptor of a chip from CTunePrepFaces_landmarks_chip: faces of one
+// person lie within about 0.6 of each other (Euclidean). Calls are serialised inside.
+int CTunePrepFaces_network_describe(
+    CTunePrepFaces_network *network, const uint8_t *chip, float *descriptor, CTunePrepFaces_report *report);
+
+// Frees the network's activations (about 4 MB, kept between calls) and trims the heap: for after
+// the last descriptor of a run, so what the run does next reuses that memory.
+void CTunePrepFaces_network_rest(CTunePrepFaces_network *network);
 
 #ifdef __cplusplus
 }

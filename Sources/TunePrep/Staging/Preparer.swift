@@ -192,20 +192,30 @@ public struct Preparer: Sendable {
 
         // The identity models are loaded only now, after every photo has been read (and only when
         // some photo still in the set has a face), so they never share the peak with the decoders.
-        // One descriptor at a time: the network is one per process.
-        let identity = identityDirectory.flatMap { directory in
+        var identity = identityDirectory.flatMap { directory in
             outcomes.contains { !$0.hasError && $0.faceCrop != nil } ? IdentityModel.shared(directory: directory) : nil
         }
+        var owners: [Int] = []
+        var crops: [FaceCrop] = []
         for i in outcomes.indices {
             guard let crop = outcomes[i].faceCrop else { continue }
             outcomes[i].faceCrop = nil
-            guard case .success(let model)? = identity, !outcomes[i].hasError else { continue }
+            if !outcomes[i].hasError { owners.append(i); crops.append(crop) }
+        }
+        if case .success(let model)? = identity {
             do {
-                outcomes[i].descriptor = try model.descriptor(of: crop.face, in: crop.image)
+                for (i, result) in zip(owners, try model.descriptors(of: &crops)) {
+                    switch result {
+                    case .success(let descriptor): outcomes[i].descriptor = descriptor
+                    case .failure(let error):
+                        outcomes[i].findings.append(Finding(.personCheckFailed, .warning, "identity not checked: \(error)"))
+                    }
+                }
             } catch {
-                outcomes[i].findings.append(Finding(.personCheckFailed, .warning, "identity not checked: \(error)"))
+                identity = .failure(error)  // a model could not be loaded: the set's report says so
             }
         }
+        crops = []
         let personSummary = options.personChecks.enabled ? assessPeople(&outcomes, identity: identity) : nil
 
         let stagedCount = outcomes.filter { !$0.hasError && $0.output != nil }.count
