@@ -28,7 +28,7 @@ let package = Package(
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "CLibcrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         // C++ only: gives CTunePrepFaces dlib's headers and libraries (it links BLAS and LAPACK).
-        .systemLibrary(name: "CDlib", pkgConfig: "dlib-1", providers: [.apt(["libdlib-dev"])]),
+        .systemLibrary(name: "CDlib", pkgConfig: "dlib-1", providers: [.apt(["libdlib-dev", "libopenblas-dev"])]),
 
         // C shims: every setjmp/longjmp and every variadic call stays in C.
         .target(name: "CTunePrepImaging", dependencies: ["CJPEG", "CPNG", "CHEIF", "CWebP", "CLCMS"]),
@@ -37,12 +37,20 @@ let package = Package(
         // (swift-crypto, about 360 C files, most of a cold build) for one hash.
         .target(name: "CTunePrepDigest", dependencies: ["CLibcrypto"]),
         .target(name: "TunePrepDigest", dependencies: ["CTunePrepDigest"]),
-        // Face detection and identity (dlib) in C++ behind a plain C header; no exception crosses it.
+        // Face detection (OpenCV's dnn, dlib's HOG as the fallback) and identity (dlib) in C++ behind
+        // a plain C header; no exception crosses it.
         // dlib's pkg-config names BLAS and LAPACK as absolute paths, which SwiftPM drops; its
         // headers call them directly, so they are linked by name.
         .target(
             name: "CTunePrepFaces", dependencies: ["CDlib"],
-            linkerSettings: [.linkedLibrary("blas"), .linkedLibrary("lapack")]
+            // OpenCV's dnn module (libopencv-dnn-dev) runs the CenterFace detector. Not through
+            // opencv4.pc: it names all 60 OpenCV modules, and linking them (VTK, Qt, MPI) made
+            // `tuneprep --help` load 385 libraries and start in 0.56 s. `system/opencv4` is a link
+            // to Debian's /usr/include/opencv4, since a header search path must be in the package.
+            cxxSettings: [.headerSearchPath("system/opencv4")],
+            linkerSettings: [
+                .linkedLibrary("blas"), .linkedLibrary("lapack"), .linkedLibrary("opencv_dnn"), .linkedLibrary("opencv_core"),
+            ]
         ),
         // The resampler's inner loops (SSE2 on x86-64), so they vectorise in every build.
         .target(name: "CTunePrepResample"),

@@ -81,6 +81,45 @@ int CTunePrepFaces_network_describe(
 // the last descriptor of a run, so what the run does next reuses that memory.
 void CTunePrepFaces_network_rest(CTunePrepFaces_network *network);
 
+// The CNN face detector: CenterFace (MIT) run through OpenCV's dnn module (centerface.cpp). It
+// finds small, turned and cut-off faces that the HOG detector above misses, and gives five
+// landmarks per face.
+
+// A face found by the CNN: its box and landmarks in the given image's pixels (the box may reach
+// past the edges when the face is cut off), and the network's score (0-1).
+typedef struct {
+    float left;
+    float top;
+    float width;
+    float height;
+    float score;
+    // x, y of: the eye on the image's left, the eye on the image's right, the nose tip, the
+    // mouth corner on the image's left, the one on its right.
+    float landmarks[10];
+} CTunePrepFaces_cnn_face;
+
+typedef struct CTunePrepFaces_cnn CTunePrepFaces_cnn;
+
+// Reads the ONNX model file; on failure *out stays NULL and the report says why.
+int CTunePrepFaces_cnn_load(const char *path, CTunePrepFaces_cnn **out, CTunePrepFaces_report *report);
+
+void CTunePrepFaces_cnn_free(CTunePrepFaces_cnn *cnn);
+
+// Finds faces in a packed 8-bit RGB image of at most input_width x input_height (multiples of
+// 32), which the caller has scaled to fit: it is placed at the top left of a black input of
+// exactly that size, and each input size gets its own network (OpenCV 4.6 computes wrong outputs
+// when one network is fed several sizes). Keeps faces scoring at least `threshold`, after
+// non-maximum suppression, best first, up to `capacity` (`*count` says how many in all). Safe
+// from several threads: each call borrows a network of its size from a pool (one per
+// concurrent caller), and OpenCV runs on the calling thread only.
+int CTunePrepFaces_cnn_detect(
+    CTunePrepFaces_cnn *cnn, const uint8_t *rgb, int32_t width, int32_t height, int32_t stride,
+    int32_t input_width, int32_t input_height, float threshold,
+    CTunePrepFaces_cnn_face *faces, int32_t capacity, int32_t *count, CTunePrepFaces_report *report);
+
+// Frees the pooled networks (their activations): for after the last photo of a run.
+void CTunePrepFaces_cnn_rest(CTunePrepFaces_cnn *cnn);
+
 #ifdef __cplusplus
 }
 #endif

@@ -9,7 +9,8 @@ public struct Face: Codable, Sendable, Equatable {
     public var width: Int
     /// Height of the box in output pixels.
     public var height: Int
-    /// The detector's score: 0 is dlib's own threshold; above 1 is a clear face.
+    /// The detector's score: from the CNN, 0-1 (0.5 is the default threshold); from the HOG
+    /// fallback, 0 is dlib's own threshold and above 1 is a clear face.
     public var confidence: Double
 
     /// Makes a face from its box (output pixels) and detector score.
@@ -69,14 +70,25 @@ public struct PersonReport: Codable, Sendable, Equatable {
 public struct PersonCheckOptions: Codable, Sendable, Equatable {
     /// Run the person checks at all (`--no-person-checks` turns them off together).
     public var enabled: Bool = true
-    /// Faces are looked for on a copy of the output whose long side is at most this. dlib's
-    /// detector finds faces from about 80 px tall in that copy, so at 1024 the smallest face found
-    /// in a 2048 px output is about 160 px tall (8% of the long side). Larger finds smaller faces
+    /// The CNN detector (CenterFace) reads a copy of the output scaled to fit this many pixels on
+    /// its long side (by three quarters of it on the short side). It finds faces from about 10 px
+    /// tall in that copy: at 480, a face 3% of a phone frame's height. Larger finds smaller faces,
     /// at a cost that grows with the square.
+    public var cnnInputSide: Int = 480
+    /// CNN score (0-1) a face needs to count as the photo's subject.
+    public var faceScore: Double = 0.5
+    /// CNN score another face needs to count as a person in the frame.
+    public var otherFaceScore: Double = 0.5
+    /// `face-turned` (warning) when the main face's turn (0 frontal, 1 when the nose covers an
+    /// eye, from the CNN's landmarks) is at least this: profile views train poorly.
+    public var maxTurn: Double = 0.8
+    /// The HOG fallback (when the CNN's model is absent) looks for faces on a copy of the output
+    /// whose long side is at most this. It finds faces from about 80 px tall in that copy, so at
+    /// 1024 the smallest face found in a 2048 px output is about 160 px tall.
     public var detectionSide: Int = 1024
-    /// Detector score a face needs to count as the photo's subject.
+    /// HOG score a face needs to count as the photo's subject.
     public var minConfidence: Double = 0.0
-    /// Detector score another face needs to count as a person in the frame (higher than
+    /// HOG score another face needs to count as a person in the frame (higher than
     /// `minConfidence`: the detector's weakest answers are often patterns, not faces).
     public var otherFaceMinConfidence: Double = 0.3
     /// `several-people` (error) when another face is at least this fraction of the main face's
@@ -104,6 +116,10 @@ public struct PersonCheckOptions: Codable, Sendable, Equatable {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         let d = PersonCheckOptions()
         enabled = try c.decodeIfPresent(Bool.self, forKey: .enabled) ?? d.enabled
+        cnnInputSide = try c.decodeIfPresent(Int.self, forKey: .cnnInputSide) ?? d.cnnInputSide
+        faceScore = try c.decodeIfPresent(Double.self, forKey: .faceScore) ?? d.faceScore
+        otherFaceScore = try c.decodeIfPresent(Double.self, forKey: .otherFaceScore) ?? d.otherFaceScore
+        maxTurn = try c.decodeIfPresent(Double.self, forKey: .maxTurn) ?? d.maxTurn
         detectionSide = try c.decodeIfPresent(Int.self, forKey: .detectionSide) ?? d.detectionSide
         minConfidence = try c.decodeIfPresent(Double.self, forKey: .minConfidence) ?? d.minConfidence
         otherFaceMinConfidence = try c.decodeIfPresent(Double.self, forKey: .otherFaceMinConfidence) ?? d.otherFaceMinConfidence
@@ -125,6 +141,10 @@ public struct PersonCheckOptions: Codable, Sendable, Equatable {
 
 /// The person checks over a whole set, recorded in the manifest.
 public struct PersonChecksSummary: Codable, Sendable, Equatable {
+    /// The face detector that ran: `centerface` (the CNN) or `hog` (dlib's, the fallback).
+    public var detector: String?
+    /// Why the CNN did not run (its model is absent or unreadable); nil when it ran.
+    public var detectorFallback: String?
     /// Whether the identity check ran; when it did not, `identitySkipped` says why.
     public var identityChecked: Bool
     /// Why the identity check did not run (e.g. no models); nil when it ran.
@@ -139,7 +159,12 @@ public struct PersonChecksSummary: Codable, Sendable, Equatable {
     public var fullBody: Int
 
     /// Makes a summary from the identity outcome and the framing counts.
-    public init(identityChecked: Bool, identitySkipped: String?, consensus: String?, closeUps: Int, halfBody: Int, fullBody: Int) {
+    public init(
+        identityChecked: Bool, identitySkipped: String?, consensus: String?, closeUps: Int, halfBody: Int, fullBody: Int,
+        detector: String? = nil, detectorFallback: String? = nil
+    ) {
+        self.detector = detector
+        self.detectorFallback = detectorFallback
         self.identityChecked = identityChecked
         self.identitySkipped = identitySkipped
         self.consensus = consensus

@@ -2,7 +2,9 @@
 public enum FaceAnalysisError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The identity models are not in `directory` (the files named are missing).
     case modelsNotFound(directory: String, missing: [String])
-    /// A model file is there but dlib could not load it.
+    /// The CNN face detector's model file is not at `path`.
+    case detectorModelNotFound(path: String)
+    /// A model file is there but dlib or OpenCV could not load it.
     case modelUnreadable(reason: String)
     /// Face detection failed inside dlib (not: found no face).
     case detectionFailed(reason: String)
@@ -14,7 +16,9 @@ public enum FaceAnalysisError: Error, Sendable, Equatable, CustomStringConvertib
         case .modelsNotFound(let directory, let missing):
             "identity models not found in \(directory) (missing \(missing.joined(separator: ", "))); "
                 + "run scripts/install-models.sh or set \(IdentityModel.environmentVariable)"
-        case .modelUnreadable(let reason): "identity model cannot be loaded: \(reason)"
+        case .detectorModelNotFound(let path):
+            "the CNN face detector's model \(path) is not installed; run scripts/install-models.sh or set \(IdentityModel.environmentVariable)"
+        case .modelUnreadable(let reason): "model cannot be loaded: \(reason)"
         case .detectionFailed(let reason): reason
         case .descriptorFailed(let reason): reason
         }

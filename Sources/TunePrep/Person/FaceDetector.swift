@@ -1,12 +1,57 @@
 import CTunePrepFaces
+import Foundation
 
-/// dlib's HOG face detector on a downscale of the upright output (pixels the pipeline already
-/// has: no second decode). Boxes come back in the output's pixels.
-enum FaceDetector {
+/// The face search the person checks use: the CenterFace CNN when its model is installed, else
+/// dlib's HOG detector, with the reason recorded (in the set's report and manifest), never silently.
+/// Both run on a downscale of the upright output (pixels the pipeline already has: no second
+/// decode), and boxes come back in the output's pixels.
+struct FaceDetector: Sendable {
     /// More faces than this in one photo are counted but not listed.
     static let capacity = 32
 
-    static func detect(_ image: PixelBuffer, detectionSide: Int, threshold: Double) throws(FaceAnalysisError) -> (faces: [Face], total: Int) {
+    /// The CNN; nil means HOG.
+    let cnn: CenterFaceModel?
+    /// Why the CNN is not used; nil when it is.
+    let fallbackReason: String?
+
+    /// The CNN when its model is in `directory` and loads, else HOG with the reason.
+    static func resolve(directory: URL) -> FaceDetector {
+        switch CenterFaceModel.shared(directory: directory) {
+        case .success(let model): FaceDetector(cnn: model, fallbackReason: nil)
+        case .failure(let error): FaceDetector(cnn: nil, fallbackReason: error.description)
+        }
+    }
+
+    /// dlib's HOG detector, chosen (not a fallback).
+    static let hog = FaceDetector(cnn: nil, fallbackReason: nil)
+
+    /// The detector's name as the manifest records it.
+    var name: String { cnn != nil ? "centerface" : "hog" }
+
+    /// Every face scoring at least the lower of the options' two thresholds for this detector.
+    func detect(_ image: PixelBuffer, options: PersonCheckOptions) throws(FaceAnalysisError) -> [DetectedFace] {
+        if let cnn {
+            return try cnn.detect(image, inputLongSide: options.cnnInputSide,
+                                  threshold: min(options.faceScore, options.otherFaceScore))
+        }
+        return try Self.detectHOG(
+            image, detectionSide: options.detectionSide, threshold: min(options.minConfidence, options.otherFaceMinConfidence)
+        ).faces.map { DetectedFace(face: $0, landmarks: nil) }
+    }
+
+    /// The smallest face this detector sees in an output of `width` x `height`, in its pixels.
+    func smallestDetectable(width: Int, height: Int, options: PersonCheckOptions) -> Int {
+        if cnn != nil {
+            // CenterFace finds faces from about 10 px tall in its input.
+            let input = CenterFaceModel.inputSize(width: width, height: height, longSide: options.cnnInputSide)
+            let scale = min(2, Double(input.width) / Double(width), Double(input.height) / Double(height))
+            return Int((10 / scale).rounded())
+        }
+        let scale = Self.scale(width: width, height: height, detectionSide: options.detectionSide)
+        return Int((80 / scale).rounded())
+    }
+
+    static func detectHOG(_ image: PixelBuffer, detectionSide: Int, threshold: Double) throws(FaceAnalysisError) -> (faces: [Face], total: Int) {
         let scale = Self.scale(width: image.width, height: image.height, detectionSide: detectionSide)
         // Down: an area average (the detector works on gradients, which a box filter keeps without
         // ringing). Up, for a small photo: Lanczos, so a face under the detector's 80 px window

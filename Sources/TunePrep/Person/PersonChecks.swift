@@ -14,7 +14,10 @@ extension FindingCode {
     public static let faceCutOff = FindingCode("face-cut-off")
     /// Raised (warning) when the face's identity descriptor is farther than `maxIdentityDistance` from the set's consensus face.
     public static let differentPerson = FindingCode("different-person")
-    /// The person checks could not run on this photo (a failure inside dlib).
+    /// Raised (warning) when the main face is turned so far that one eye is hidden (from the CNN's
+    /// landmarks): profile views train poorly.
+    public static let faceTurned = FindingCode("face-turned")
+    /// The person checks could not run on this photo (a failure inside dlib or OpenCV).
     public static let personCheckFailed = FindingCode("person-check-failed")
 
     // Per set.
@@ -22,6 +25,9 @@ extension FindingCode {
     public static let framingMix = FindingCode("framing-mix")
     /// Raised on the set (warning) when the identity models are absent or unreadable, so the same-person check did not run.
     public static let identityNotChecked = FindingCode("identity-not-checked")
+    /// Raised on the set (warning) when the CNN face detector's model is absent or unreadable, so
+    /// the HOG detector ran instead (it misses small, turned and cut-off faces).
+    public static let faceDetectorFallback = FindingCode("face-detector-fallback")
 }
 
 /// The person checks: one face, no other people, big enough, inside the frame, its framing, and
@@ -36,31 +42,37 @@ enum PersonChecks {
     }
 
     /// `keepFace`: keep a crop of the main face for the identity check (when it will run).
-    static func inspect(_ image: PixelBuffer, options: PersonCheckOptions, keepFace: Bool) -> PhotoResult {
-        let threshold = min(options.minConfidence, options.otherFaceMinConfidence)
-        let detected: [Face]
+    static func inspect(
+        _ image: PixelBuffer, options: PersonCheckOptions, detector: FaceDetector, keepFace: Bool
+    ) -> PhotoResult {
+        let found: [DetectedFace]
         do {
-            detected = try FaceDetector.detect(image, detectionSide: options.detectionSide, threshold: threshold).faces
+            found = try detector.detect(image, options: options)
         } catch {
             return PhotoResult(
                 report: PersonReport(faces: [], framing: nil),
                 findings: [Finding(.personCheckFailed, .warning, "face detection failed: \(error)")], faceCrop: nil)
         }
+        let (mainScore, otherScore) = detector.cnn != nil
+            ? (options.faceScore, options.otherFaceScore) : (options.minConfidence, options.otherFaceMinConfidence)
+        let detected = found.map(\.face)
         // The subject is the face the detector is surest of (the largest can be a weak answer on a
-        // texture); other people count from a higher score, since the weakest answers are often
-        // textures.
-        guard let main = detected.filter({ $0.confidence >= options.minConfidence }).max(by: { $0.confidence < $1.confidence }) else {
-            let smallest = smallestDetectable(image, options: options)
+        // texture); other people count from their own score.
+        guard let mainIndex = found.indices.filter({ found[$0].face.confidence >= mainScore })
+            .max(by: { found[$0].face.confidence < found[$1].face.confidence }) else {
+            let smallest = detector.smallestDetectable(width: image.width, height: image.height, options: options)
             return PhotoResult(
                 report: PersonReport(faces: [], framing: nil),
                 findings: [Finding(.noFace, .error,
                     "no face found (faces under about \(smallest) px tall in this \(image.width)x\(image.height) output are not seen)")],
                 faceCrop: nil)
         }
+        let main = found[mainIndex].face
+        let otherFaceMinConfidence = otherScore
         // A second box on the main face (another of the detector's filters answering for the same
         // face) is not another person: boxes whose centre lies inside the main face are dropped.
         let others = detected.filter {
-            $0 != main && $0.confidence >= options.otherFaceMinConfidence && !main.contains(centreOf: $0)
+            $0 != main && $0.confidence >= otherFaceMinConfidence && !main.contains(centreOf: $0)
         }.sorted { $0.height > $1.height }
         var findings: [Finding] = []
 
@@ -83,6 +95,10 @@ enum PersonChecks {
         if main.crossesEdge(imageWidth: image.width, imageHeight: image.height, tolerance: options.cutOffTolerance) {
             findings.append(Finding(.faceCutOff, .warning, "the face is cut off by the frame's \(edges(of: main, in: image))"))
         }
+        if let turn = found[mainIndex].turn, turn >= options.maxTurn {
+            findings.append(Finding(.faceTurned, .warning,
+                "the head is turned so far that one eye is hidden (turn \(String(format: "%.2f", turn)), at least \(String(format: "%.2f", options.maxTurn))): a profile view trains poorly"))
+        }
 
         return PhotoResult(
             report: PersonReport(faces: [main] + others, framing: framing(of: main, in: image, options: options)),
@@ -98,12 +114,6 @@ enum PersonChecks {
         let below = Double(image.height - (face.y + face.height)) / Double(face.height)
         if share < options.fullBodyFraction && below >= 3 { return .fullBody }
         return .halfBody
-    }
-
-    /// The smallest face the detector sees in this output: its 80 px window, scaled back up.
-    static func smallestDetectable(_ image: PixelBuffer, options: PersonCheckOptions) -> Int {
-        let scale = FaceDetector.scale(width: image.width, height: image.height, detectionSide: options.detectionSide)
-        return Int((80 / scale).rounded())
     }
 
     private static func edges(of face: Face, in image: PixelBuffer) -> String {

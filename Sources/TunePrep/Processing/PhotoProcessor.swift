@@ -42,6 +42,8 @@ struct PhotoProcessor: Sendable {
     /// Keep a crop of each photo's main face for the identity check, which the set-level step
     /// runs once every photo has been read (when the person checks and their models are on).
     var keepFaces = false
+    /// The face search of the person checks (the CNN, or HOG when its model is absent).
+    var detector: FaceDetector = .hog
 
     /// `emit` receives the encoded JPEG; nil means checks only (the encode still runs, so the
     /// reported bytes are the real ones). A failure of `emit` (the disk, not the photo) is set
@@ -181,7 +183,7 @@ struct PhotoProcessor: Sendable {
         outcome.findings += qualityFindings(scores)
 
         if options.personChecks.enabled {
-            let person = PersonChecks.inspect(upright, options: options.personChecks, keepFace: keepFaces)
+            let person = PersonChecks.inspect(upright, options: options.personChecks, detector: detector, keepFace: keepFaces)
             outcome.person = person.report
             outcome.faceCrop = person.faceCrop
             outcome.findings += person.findings

@@ -102,12 +102,19 @@ public struct Preparer: Sendable {
         options.personChecks.enabled ? modelsDirectory ?? IdentityModel.defaultDirectory() : nil
     }
 
+    /// The CNN face detector when its model is installed beside the identity models, else HOG
+    /// with the reason (the set's report says so).
+    private var faceDetector: FaceDetector {
+        guard options.personChecks.enabled else { return .hog }
+        return FaceDetector.resolve(directory: modelsDirectory ?? IdentityModel.defaultDirectory())
+    }
+
     private func run(
         _ inputs: [PhotoInput],
         emit: (@Sendable (Int, Data) throws(StagingError) -> Void)?,
         progress: (@Sendable (PrepareProgress) -> Void)?
     ) async throws(StagingError) -> [PhotoOutcome] {
-        let processor = PhotoProcessor(options: options, keepFaces: identityDirectory != nil)
+        let processor = PhotoProcessor(options: options, keepFaces: identityDirectory != nil, detector: faceDetector)
         let limit = workers
         let result: Result<[PhotoOutcome], StagingError>? = await withTaskGroup(of: Result<PhotoOutcome, StagingError>?.self) { group in
             var next = 0
@@ -261,6 +268,10 @@ public struct Preparer: Sendable {
             if !personSummary.identityChecked, case .failure(let error)? = identity {
                 findings.append(Finding(.identityNotChecked, .warning, "the same-person check did not run: \(error)"))
             }
+            if let reason = personSummary.detectorFallback {
+                findings.append(Finding(.faceDetectorFallback, .warning,
+                    "faces were searched with dlib's HOG detector, which misses small, turned and cut-off faces: \(reason)"))
+            }
         }
         let warnings = images.reduce(0) { $0 + $1.findings.filter { $0.severity == .warning }.count }
         let summary = Manifest.Summary(
@@ -299,9 +310,11 @@ public struct Preparer: Sendable {
         }
         var counts: [Framing: Int] = [:]
         for i in candidates { if let framing = outcomes[i].person?.framing { counts[framing, default: 0] += 1 } }
+        let detector = faceDetector
         return PersonChecksSummary(
             identityChecked: consensus != nil, identitySkipped: skipped, consensus: consensus,
-            closeUps: counts[.closeUp] ?? 0, halfBody: counts[.halfBody] ?? 0, fullBody: counts[.fullBody] ?? 0)
+            closeUps: counts[.closeUp] ?? 0, halfBody: counts[.halfBody] ?? 0, fullBody: counts[.fullBody] ?? 0,
+            detector: detector.name, detectorFallback: detector.fallbackReason)
     }
 
     /// The service advises portraits and a few full-body shots: say when the mix is far from it.

