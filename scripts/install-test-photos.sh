@@ -11,8 +11,9 @@
 #                      people; MIT, stated in PKG-INFO, which is kept as the licence record)
 #   ultralytics/       ultralytics/assets (bus.jpg, zidane.jpg) of the PyPI wheel ultralytics
 #                      8.4.190 (AGPL-3.0)
-#   opencv/            people photos of Debian's opencv-doc 4.6.0+dfsg-12 examples (messi5.jpg,
-#                      basketball1/2.png, hfs/data 000-002.jpg; BSD, see copyright)
+#   opencv/            photos of Debian's opencv-doc 4.6.0+dfsg-12 examples: people in messi5.jpg,
+#                      basketball1/2.png; none in hfs/data 000-002.jpg (a robin, a lake, a tree),
+#                      copied as hfs_000.jpg ... (BSD, see copyright). 4.6 has no football photo.
 # Each source has its own marker file, so a partial install completes on a rerun and a complete
 # one returns at once. Tests skip, saying why, when these are absent.
 set -euo pipefail

@@ -25,6 +25,8 @@ enum PackagePhotos {
     static let skipReason: Comment = "photos of people are absent: run scripts/install-test-photos.sh (python3-skimage, python-matplotlib-data, PyPI face_recognition's test photos)"
 
     static var modelsAvailable: Bool { (try? IdentityModel.shared().get()) != nil }
+    /// The detector a run uses by default: the CNN when its model is installed.
+    static var detector: FaceDetector { FaceDetector.resolve(directory: IdentityModel.defaultDirectory()) }
     static let modelsSkipReason: Comment = "identity models absent: run scripts/install-models.sh"
 
     /// Single-person portraits, each with one face.
@@ -81,7 +83,7 @@ struct PersonChecksTests {
     }
 
     private func inspect(_ url: URL, options: PrepareOptions = options()) -> PhotoOutcome {
-        PhotoProcessor(options: options).process(index: 0, url: url, path: url.lastPathComponent, emit: nil)
+        PhotoProcessor(options: options, detector: PackagePhotos.detector).process(index: 0, url: url, path: url.lastPathComponent, emit: nil)
     }
 
     private func codes(_ outcome: PhotoOutcome) -> Set<FindingCode> { Set(outcome.findings.map(\.code)) }
@@ -186,7 +188,12 @@ struct PersonChecksTests {
         let whole = inspect(url)
         let face = try #require(whole.person?.faces.first)
         #expect(!codes(whole).contains(.faceCutOff))
-        #expect(whole.person?.framing == .closeUp)
+        // obama.jpg is a waist-up shot (arms crossed); its top 40% is head and shoulders.
+        #expect(whole.person?.framing == .halfBody)
+        let top = PixelBuffer(width: image.width, height: image.height * 2 / 5)
+        (top.pixels).update(from: image.pixels, count: top.stride * top.height)
+        let closeUp = inspect(try Fixtures.write(Fixtures.jpeg(top), "head.jpg", in: folder))
+        #expect(closeUp.person?.framing == .closeUp, "\(String(describing: closeUp.person))")
 
         // Crop through the middle of the face: its left half is gone.
         let cutX = face.x + face.width / 2
@@ -205,8 +212,12 @@ struct PersonChecksTests {
         let frame = Fixtures.solid(width: 1400, height: 2000, 90, 110, 90)
         PackagePhotos.paste(Resampler.resize(image, width: 640, height: 800), into: frame, x: 380, y: 50)
         let tall = inspect(try Fixtures.write(Fixtures.jpeg(frame), "tall.jpg", in: folder))
-        let ratio = Double(tall.person?.faces.first?.height ?? 0) / 2000
-        #expect(tall.person?.framing == (ratio < 0.09 ? .fullBody : .halfBody), "\(String(describing: tall.person))")
+        // Full-body by the room below the face (five face heights hold a standing body), or by a
+        // small face with room for three.
+        let small = try #require(tall.person?.faces.first)
+        let ratio = Double(small.height) / 2000, below = Double(2000 - small.y - small.height) / Double(small.height)
+        #expect(tall.person?.framing == (below >= 5 || (ratio < 0.09 && below >= 3) ? .fullBody : .halfBody),
+                "\(String(describing: tall.person))")
     }
 
     @Test("a stranger among one person's photos is flagged; none of that person's photos is",
@@ -246,6 +257,44 @@ struct PersonChecksTests {
         #expect(summary.identitySkipped?.contains("identity models not found in \(empty.path)") == true)
         #expect(manifest.findings.contains { $0.code == .identityNotChecked && $0.severity == .warning })
         #expect(manifest.images.allSatisfy { $0.person?.faces.count == 1 && $0.person?.identityDistance == nil })
+        // The CNN's model is absent too: HOG ran, and the summary and a set warning say so.
+        #expect(summary.detector == "hog")
+        #expect(summary.detectorFallback?.contains(CenterFaceModel.file) == true, "\(summary)")
+        #expect(manifest.findings.contains { $0.code == .faceDetectorFallback && $0.severity == .warning })
+    }
+
+    @Test("a real portrait placed so its face is 3-12% of a phone frame's height is found, landscape and portrait, upright or turned by EXIF",
+          .enabled(if: CenterFaceModelFile.available, CenterFaceModelFile.skipReason))
+    func smallFacesInPhoneFrames() throws {
+        let folder = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let portrait = try PackagePhotos.decode(PackagePhotos.faceRecognition.appendingPathComponent("obama.jpg"))
+        let face = try #require(inspect(PackagePhotos.faceRecognition.appendingPathComponent("obama.jpg")).person?.faces.first)
+        let background = try PackagePhotos.decode(PackagePhotos.skimage.appendingPathComponent("coffee.png"))
+        var missed: [String] = []
+        for (width, height) in [(4032, 3024), (3024, 4032)] {
+            let frame = Resampler.resize(background, width: width, height: height)
+            for percent in [3, 4, 5, 6, 7, 8, 9, 10, 12] {
+                // Scale the portrait so its face is `percent` of the frame's height; the face near
+                // the top third, as a standing person's is.
+                let scale = Double(height) * Double(percent) / 100 / Double(face.height)
+                let w = Int(Double(portrait.width) * scale), h = Int(Double(portrait.height) * scale)
+                let placed = Fixtures.solid(width: width, height: height, 0, 0, 0)
+                placed.pixels.update(from: frame.pixels, count: frame.stride * frame.height)
+                PackagePhotos.paste(Resampler.resize(portrait, width: w, height: h), into: placed,
+                                    x: width / 2 - w / 2, y: max(0, height / 4 - Int(Double(face.y) * scale)))
+                let name = "\(width)x\(height)-\(percent).jpg"
+                let outcome = inspect(try Fixtures.write(Fixtures.jpeg(placed), name, in: folder))
+                if outcome.findings.contains(where: { $0.code == .noFace }) { missed.append(name) }
+                // The same photo stored sideways with the tag that turns it back (EXIF 6).
+                if percent == 3 || percent == 6 {
+                    let sideways = placed.oriented(.left)
+                    let turned = inspect(try Fixtures.write(Fixtures.jpeg(sideways, orientation: 6), "turned-" + name, in: folder))
+                    if turned.findings.contains(where: { $0.code == .noFace }) { missed.append("turned-" + name) }
+                }
+            }
+        }
+        #expect(missed.isEmpty, "no face found in \(missed)")
     }
 
     @Test("a model file that is not a model is an error with its path, never a crash")

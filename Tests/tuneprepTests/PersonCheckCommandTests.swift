@@ -70,7 +70,7 @@ struct PersonCheckCommandTests {
         for name in ["obama.jpg", "obama2.jpg", "obama3.jpg"] {
             #expect(!line(name).contains("different person") && line(name).contains(" 1 "), "\(line(name))")
         }
-        #expect(lines.contains { $0.hasPrefix("framing: ") && $0.contains("same person checked") }, "\(result.stdout)")
+        #expect(lines.contains { $0.contains("framing: ") && $0.contains("same person checked") }, "\(result.stdout)")
 
         let json = try CommandRunner.run(["check", "photos", "--min-side", "256", "--no-quality-checks", "--json", "--quiet"], in: folder)
         let manifest = try Manifest.makeDecoder().decode(Manifest.self, from: Data(json.stdout.utf8))

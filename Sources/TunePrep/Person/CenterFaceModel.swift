@@ -70,28 +70,45 @@ public final class CenterFaceModel: @unchecked Sendable {
         let small = width == image.width && height == image.height
             ? image
             : Resampler.resize(image, width: width, height: height, filter: scale < 1 ? .box : .lanczos3)
+        let faces = try detect(placed: small, inputWidth: input.width, inputHeight: input.height, threshold: threshold)
+        // Back to the image's pixels, by each axis's scale as the resize rounded it.
+        let sx = Double(image.width) / Double(small.width), sy = Double(image.height) / Double(small.height)
+        return faces.map { f in
+            DetectedFace(
+                face: Face(
+                    x: Int((f.left * sx).rounded()), y: Int((f.top * sy).rounded()),
+                    width: Int((f.width * sx).rounded()), height: Int((f.height * sy).rounded()),
+                    confidence: (f.score * 1000).rounded() / 1000),
+                landmarks: f.landmarks.map { FacePoint(x: $0.x * sx, y: $0.y * sy) })
+        }
+    }
+
+    /// A face in the network's input pixels, unrounded.
+    struct RawFace: Sendable {
+        var left, top, width, height, score: Double
+        var landmarks: [FacePoint]
+    }
+
+    /// The network on `image` as it is, placed at the top left of a black input of exactly
+    /// `inputWidth` x `inputHeight` (no resize: what the reference test compares with onnxruntime).
+    func detect(placed image: PixelBuffer, inputWidth: Int, inputHeight: Int, threshold: Double) throws(FaceAnalysisError) -> [RawFace] {
         let capacity = FaceDetector.capacity
         var found = [CTunePrepFaces_cnn_face](repeating: CTunePrepFaces_cnn_face(), count: capacity)
         var count: Int32 = 0
         var report = CTunePrepFaces_report()
         let status = found.withUnsafeMutableBufferPointer { buffer in
             CTunePrepFaces_cnn_detect(
-                handle, small.pixels, Int32(small.width), Int32(small.height), Int32(small.stride),
-                Int32(input.width), Int32(input.height), Float(threshold), buffer.baseAddress, Int32(capacity), &count, &report)
+                handle, image.pixels, Int32(image.width), Int32(image.height), Int32(image.stride),
+                Int32(inputWidth), Int32(inputHeight), Float(threshold), buffer.baseAddress, Int32(capacity), &count, &report)
         }
         guard status == Int32(CTunePrepFaces_OK.rawValue) else {
             throw .detectionFailed(reason: FaceReport.message(report))
         }
-        // Back to the image's pixels, by each axis's scale as the resize rounded it.
-        let sx = Double(image.width) / Double(small.width), sy = Double(image.height) / Double(small.height)
         return found.prefix(min(Int(count), capacity)).map { f in
             let marks = withUnsafeBytes(of: f.landmarks) { Array($0.bindMemory(to: Float.self)) }
-            return DetectedFace(
-                face: Face(
-                    x: Int((Double(f.left) * sx).rounded()), y: Int((Double(f.top) * sy).rounded()),
-                    width: Int((Double(f.width) * sx).rounded()), height: Int((Double(f.height) * sy).rounded()),
-                    confidence: (Double(f.score) * 1000).rounded() / 1000),
-                landmarks: (0..<5).map { FacePoint(x: Double(marks[2 * $0]) * sx, y: Double(marks[2 * $0 + 1]) * sy) })
+            return RawFace(
+                left: Double(f.left), top: Double(f.top), width: Double(f.width), height: Double(f.height), score: Double(f.score),
+                landmarks: (0..<5).map { FacePoint(x: Double(marks[2 * $0]), y: Double(marks[2 * $0 + 1])) })
         }
     }
 

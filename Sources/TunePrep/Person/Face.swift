@@ -28,11 +28,20 @@ public struct Face: Codable, Sendable, Equatable {
         return cx >= x && cx < x + width && cy >= y && cy < y + height
     }
 
-    /// True when the box crosses an edge of a `width` x `height` image by more than `tolerance`
-    /// of the face's own size.
-    func crossesEdge(imageWidth: Int, imageHeight: Int, tolerance: Double) -> Bool {
-        let dx = Int((Double(width) * tolerance).rounded()), dy = Int((Double(height) * tolerance).rounded())
-        return x < -dx || y < -dy || x + width > imageWidth + dx || y + height > imageHeight + dy
+    /// The edges of a `width` x `height` image this box is cut by: crossed by more than
+    /// `tolerance` of the face's size, or (the CNN boxes only what it sees) touched by a box much
+    /// narrower (left, right) or flatter (top, bottom) than a whole face, whose box is about 0.7
+    /// as wide as it is tall.
+    func cutEdges(imageWidth: Int, imageHeight: Int, tolerance: Double) -> [String] {
+        let dx = Double(width) * tolerance, dy = Double(height) * tolerance
+        let near = 0.03 * Double(height)
+        let narrow = Double(width) < 0.5 * Double(height), flat = Double(height) < 1.0 * Double(width)
+        var sides: [String] = []
+        if Double(y) < -dy || (flat && Double(y) <= near) { sides.append("top") }
+        if Double(y + height) > Double(imageHeight) + dy || (flat && Double(y + height) >= Double(imageHeight) - near) { sides.append("bottom") }
+        if Double(x) < -dx || (narrow && Double(x) <= near) { sides.append("left") }
+        if Double(x + width) > Double(imageWidth) + dx || (narrow && Double(x + width) >= Double(imageWidth) - near) { sides.append("right") }
+        return sides
     }
 }
 
@@ -104,6 +113,12 @@ public struct PersonCheckOptions: Codable, Sendable, Equatable {
     /// Framing: `full-body` when the main face is under this fraction of the image's height;
     /// between the two, `half-body`.
     public var fullBodyFraction: Double = 0.09
+    /// Framing: `close-up` needs less room than this below the main face, in face heights (the
+    /// shoulders and chest; a waist-up shot has two to three).
+    public var closeUpRoomBelow: Double = 1.5
+    /// Framing: `full-body` when there is room for at least this many face heights below the
+    /// main face (a standing person is about eight), whatever the face's share.
+    public var fullBodyRoomBelow: Double = 5.0
     /// `different-person` (warning) when a face's descriptor is farther than this from the set's
     /// consensus. 0.6 is the distance dlib's model was trained to separate people at.
     public var maxIdentityDistance: Double = 0.6
@@ -128,6 +143,8 @@ public struct PersonCheckOptions: Codable, Sendable, Equatable {
         cutOffTolerance = try c.decodeIfPresent(Double.self, forKey: .cutOffTolerance) ?? d.cutOffTolerance
         closeUpFraction = try c.decodeIfPresent(Double.self, forKey: .closeUpFraction) ?? d.closeUpFraction
         fullBodyFraction = try c.decodeIfPresent(Double.self, forKey: .fullBodyFraction) ?? d.fullBodyFraction
+        fullBodyRoomBelow = try c.decodeIfPresent(Double.self, forKey: .fullBodyRoomBelow) ?? d.fullBodyRoomBelow
+        closeUpRoomBelow = try c.decodeIfPresent(Double.self, forKey: .closeUpRoomBelow) ?? d.closeUpRoomBelow
         maxIdentityDistance = try c.decodeIfPresent(Double.self, forKey: .maxIdentityDistance) ?? d.maxIdentityDistance
     }
 

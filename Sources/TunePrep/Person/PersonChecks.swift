@@ -92,8 +92,10 @@ enum PersonChecks {
             findings.append(Finding(.faceTooSmall, .warning,
                 "the face is \(main.height) px tall, under \(options.minFaceHeight) px"))
         }
-        if main.crossesEdge(imageWidth: image.width, imageHeight: image.height, tolerance: options.cutOffTolerance) {
-            findings.append(Finding(.faceCutOff, .warning, "the face is cut off by the frame's \(edges(of: main, in: image))"))
+        let cut = main.cutEdges(imageWidth: image.width, imageHeight: image.height, tolerance: options.cutOffTolerance)
+        if !cut.isEmpty {
+            findings.append(Finding(.faceCutOff, .warning,
+                "the face is cut off by the frame's \(cut.joined(separator: " and ")) edge\(cut.count > 1 ? "s" : "")"))
         }
         if let turn = found[mainIndex].turn, turn >= options.maxTurn {
             findings.append(Finding(.faceTurned, .warning,
@@ -105,24 +107,20 @@ enum PersonChecks {
             findings: findings, faceCrop: keepFace ? FaceCrop(of: main, in: image) : nil)
     }
 
-    /// Close-up, half-body or full-body, from the face's height against the frame's, and for a
-    /// small face whether there is room for a body below it (a small face at the bottom of the
-    /// frame is a person far behind something, not a full-body shot).
+    /// Close-up, half-body or full-body, from the face's height against the frame's and the room
+    /// below it, in face heights. A standing person is about eight face heights tall, so a frame
+    /// with room for five below the face holds a whole body whatever the frame's orientation (a
+    /// tight full-body crop has a face of 9-12% of its height). A small face with room for three
+    /// is a long shot. A small face at the bottom of the frame is someone far behind something.
+    /// A close-up is a large face with room for the shoulders and chest only: a waist-up shot has
+    /// two to three face heights below the chin.
     static func framing(of face: Face, in image: PixelBuffer, options: PersonCheckOptions) -> Framing {
         let share = Double(face.height) / Double(image.height)
-        if share >= options.closeUpFraction { return .closeUp }
-        let below = Double(image.height - (face.y + face.height)) / Double(face.height)
+        let below = Double(image.height - (face.y + face.height)) / Double(max(1, face.height))
+        if below >= options.fullBodyRoomBelow { return .fullBody }
+        if share >= options.closeUpFraction && below < options.closeUpRoomBelow { return .closeUp }
         if share < options.fullBodyFraction && below >= 3 { return .fullBody }
         return .halfBody
-    }
-
-    private static func edges(of face: Face, in image: PixelBuffer) -> String {
-        var sides: [String] = []
-        if face.y < 0 { sides.append("top") }
-        if face.y + face.height > image.height { sides.append("bottom") }
-        if face.x < 0 { sides.append("left") }
-        if face.x + face.width > image.width { sides.append("right") }
-        return (sides.isEmpty ? ["edge"] : sides).joined(separator: " and ") + (sides.count > 1 ? " edges" : " edge")
     }
 
     private static func percent(_ share: Double) -> String { String(format: "%.0f%%", share * 100) }

@@ -26,6 +26,8 @@ extension PrepareOptions {
         public static let nearDuplicateBits = -1...64
         /// `personChecks.detectionSide`, in pixels.
         public static let detectionSide = 80...8192
+        /// `personChecks.cnnInputSide`, in pixels.
+        public static let cnnInputSide = 64...4096
         /// `personChecks.minFaceHeight`, in pixels.
         public static let minFaceHeight = 0...10_000
         /// `personChecks.maxIdentityDistance`.
@@ -64,6 +66,12 @@ extension PrepareOptions {
         if p.enabled {
             need(L.detectionSide.contains(p.detectionSide), "personChecks.detectionSide is \(p.detectionSide); it must be 80 to 8192")
             need(p.minConfidence.isFinite && p.otherFaceMinConfidence.isFinite, "personChecks confidences must be finite numbers")
+            need(L.cnnInputSide.contains(p.cnnInputSide), "personChecks.cnnInputSide is \(p.cnnInputSide); it must be 64 to 4096")
+            need((0...1).contains(p.faceScore) && (0...1).contains(p.otherFaceScore),
+                 "personChecks: faceScore (\(p.faceScore)) and otherFaceScore (\(p.otherFaceScore)) must be 0 to 1")
+            need(p.maxTurn.isFinite && p.maxTurn >= 0, "personChecks.maxTurn is \(p.maxTurn); it must be 0 or more")
+            need(p.fullBodyRoomBelow.isFinite && p.closeUpRoomBelow.isFinite && p.closeUpRoomBelow >= 0 && p.closeUpRoomBelow <= p.fullBodyRoomBelow,
+                 "personChecks: need 0 <= closeUpRoomBelow (\(p.closeUpRoomBelow)) <= fullBodyRoomBelow (\(p.fullBodyRoomBelow))")
             need((0...1).contains(p.otherPersonFraction), "personChecks.otherPersonFraction is \(p.otherPersonFraction); it must be 0 to 1")
             need(L.minFaceHeight.contains(p.minFaceHeight), "personChecks.minFaceHeight is \(p.minFaceHeight); it must be 0 to 10000")
             need((0...1).contains(p.cutOffTolerance), "personChecks.cutOffTolerance is \(p.cutOffTolerance); it must be 0 to 1")

@@ -6,7 +6,9 @@ import TunePrep
 struct PersonCheckArguments: ParsableArguments {
     @Flag(help: "No person checks (faces, other people, framing, same person).")
     var noPersonChecks = false
-    @Option(parsing: .unconditional, help: ArgumentHelp("Look for faces on a copy whose long side is at most this many pixels; larger finds smaller faces, more slowly.", valueName: HelpText.pixels))
+    @Option(parsing: .unconditional, help: ArgumentHelp("The CNN face detector reads a copy whose long side is this many pixels; larger finds smaller faces, more slowly.", valueName: HelpText.pixels))
+    var faceInputSide = PersonCheckOptions().cnnInputSide
+    @Option(parsing: .unconditional, help: ArgumentHelp("Without the CNN's model: the HOG detector looks for faces on a copy whose long side is at most this many pixels.", valueName: HelpText.pixels))
     var faceDetectionSide = PersonCheckOptions().detectionSide
     @Option(parsing: .unconditional, help: ArgumentHelp("Error `several-people` when another face is at least this fraction of the main face's height (0-1).", valueName: HelpText.fraction))
     var otherPersonFraction = Real(PersonCheckOptions().otherPersonFraction)
@@ -23,6 +25,7 @@ struct PersonCheckArguments: ParsableArguments {
 
     func validate() throws {
         typealias Limits = PrepareOptions.Limits
+        guard Limits.cnnInputSide.contains(faceInputSide) else { throw ValidationError("--face-input-side must be \(Limits.cnnInputSide.lowerBound)-\(Limits.cnnInputSide.upperBound)") }
         guard Limits.detectionSide.contains(faceDetectionSide) else { throw ValidationError("--face-detection-side must be \(Limits.detectionSide.lowerBound)-\(Limits.detectionSide.upperBound)") }
         guard (0...1).contains(otherPersonFraction) else { throw ValidationError("--other-person-fraction is a fraction, 0-1") }
         guard Limits.minFaceHeight.contains(minFaceHeight) else { throw ValidationError("--min-face-height must be \(Limits.minFaceHeight.lowerBound)-\(Limits.minFaceHeight.upperBound)") }
@@ -36,6 +39,7 @@ struct PersonCheckArguments: ParsableArguments {
         if noPersonChecks { return .off }
         var options = PersonCheckOptions()
         options.detectionSide = faceDetectionSide
+        options.cnnInputSide = faceInputSide
         options.otherPersonFraction = otherPersonFraction.value
         options.minFaceHeight = minFaceHeight
         options.closeUpFraction = closeUpFraction.value
