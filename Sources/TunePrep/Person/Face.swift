@@ -81,9 +81,9 @@ public struct PersonCheckOptions: Codable, Sendable, Equatable {
     public var enabled: Bool = true
     /// The CNN detector (CenterFace) reads a copy of the output scaled to fit this many pixels on
     /// its long side (by three quarters of it on the short side). It finds faces from about 10 px
-    /// tall in that copy: at 480, a face 3% of a phone frame's height. Larger finds smaller faces,
+    /// tall in that copy: at 640, a face 3% of a phone frame's height. Larger finds smaller faces,
     /// at a cost that grows with the square.
-    public var cnnInputSide: Int = 480
+    public var cnnInputSide: Int = 640
     /// CNN score (0-1) a face needs to count as the photo's subject.
     public var faceScore: Double = 0.5
     /// CNN score another face needs to count as a person in the frame.

@@ -25,6 +25,9 @@ public struct Manifest: Codable, Sendable, Equatable {
     public var findings: [Finding]
     /// How the person checks went over the set; nil when they were off.
     public var personChecks: PersonChecksSummary? = nil
+    /// Folders left beside the set by earlier runs to the same place that were killed (SIGKILL,
+    /// a power loss) before they could clean up, removed by this run, by name; nil when none.
+    public var removedLeftovers: [String]? = nil
 
     /// The name and version of the program that wrote a manifest.
     public struct Tool: Codable, Sendable, Equatable {

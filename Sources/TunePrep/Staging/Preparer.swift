@@ -114,7 +114,11 @@ public struct Preparer: Sendable {
         emit: (@Sendable (Int, Data) throws(StagingError) -> Void)?,
         progress: (@Sendable (PrepareProgress) -> Void)?
     ) async throws(StagingError) -> [PhotoOutcome] {
-        let processor = PhotoProcessor(options: options, keepFaces: identityDirectory != nil, detector: faceDetector)
+        let detector = faceDetector
+        // Every photo is read once the run ends: the networks' activations go before the
+        // identity models load, so the two never share the peak.
+        defer { detector.cnn?.rest() }
+        let processor = PhotoProcessor(options: options, keepFaces: identityDirectory != nil, detector: detector)
         let limit = workers
         let result: Result<[PhotoOutcome], StagingError>? = await withTaskGroup(of: Result<PhotoOutcome, StagingError>?.self) { group in
             var next = 0

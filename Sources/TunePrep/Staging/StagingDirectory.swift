@@ -5,9 +5,13 @@ import Glibc
 
 /// Builds a staged set beside its destination and moves it into place in one rename, so a
 /// failure or Ctrl-C leaves no half-written set and an existing set untouched until the end.
+/// What a killed run (SIGKILL, a power loss) leaves beside the set is removed by the next run to
+/// the same destination, once its owner process is gone.
 final class StagingDirectory: @unchecked Sendable {
     let destination: URL
     let workspace: URL
+    /// Names of the leftovers of killed runs removed before this one started.
+    let removedLeftovers: [String]
     private let force: Bool
     private let manager = FileManager.default
 
@@ -20,6 +24,8 @@ final class StagingDirectory: @unchecked Sendable {
             guard isFolder.boolValue else { throw .cannotWrite(destination.path, reason: "exists and is not a folder") }
         }
         let parent = self.destination.deletingLastPathComponent()
+        // After the checks above: a refused run changes nothing.
+        removedLeftovers = Self.removeLeftovers(of: self.destination)
         let token = String(UInt64.random(in: 0...UInt64.max), radix: 36)
         workspace = parent.appendingPathComponent(".\(self.destination.lastPathComponent).partial-\(getpid())-\(token)")
         do {
@@ -74,7 +80,11 @@ final class StagingDirectory: @unchecked Sendable {
     }
 
     /// Names the kept outputs, drops the rest, writes the manifest and moves the set into place.
-    func commit(kept: [(index: Int, name: String)], manifest: Manifest) throws(StagingError) {
+    /// Returns the manifest as written: with the leftovers this run removed.
+    @discardableResult
+    func commit(kept: [(index: Int, name: String)], manifest: Manifest) throws(StagingError) -> Manifest {
+        var manifest = manifest
+        if !removedLeftovers.isEmpty { manifest.removedLeftovers = removedLeftovers }
         do {
             var keptIndexes = Set<Int>()
             for (index, name) in kept {
@@ -92,6 +102,7 @@ final class StagingDirectory: @unchecked Sendable {
             throw .cannotWrite(workspace.path, reason: PhotoProcessor.reason(error))
         }
         try moveIntoPlace()
+        return manifest
     }
 
     private func moveIntoPlace() throws(StagingError) {
@@ -117,5 +128,84 @@ final class StagingDirectory: @unchecked Sendable {
 
     func discard() {
         try? manager.removeItem(at: workspace)
+    }
+
+    // MARK: Leftovers of killed runs
+
+    /// Removes `.NAME.partial-PID-TOKEN` folders (a set being built) and, when NAME exists,
+    /// `.NAME.replaced-PID` folders (a replaced set whose removal was cut short) whose process is
+    /// gone; returns their names. One whose owner may still run is kept: two runs to the same
+    /// folder at once never delete each other's work.
+    static func removeLeftovers(of destination: URL) -> [String] {
+        let parent = destination.deletingLastPathComponent()
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: parent.path) else { return [] }
+        let destinationExists = FileManager.default.fileExists(atPath: destination.path)
+        var removed: [String] = []
+        for name in names.sorted() {
+            guard let leftover = Leftover(name: name, destinationName: destination.lastPathComponent) else { continue }
+            // A replaced set with no set in its place is the only copy: never removed.
+            if leftover.isReplacedSet && !destinationExists { continue }
+            let url = parent.appendingPathComponent(name)
+            // Only a real folder: a link of that name is not ours to follow.
+            guard let type = try? FileManager.default.attributesOfItem(atPath: url.path)[.type] as? FileAttributeType,
+                  type == .typeDirectory else { continue }
+            if ownerMayRun(leftover.pid, leftover: url) { continue }
+            if (try? FileManager.default.removeItem(at: url)) != nil { removed.append(name) }
+        }
+        return removed
+    }
+
+    /// A name this class gives its working folders, for one destination.
+    struct Leftover: Equatable {
+        var pid: pid_t
+        var isReplacedSet: Bool
+
+        init?(name: String, destinationName: String) {
+            let base = "." + destinationName
+            let digits = Set("0123456789"), tokenCharacters = Set("0123456789abcdefghijklmnopqrstuvwxyz")
+            if name.hasPrefix(base + ".partial-") {
+                let parts = name.dropFirst(base.count + ".partial-".count).split(separator: "-", omittingEmptySubsequences: false)
+                guard parts.count == 2, !parts[1].isEmpty, parts[1].allSatisfy(tokenCharacters.contains),
+                      parts[0].allSatisfy(digits.contains), let pid = pid_t(parts[0]), pid > 0 else { return nil }
+                self.pid = pid
+                isReplacedSet = false
+            } else if name.hasPrefix(base + ".replaced-") {
+                let rest = name.dropFirst(base.count + ".replaced-".count)
+                guard rest.allSatisfy(digits.contains), let pid = pid_t(rest), pid > 0 else { return nil }
+                self.pid = pid
+                isReplacedSet = true
+            } else {
+                return nil
+            }
+        }
+    }
+
+    /// Whether the run that made `leftover` may still be going: process `pid` exists (EPERM means
+    /// it does, as another user's) and started no later than the leftover was last changed. A
+    /// process that started after that only reuses the number (a restarted container numbers its
+    /// processes from 1 again), so its leftover is stale. Without /proc, an existing pid keeps it.
+    static func ownerMayRun(_ pid: pid_t, leftover: URL) -> Bool {
+        guard kill(pid, 0) == 0 || errno == EPERM else { return false }
+        guard let started = processStartTime(pid),
+              let modified = (try? FileManager.default.attributesOfItem(atPath: leftover.path))?[.modificationDate] as? Date
+        else { return true }
+        // Slack: the boot time the start is counted from is known to the second.
+        return started.timeIntervalSince(modified) <= 2
+    }
+
+    /// When process `pid` started, from /proc/PID/stat (field 22, clock ticks after boot) and
+    /// /proc/stat's btime; nil where there is no /proc.
+    static func processStartTime(_ pid: pid_t) -> Date? {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return nil }
+        // After the command name (which may hold spaces and parentheses), fields start at the 3rd.
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        guard fields.count > 19, let ticks = Double(fields[19]) else { return nil }
+        guard let system = try? String(contentsOfFile: "/proc/stat", encoding: .utf8),
+              let line = system.split(separator: "\n").first(where: { $0.hasPrefix("btime ") }),
+              let boot = Double(line.dropFirst("btime ".count)) else { return nil }
+        let hertz = Double(sysconf(Int32(_SC_CLK_TCK)))
+        guard hertz > 0 else { return nil }
+        return Date(timeIntervalSince1970: boot + ticks / hertz)
     }
 }
