@@ -134,6 +134,10 @@ enum BodyParser {
             if JSONValue.widestLevel(of: body, over: parameterLimit) {
                 throw BadBody(reason: "too many parameters (over \(parameterLimit) in one object or array)")
             }
+            // JSON is UTF-8 (RFC 8259): say where it is not, rather than that it is no object.
+            if let offset = Self.firstInvalidUTF8(body) {
+                throw BadBody(reason: "the body is not valid UTF-8 at byte \(offset)")
+            }
             guard let json = JSONValue.parse(body), case .object(let pairs) = json else {
                 throw BadBody(reason: "the body is not a JSON object")
             }
@@ -146,6 +150,20 @@ enum BodyParser {
             return ParsedBody(params: params, fields: fields, files: [])
         default:
             throw BadBody(reason: "unsupported Content-Type '\(type)'; use multipart/form-data or application/json")
+        }
+    }
+
+    /// The offset of the first byte that does not begin a valid UTF-8 sequence; nil when all are valid.
+    static func firstInvalidUTF8<Bytes: Collection<UInt8>>(_ bytes: Bytes) -> Int? {
+        var parser = Unicode.UTF8.ForwardParser()
+        var iterator = bytes.makeIterator()
+        var offset = 0
+        while true {
+            switch parser.parseScalar(from: &iterator) {
+            case .valid(let encoded): offset += encoded.count
+            case .error: return offset
+            case .emptyInput: return nil
+            }
         }
     }
 

@@ -61,10 +61,22 @@ public final class MockAstriaServer: Sendable {
 
         let (ports, portContinuation) = AsyncStream<Int>.makeStream()
         let maxBody = options.maxBodyBytes
+        let connections = ConnectionRegistry()
+        let headerTimeout = TimeAmount(options.headerTimeout)
         let app = Application(
             router: router,
-            server: .http1(configuration: .init(additionalChannelHandlers: [ExpectContinueHandler(maxBodyBytes: maxBody)])),
-            configuration: .init(address: .hostname(options.host, port: options.port), serverName: nil),
+            server: .http1(configuration: .init(
+                additionalChannelHandlers: [
+                    ExpectContinueHandler(maxBodyBytes: maxBody),
+                    ConnectionGuard(headerTimeout: headerTimeout, registry: connections),
+                ],
+                // A body held back by the injected latency (read after it) is not an idle client.
+                idleTimeout: TimeAmount(options.idleTimeout + options.faults.latency))),
+            configuration: .init(
+                address: .hostname(options.host, port: options.port), serverName: nil,
+                // Room for a burst of connections while the limit closes stalled ones.
+                backlog: max(256, options.maxConnections),
+                availableConnectionsDelegate: ConnectionLimit(limit: options.maxConnections, registry: connections)),
             onServerRunning: { channel in
                 portContinuation.yield(channel.localAddress?.port ?? 0)
                 portContinuation.finish()

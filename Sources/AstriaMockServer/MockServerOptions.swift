@@ -22,11 +22,19 @@ public struct MockServerOptions: Sendable {
     public var maxBodyBytes: Int
     /// Injected failures and latency.
     public var faults: FaultPlan
+    /// A new connection must have sent its request's headers within this time, or it is closed.
+    public var headerTimeout: Duration
+    /// A connection with no request for this long (between requests, or a body that stopped
+    /// arriving) is closed.
+    public var idleTimeout: Duration
+    /// Open connections at most; at the limit the one waiting longest for a request is closed
+    /// to make room, and new ones wait in the listen queue while every one is busy.
+    public var maxConnections: Int
     /// Receives one line per request (never the API key); `nil` logs nothing.
     public var requestLog: (@Sendable (String) -> Void)?
 
     /// Defaults: loopback on a free port, any key accepted, idempotency on, 60 s training
-    /// (2 s for `fast`), callbacks on, no faults.
+    /// (2 s for `fast`), callbacks on, no faults, headers within 10 s, 60 s idle, 512 connections.
     public init(
         host: String = "127.0.0.1",
         port: Int = 0,
@@ -38,8 +46,14 @@ public struct MockServerOptions: Sendable {
         deliverCallbacks: Bool = true,
         maxBodyBytes: Int = 256 * 1024 * 1024,
         faults: FaultPlan = FaultPlan(),
-        requestLog: (@Sendable (String) -> Void)? = nil
+        requestLog: (@Sendable (String) -> Void)? = nil,
+        headerTimeout: Duration = .seconds(10),
+        idleTimeout: Duration = .seconds(60),
+        maxConnections: Int = 512
     ) {
+        self.headerTimeout = headerTimeout
+        self.idleTimeout = idleTimeout
+        self.maxConnections = max(1, maxConnections)
         self.host = host
         self.port = port
         self.dataDirectory = dataDirectory

@@ -43,6 +43,12 @@ struct TuneDraft: Sendable {
 enum TuneValidation {
     static let branches = ["flux1", "sd15", "sdxl1", "fast"]
     static let modelTypes = ["lora", "pti", "faceid"]
+    /// Lengths a Rails app's columns allow, in characters (Ruby's String#length: code points):
+    /// `string` columns (varchar(255)) for the title, names, token, preset, URLs and
+    /// characteristics; `text` columns (MySQL's 64 KB TEXT) for prompts. A 1 MB title was
+    /// accepted and repeated in every listing.
+    static let stringLimit = 255
+    static let textLimit = 65_535
 
     /// Checks `params[:tune]` as the service would; `pack` is set for `POST /p/:pack_id/tunes`.
     static func validate(_ tune: ParamHash, pack: Pack?) -> Result<TuneDraft, ValidationErrors> {
@@ -65,8 +71,19 @@ enum TuneValidation {
             return scheme == "http" || scheme == "https"
         }
 
+        /// Rails' `validates :x, length: { maximum: }` wording.
+        func limit(_ attribute: String, _ value: String?, _ maximum: Int = stringLimit) {
+            guard let value, value.unicodeScalars.count > maximum else { return }
+            let message = "is too long (maximum is \(maximum) characters)"
+            if errors.entries.first(where: { $0.0 == attribute })?.1.contains(message) != true { errors.add(attribute, message) }
+        }
+
         let title = text("title")
         if title == nil { errors.add("title", "can't be blank") }
+        limit("title", title)
+        for key in ["name", "token", "branch", "model_type", "preset", "callback", "prompts_callback"] {
+            limit(key, text(key))
+        }
 
         let name = text("name")
         if let name, let pack, !pack.classNames.contains(name) {
@@ -92,7 +109,9 @@ enum TuneValidation {
         var imageURLs: [String] = []
         for item in tune["image_urls"]?.list ?? (tune["image_urls"].map { [$0] } ?? []) {
             guard let s = item.string?.trimmingCharacters(in: .whitespaces), !s.isEmpty else { continue }
-            if isURL(s) { imageURLs.append(s) } else { errors.add("image_urls", "\(s) is not a valid URL") }
+            if s.unicodeScalars.count > stringLimit {
+                limit("image_urls", s)
+            } else if isURL(s) { imageURLs.append(s) } else { errors.add("image_urls", "\(s) is not a valid URL") }
         }
         var tuneIDs: [Int] = []
         for item in tune["tune_ids"]?.list ?? [] {
@@ -120,7 +139,10 @@ enum TuneValidation {
 
         var characteristics: [(String, String)] = []
         if let hash = tune["characteristics"]?.hash {
-            for (k, v) in hash.pairs { if let s = v.string { characteristics.append((k, s)) } }
+            for (k, v) in hash.pairs {
+                limit("characteristics", k)
+                if let s = v.string { limit("characteristics", s); characteristics.append((k, s)) }
+            }
         }
         let token = text("token") ?? "ohwx"
 
@@ -143,7 +165,10 @@ enum TuneValidation {
                     continue
                 }
                 let cb = attrs["callback"]?.string.flatMap { $0.isEmpty ? nil : $0 }
-                if let cb, !isURL(cb) { errors.add("prompts.callback", "is not a valid URL") }
+                limit("prompts.text", t, textLimit)
+                limit("prompts.negative_prompt", attrs["negative_prompt"]?.string, textLimit)
+                limit("prompts.callback", cb)
+                if let cb, cb.unicodeScalars.count <= stringLimit, !isURL(cb) { errors.add("prompts.callback", "is not a valid URL") }
                 prompts.append((t, attrs["negative_prompt"]?.string, cb))
             }
         }

@@ -111,8 +111,15 @@ enum ExitStatus: Int32 {
     /// The service handed back a tune that does not match the request (name, branch, title).
     case mismatch = 8
     case usage = 2
-    /// Ctrl-C.
+    /// SIGHUP (the terminal went away): 128 + 1, as a shell reports it.
+    case hangup = 129
+    /// Ctrl-C (SIGINT).
     case interrupted = 130
+    /// SIGTERM (a service manager, a job worker or a container stopping the run): 128 + 15.
+    case terminated = 143
+
+    /// The codes of a run stopped by a signal, listed by every command that installs the handlers.
+    static let stopped: [ExitStatus] = [.hangup, .interrupted, .terminated]
 
     init(_ error: AstriaError) {
         switch error.underlying {
@@ -145,8 +152,9 @@ struct CommandFailure: Error {
 }
 
 enum CommandRunner {
-    /// Runs `body` so that Ctrl-C cancels it cleanly (a second Ctrl-C exits at once), prints a
-    /// failure as one plain line (with the service's body when it helps) and exits with its code.
+    /// Runs `body` so that Ctrl-C, SIGTERM or SIGHUP cancels it cleanly (a second one exits at
+    /// once), prints a failure as one plain line (with the service's body when it helps) and exits
+    /// with its code; a stop exits with the signal's code (130, 143, 129).
     static func run(json: Bool, _ body: @escaping @Sendable () async throws -> Void) async throws {
         let (task, interrupts) = InterruptWatcher.watching { try await body() }
         defer { interrupts.stop() }
@@ -164,11 +172,14 @@ enum CommandRunner {
                 printError("service answer: \(sanitizedForTerminal(String(body.prefix(2000))))")
             default: break
             }
-            if case .cancelled = error.underlying { printError("interrupted") }
+            if case .cancelled = error.underlying {
+                printError(interrupts.status.helpWords)
+                throw ExitCode(interrupts.status.rawValue)
+            }
             throw ExitCode(ExitStatus(error).rawValue)
         } catch is CancellationError {
-            printError("interrupted")
-            throw ExitCode(ExitStatus.interrupted.rawValue)
+            printError(interrupts.status.helpWords)
+            throw ExitCode(interrupts.status.rawValue)
         }
     }
 

@@ -7,7 +7,7 @@ struct CheckCommand: AsyncParsableCommand {
         commandName: "check",
         abstract: "Check photos as `prepare` would, writing nothing.",
         usage: "tuneprep check [<options>] <path> ...",
-        discussion: HelpText.exitStatus([.failure, .usage, .interrupted], success: "the set is usable", failure: "checks failed")
+        discussion: HelpText.exitStatus([.failure, .usage] + ExitStatus.stopped, success: "the set is usable", failure: "checks failed")
     )
 
     @OptionGroup var photoOptions: PhotoOptions

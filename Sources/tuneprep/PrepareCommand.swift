@@ -13,7 +13,7 @@ struct PrepareCommand: AsyncParsableCommand {
             Prints the folder on stdout, so `tuneprep submit "$(tuneprep prepare photos --out set)"` \
             composes.
 
-            \(HelpText.exitStatus([.failure, .usage, .interrupted], success: "the set is usable",
+            \(HelpText.exitStatus([.failure, .usage] + ExitStatus.stopped, success: "the set is usable",
                 failure: "checks failed (the set is still written, marked unusable)"))
             """
     )
@@ -42,7 +42,9 @@ struct PrepareCommand: AsyncParsableCommand {
             throw error
         }
         progress.finish()
-        let report = json ? try SetReportRenderer.json(set.manifest) : SetReportRenderer.table(set.manifest)
+        // The manifest as written: it also names the leftovers of killed runs removed on the way.
+        let manifest = set.manifest
+        let report = json ? try SetReportRenderer.json(manifest) : SetReportRenderer.table(manifest) + Self.leftoversLine(manifest)
         // The table goes to stderr so stdout carries only the set's path, for composing commands.
         if json {
             print(report, terminator: "")
@@ -51,5 +53,12 @@ struct PrepareCommand: AsyncParsableCommand {
             print(out)
         }
         if !set.isUsable { throw ExitCode(1) }
+    }
+
+    /// The report's line on what earlier, killed runs had left beside the set; empty when nothing.
+    static func leftoversLine(_ manifest: Manifest) -> String {
+        guard let removed = manifest.removedLeftovers, !removed.isEmpty else { return "" }
+        let folders = removed.count == 1 ? "1 folder" : "\(removed.count) folders"
+        return "removed \(folders) left by an earlier run that was killed: \(removed.joined(separator: ", "))\n"
     }
 }

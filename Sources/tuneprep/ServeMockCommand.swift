@@ -18,7 +18,7 @@ struct ServeMockCommand: AsyncParsableCommand {
             Fault syntax: --faults 500,429,ok,504,drop and --fault-rate 500=0.1,drop=0.05 (504 \
             answers after the tune was created).
 
-            \(HelpText.exitStatus([.usage], success: "stopped by SIGINT or SIGTERM"))
+            \(HelpText.exitStatus([.usage], success: "stopped by SIGINT, SIGTERM or SIGHUP"))
             """
     )
 
@@ -67,7 +67,20 @@ struct ServeMockCommand: AsyncParsableCommand {
     @Option(parsing: .unconditional, help: ArgumentHelp("Bodies larger than this many bytes answer 413.", valueName: "bytes"))
     var maxBodyBytes = 256 * 1024 * 1024
 
+    @Option(parsing: .unconditional, help: ArgumentHelp("Seconds a new connection has to send its request's headers.", valueName: HelpText.seconds))
+    var headerTimeout: Real = 10
+
+    @Option(parsing: .unconditional, help: ArgumentHelp("Seconds a connection may wait with no request before it is closed.", valueName: HelpText.seconds))
+    var idleTimeout: Real = 60
+
+    @Option(parsing: .unconditional, help: ArgumentHelp("Open connections at most; at the limit the longest-waiting idle one is closed.", valueName: HelpText.count))
+    var maxConnections = 512
+
     func validate() throws {
+        // Fractions allowed (tests use them); at most a day, so no conversion traps.
+        guard headerTimeout.value > 0, headerTimeout.value <= 86_400 else { throw ValidationError("--header-timeout must be over 0, up to 86400") }
+        guard idleTimeout.value > 0, idleTimeout.value <= 86_400 else { throw ValidationError("--idle-timeout must be over 0, up to 86400") }
+        guard (1...65_536).contains(maxConnections) else { throw ValidationError("--max-connections must be 1 to 65536") }
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0 to 65535") }
         // Range-checked so that no value reaches a conversion that traps (Int(1e300 * 1000)).
         let month: Double = 30 * 86_400
@@ -120,7 +133,9 @@ struct ServeMockCommand: AsyncParsableCommand {
             host: host, port: port, dataDirectory: data.map { URL(fileURLWithPath: $0) }, apiKey: try apiKey(),
             idempotency: !noIdempotency, trainingDuration: .milliseconds(Int(trainingSeconds.value * 1000)),
             fastTrainingDuration: .milliseconds(Int(fastTrainingSeconds.value * 1000)), deliverCallbacks: !noCallbacks,
-            maxBodyBytes: maxBodyBytes, faults: plan, requestLog: { Self.emit($0) }
+            maxBodyBytes: maxBodyBytes, faults: plan, requestLog: { Self.emit($0) },
+            headerTimeout: .milliseconds(Int(headerTimeout.value * 1000)),
+            idleTimeout: .milliseconds(Int(idleTimeout.value * 1000)), maxConnections: maxConnections
         )
     }
 
@@ -146,11 +161,11 @@ struct ServeMockCommand: AsyncParsableCommand {
         FileHandle.standardOutput.write(Data((line + "\n").utf8))
     }
 
-    /// Returns on the first SIGINT or SIGTERM.
+    /// Returns on the first SIGINT, SIGTERM or SIGHUP.
     private static func waitForTerminationSignal() async {
         let (stream, continuation) = AsyncStream<Int32>.makeStream()
         var sources: [any DispatchSourceSignal] = []
-        for sig in [SIGINT, SIGTERM] {
+        for sig in [SIGINT, SIGTERM, SIGHUP] {
             signal(sig, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
             source.setEventHandler { continuation.yield(sig) }

@@ -21,7 +21,7 @@ struct SubmitCommand: AsyncParsableCommand {
         the fields. Its record is written only with --record <path>, and a file already there is \
         refused unless --force; with --json the submitted event carries the record.
 
-        \(HelpText.exitStatus([.failure, .usage, .refused, .unauthorized, .rejected, .unavailable, .uncertain, .mismatch, .interrupted]))
+        \(HelpText.exitStatus([.failure, .usage, .refused, .unauthorized, .rejected, .unavailable, .uncertain, .mismatch] + ExitStatus.stopped))
         """
     )
 

@@ -8,7 +8,7 @@ struct TunePrepCommand: AsyncParsableCommand {
         abstract: "Turn a folder of photos into a clean training set and upload it to Astria.",
         usage: "tuneprep [<options>] <subcommand>",
         discussion: HelpText.exitStatus(
-            [.failure, .usage, .refused, .unauthorized, .rejected, .unavailable, .uncertain, .mismatch, .interrupted],
+            [.failure, .usage, .refused, .unauthorized, .rejected, .unavailable, .uncertain, .mismatch] + ExitStatus.stopped,
             failure: "checks failed or another failure"
         ),
         version: TunePrepVersion.string,

@@ -11,7 +11,7 @@ struct TunesCommand: AsyncParsableCommand {
         subcommands: [List.self, Show.self, Delete.self, Packs.self]
     )
 
-    static let exitStatus = HelpText.exitStatus([.failure, .usage, .unauthorized, .unavailable, .interrupted])
+    static let exitStatus = HelpText.exitStatus([.failure, .usage, .unauthorized, .unavailable] + ExitStatus.stopped)
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

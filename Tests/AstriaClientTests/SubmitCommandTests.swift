@@ -12,7 +12,8 @@ import TunePrep
         var code: Int32
         var stdout: String
         var stderr: String
-        /// With `interruptWhenUploading`: whether the SIGINT went while uploading (not at the deadline).
+        /// With `interruptWhenUploading` or `signalWhenUploading`: whether the signal went while
+        /// uploading (not at the deadline).
         var interruptedWhileUploading = false
         var all: String { stdout + stderr }
     }
@@ -26,8 +27,12 @@ import TunePrep
     }
 
     /// Runs the binary to the end. With `interruptWhenUploading`, sends one SIGINT (Ctrl-C) as soon as
-    /// the upload has started and the process handles SIGINT: an event, not a guess at timing.
-    func tuneprep(_ arguments: [String], key: String? = fakeKey, interruptWhenUploading: Bool = false) async throws -> Run {
+    /// the upload has started and the process handles SIGINT: an event, not a guess at timing;
+    /// `signalWhenUploading` sends that signal instead (SIGTERM, SIGHUP).
+    func tuneprep(
+        _ arguments: [String], key: String? = fakeKey, interruptWhenUploading: Bool = false, signalWhenUploading: Int32? = nil
+    ) async throws -> Run {
+        let stopSignal = signalWhenUploading ?? (interruptWhenUploading ? SIGINT : nil)
         #expect(FileManager.default.isExecutableFile(atPath: Self.binary), "build the tuneprep product first")
         let dir = try temporaryFolder("proc")
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -48,10 +53,12 @@ import TunePrep
         let code: Int32 = try await withCheckedThrowingContinuation { continuation in
             process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
             do { try process.run() } catch { continuation.resume(throwing: error); return }
-            if interruptWhenUploading {
+            if let stopSignal {
                 // A plain thread: a busy task pool in this process must not delay the Ctrl-C.
                 Thread {
-                    Self.interruptOnceUploading(process, stderr: err) { interruptedWhileUploading.withLock { $0 = true } }
+                    Self.interruptOnceUploading(process, stderr: err, signal: stopSignal) {
+                        interruptedWhileUploading.withLock { $0 = true }
+                    }
                 }.start()
             }
         }
@@ -61,29 +68,29 @@ import TunePrep
     }
 
     /// Waits (up to a minute, which only bounds a hang) until the process has printed its first
-    /// upload progress line and no longer takes SIGINT's default action, then calls `uploading`
-    /// and sends one SIGINT (at the deadline, only the SIGINT).
-    static func interruptOnceUploading(_ process: Process, stderr: URL, uploading: () -> Void) {
+    /// upload progress line and no longer takes `signal`'s default action, then calls `uploading`
+    /// and sends one `signal` (at the deadline, only the signal).
+    static func interruptOnceUploading(_ process: Process, stderr: URL, signal: Int32 = SIGINT, uploading: () -> Void) {
         let deadline = ContinuousClock.now + .seconds(60)
         while process.isRunning {
             let started = ((try? String(contentsOf: stderr, encoding: .utf8)) ?? "").contains("upload:")
-            if started && handlesSIGINT(process.processIdentifier) {
+            if started && handlesSIGINT(process.processIdentifier, signal: signal) {
                 uploading()
-                process.interrupt()
+                kill(process.processIdentifier, signal)
                 return
             }
             if ContinuousClock.now >= deadline {
-                process.interrupt()
+                kill(process.processIdentifier, signal)
                 return
             }
             usleep(10_000)
         }
     }
 
-    /// Whether SIGINT is ignored or caught (its handler installed), from /proc/PID/status.
-    static func handlesSIGINT(_ pid: Int32) -> Bool {
+    /// Whether `signal` (SIGINT unless said) is ignored or caught (its handler installed), from /proc/PID/status.
+    static func handlesSIGINT(_ pid: Int32, signal: Int32 = SIGINT) -> Bool {
         guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return false }
-        let bit = UInt64(1) << UInt64(SIGINT - 1)
+        let bit = UInt64(1) << UInt64(signal - 1)
         return status.split(separator: "\n").contains { line in
             guard line.hasPrefix("SigIgn:") || line.hasPrefix("SigCgt:"),
                   let mask = UInt64(line.split(separator: "\t").last ?? "", radix: 16) else { return false }
@@ -302,6 +309,22 @@ import TunePrep
             #expect(run.interruptedWhileUploading, "\(run.stderr)")
             #expect(run.code == 130, "\(run.stderr)")
             #expect(run.stderr.contains("interrupted"))
+            #expect(!run.all.contains(fakeKey))
+            #expect(await server.tunes().isEmpty)
+            #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("submission.json").path))
+        }
+    }
+
+    @Test("SIGTERM and SIGHUP stop an upload as Ctrl-C does: no tune, no submission.json, exit 143 or 129",
+          arguments: [(SIGTERM, Int32(143), "stopped by SIGTERM"), (SIGHUP, Int32(129), "stopped by SIGHUP")])
+    func stopSignalsStopCleanly(_ signal: Int32, _ status: Int32, _ words: String) async throws {
+        try await withServer(serverOptions(faults: FaultPlan(latency: .seconds(60), scope: .allRequests))) { server in
+            let dir = try stagedSet()
+            let run = try await tuneprep(["submit", dir.path, "--name", "man", "--base-url", server.baseURL.absoluteString],
+                                         signalWhenUploading: signal)
+            #expect(run.interruptedWhileUploading, "\(run.stderr)")
+            #expect(run.code == status, "\(run.stderr)")
+            #expect(run.stderr.contains("tuneprep: \(words)"), "\(run.stderr)")
             #expect(!run.all.contains(fakeKey))
             #expect(await server.tunes().isEmpty)
             #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("submission.json").path))

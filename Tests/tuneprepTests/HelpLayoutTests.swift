@@ -69,7 +69,7 @@ struct HelpLayoutTests {
                 #expect(top[code] == words, "\(command): code \(code) is \"\(words)\" there, \"\(top[code] ?? "missing")\" at the top")
             }
         }
-        #expect(top.keys.sorted() == ["0", "1", "130", "2", "3", "4", "5", "6", "7", "8"])
+        #expect(top.keys.sorted() == ["0", "1", "129", "130", "143", "2", "3", "4", "5", "6", "7", "8"])
     }
 
     @Test("completion: files and folders for every path, the four --branch values")

@@ -84,8 +84,8 @@ public struct Preparer: Sendable {
                 emit: { index, data throws(StagingError) in try staging.writePending(index: index, data: data) },
                 progress: progress)
             let (manifest, kept) = assemble(outcomes)
-            try staging.commit(kept: kept, manifest: manifest)
-            return StagedSet(directory: staging.destination, manifest: manifest)
+            let written = try staging.commit(kept: kept, manifest: manifest)
+            return StagedSet(directory: staging.destination, manifest: written)
         } catch {
             staging.discard()
             throw error

@@ -31,7 +31,9 @@ extension ExitStatus {
         case .unavailable: "service unavailable after retries"
         case .uncertain: "outcome uncertain (504, or a failure after the whole body was sent; not resent)"
         case .mismatch: "the service returned a tune that does not match the request"
+        case .hangup: "stopped by SIGHUP"
         case .interrupted: "interrupted"
+        case .terminated: "stopped by SIGTERM"
         }
     }
 }

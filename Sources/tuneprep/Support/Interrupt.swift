@@ -3,35 +3,91 @@ import Dispatch
 import Foundation
 import TunePrep
 
-/// SIGINT → cancel the running task; a second SIGINT exits immediately with 130.
+/// The signals that stop a run cleanly: SIGINT (Ctrl-C), SIGTERM (how a service manager, a job
+/// worker or a container runtime stops a process) and SIGHUP (the terminal went away). Each exits
+/// with 128 + its number, as a shell reports a process that signal killed, so a caller can still
+/// tell who stopped the run; the set is never half-written whichever it is.
+enum StopSignal {
+    static let all: [Int32] = [SIGHUP, SIGINT, SIGTERM]
+
+    /// The documented exit status for a run stopped by `signal`.
+    static func status(_ signal: Int32) -> ExitStatus {
+        switch signal {
+        case SIGHUP: .hangup
+        case SIGTERM: .terminated
+        default: .interrupted
+        }
+    }
+
+    /// How the stop is named on stderr.
+    static func name(_ signal: Int32) -> String {
+        switch signal {
+        case SIGHUP: "SIGHUP"
+        case SIGTERM: "SIGTERM"
+        default: "Ctrl-C"
+        }
+    }
+
+    /// After SIGHUP the terminal is gone and a write to it fails with EIO, which Foundation's
+    /// `FileHandle.write` turns into a crash (and a crash would leave the staging folder behind):
+    /// stdout and stderr that were a terminal are pointed at /dev/null instead.
+    static func detachFromLostTerminal() {
+        let null = open("/dev/null", O_WRONLY | O_CLOEXEC)
+        guard null >= 0 else { return }
+        defer { close(null) }
+        for fd in [STDOUT_FILENO, STDERR_FILENO] where isatty(fd) != 0 || errno == EIO {
+            _ = dup2(null, fd)
+        }
+    }
+
+    /// Writes straight to fd 2, ignoring failures: safe on any stderr.
+    static func say(_ text: String) {
+        let bytes = Array(text.utf8)
+        _ = bytes.withUnsafeBytes { write(STDERR_FILENO, $0.baseAddress, $0.count) }
+    }
+}
+
+/// SIGINT, SIGTERM or SIGHUP → cancel the running task; a second one exits at once with its code.
 final class InterruptWatcher: @unchecked Sendable {
-    private let source: DispatchSourceSignal
+    private var sources: [any DispatchSourceSignal] = []
     private let lock = NSLock()
-    private var count = 0
+    private var received: [Int32] = []
 
     init(onInterrupt: @escaping @Sendable () -> Void) {
-        signal(SIGINT, SIG_IGN)
-        source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
-        source.setEventHandler { [unowned self] in
-            let seen = lock.withLock { count += 1; return count }
-            if seen == 1 {
-                FileHandle.standardError.write(Data("\ntuneprep: stopping (Ctrl-C again to quit at once)…\n".utf8))
-                onInterrupt()
-            } else {
-                exit(130)
+        for sig in StopSignal.all {
+            signal(sig, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            source.setEventHandler { [unowned self] in
+                let seen = lock.withLock { received.append(sig); return received.count }
+                if sig == SIGHUP { StopSignal.detachFromLostTerminal() }
+                if seen == 1 {
+                    let again = sig == SIGINT ? "Ctrl-C again" : "send it again"
+                    StopSignal.say("\ntuneprep: stopping on \(StopSignal.name(sig)) (\(again) to quit at once)…\n")
+                    onInterrupt()
+                } else {
+                    // Quit at once; a staging folder left behind is removed by the next prepare.
+                    exit(StopSignal.status(sig).rawValue)
+                }
             }
+            source.resume()
+            sources.append(source)
         }
-        source.resume()
+    }
+
+    /// The exit status for the stop that was asked for: the first signal's (130 when none came,
+    /// as for a cancellation from elsewhere).
+    var status: ExitStatus {
+        lock.withLock { received.first.map(StopSignal.status) ?? .interrupted }
     }
 
     func stop() {
-        source.cancel()
-        signal(SIGINT, SIG_DFL)
+        sources.forEach { $0.cancel() }
+        for sig in StopSignal.all { signal(sig, SIG_DFL) }
     }
 }
 
 extension InterruptWatcher {
-    /// Installs the handler first, then starts the task: a Ctrl-C at any moment cancels it.
+    /// Installs the handlers first, then starts the task: a signal at any moment cancels it.
     static func watching<T: Sendable>(
         _ operation: @escaping @Sendable () async throws -> T
     ) -> (Task<T, any Error>, InterruptWatcher) {
@@ -60,8 +116,8 @@ private final class PendingCancel: @unchecked Sendable {
     }
 }
 
-/// Runs an operation so that Ctrl-C cancels it: `prepare` and `check` stop between photos and
-/// clean up (no half-written set), then exit 130.
+/// Runs an operation so that Ctrl-C, SIGTERM or SIGHUP cancels it: `prepare` and `check` stop
+/// between photos and clean up (no half-written set), then exit 130, 143 or 129.
 enum Interrupt {
     static func cancelling<T: Sendable>(
         _ operation: @escaping @Sendable () async throws -> T
@@ -71,8 +127,9 @@ enum Interrupt {
         do {
             return try await task.value
         } catch StagingError.cancelled {
-            FileHandle.standardError.write(Data("tuneprep: interrupted; nothing was written\n".utf8))
-            throw ExitCode(130)
+            let status = watcher.status
+            FileHandle.standardError.write(Data("tuneprep: \(status.helpWords); nothing was written\n".utf8))
+            throw ExitCode(status.rawValue)
         } catch let error as StagingError {
             // Inputs that name no photo are a usage error (exit 2): one line, nothing written.
             switch error {
