@@ -2,7 +2,8 @@
 # What the person checks cost: `tuneprep prepare` on a folder, 2 workers, in three modes, each run
 # --repeat times interleaved (median wall time and peak RSS from GNU time):
 #   off       --no-person-checks
-#   detect    person checks with no identity models (--models on an empty folder): detection only
+#   detect    person checks with the face detector's model only (--models on a folder holding just
+#             centerface.onnx): detection without the identity models
 #   full      person checks with the identity models (the default)
 #   pillow    Pillow's draft pipeline (benchmarks/pillow_prepare.py, no person checks at all), the
 #             peer the person checks' speed is held to
@@ -24,6 +25,10 @@ done
 tuneprep=.build-bench/release/tuneprep
 [ -x "$tuneprep" ] || { echo "build first: swift build -c release --product tuneprep --scratch-path .build-bench" >&2; exit 2; }
 empty=$(mktemp -d); out=$(mktemp -d)
+# The detector alone: the CNN's model, not the identity models (an empty folder would measure the
+# HOG fallback instead).
+models="${TUNEPREP_MODELS:-${XDG_DATA_HOME:-$HOME/.local/share}/tuneprep/models}"
+[ -f "$models/centerface.onnx" ] && ln -s "$models/centerface.onnx" "$empty/centerface.onnx"
 trap 'rm -rf "$empty" "$out"' EXIT
 if [ ${#folders[@]} -eq 0 ]; then
     [ -d .bench/corpus ] && folders+=(.bench/corpus)

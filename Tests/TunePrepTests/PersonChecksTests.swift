@@ -24,6 +24,25 @@ enum PackagePhotos {
     }
     static let skipReason: Comment = "photos of people are absent: run scripts/install-test-photos.sh (python3-skimage, python-matplotlib-data, PyPI face_recognition's test photos)"
 
+    /// insightface 2.1's group photo (six people) and ultralytics 8.4.190's bus.jpg (people
+    /// standing), from scripts/install-test-photos.sh.
+    static var groupPhoto: URL { faceRecognition.deletingLastPathComponent().appendingPathComponent("insightface/t1.jpg") }
+    static var busPhoto: URL { faceRecognition.deletingLastPathComponent().appendingPathComponent("ultralytics/bus.jpg") }
+    static var crowdsAvailable: Bool {
+        CenterFaceModelFile.available && FileManager.default.fileExists(atPath: groupPhoto.path)
+            && FileManager.default.fileExists(atPath: busPhoto.path)
+    }
+    static let crowdsSkipReason: Comment = "the CenterFace model or the group photos are absent: run scripts/install-models.sh and scripts/install-test-photos.sh"
+
+    /// `image` cut to the box `x`, `y`, `width`, `height`.
+    static func crop(_ image: PixelBuffer, _ x: Int, _ y: Int, _ width: Int, _ height: Int) -> PixelBuffer {
+        let cut = PixelBuffer(width: width, height: height)
+        for row in 0..<height {
+            (cut.pixels + row * cut.stride).update(from: image.pixels + (y + row) * image.stride + x * 3, count: width * 3)
+        }
+        return cut
+    }
+
     static var modelsAvailable: Bool { (try? IdentityModel.shared().get()) != nil }
     /// The detector a run uses by default: the CNN when its model is installed.
     static var detector: FaceDetector { FaceDetector.resolve(directory: IdentityModel.defaultDirectory()) }
@@ -331,6 +350,40 @@ struct PersonChecksTests {
         #expect(summary.identitySkipped?.contains(IdentityModel.descriptorModelFile) == true, "\(summary)")
         #expect(manifest.findings.contains { $0.code == .identityNotChecked })
         #expect(manifest.images.allSatisfy { $0.person?.faces.count == 1 && $0.person?.identityDistance == nil })
+    }
+
+    @Test("group photos cut through a face by the frame's edge are several-people; a three-quarter face is found, not turned",
+          .enabled(if: PackagePhotos.crowdsAvailable, PackagePhotos.crowdsSkipReason))
+    func groupsCutByTheEdge() throws {
+        let folder = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let group = try PackagePhotos.decode(PackagePhotos.groupPhoto)  // 1280x886, six people
+        // Each crop runs an edge through someone's face (the boxes: benchmarks/person_accuracy/make_sets.py).
+        for (name, x, y, w, h) in [("left", 120, 0, 1160, 886), ("right", 0, 0, 1185, 886), ("middle", 0, 0, 530, 886)] {
+            let outcome = inspect(try Fixtures.write(Fixtures.jpeg(PackagePhotos.crop(group, x, y, w, h)), "cut-\(name).jpg", in: folder))
+            #expect(codes(outcome).contains(.severalPeople), "\(name): \(outcome.findings)")
+        }
+        // Monica, head tilted and turned three-quarters: found, one face, not a profile.
+        let monica = inspect(try Fixtures.write(Fixtures.jpeg(PackagePhotos.crop(group, 235, 90, 227, 370)), "monica.jpg", in: folder))
+        #expect(monica.person?.faces.count == 1 && !codes(monica).contains(.faceTurned), "\(monica.findings)")
+    }
+
+    @Test("a standing person is full-body in a landscape frame as in a portrait one",
+          .enabled(if: PackagePhotos.crowdsAvailable, PackagePhotos.crowdsSkipReason))
+    func standingPersonInBothOrientations() throws {
+        let folder = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let bus = try PackagePhotos.decode(PackagePhotos.busPhoto)  // 810x1080
+        let man = PackagePhotos.crop(bus, 50, 370, 200, 560)  // the man on the left, head to shoes
+        let tall = Resampler.resize(man, width: 200 * 1536 / 560, height: 1536)
+        let portrait = inspect(try Fixtures.write(Fixtures.jpeg(tall), "portrait.jpg", in: folder))
+        #expect(portrait.person?.framing == .fullBody, "\(String(describing: portrait.person))")
+        // The same man in a 4:3 landscape frame, his head near the top.
+        let frame = Fixtures.solid(width: 2048, height: 1536, 120, 120, 110)
+        PackagePhotos.paste(tall, into: frame, x: 900, y: 0)
+        let landscape = inspect(try Fixtures.write(Fixtures.jpeg(frame), "landscape.jpg", in: folder))
+        #expect(landscape.person?.framing == .fullBody, "\(String(describing: landscape.person))")
+        #expect(!codes(landscape).contains(.noFace) && !codes(landscape).contains(.severalPeople), "\(landscape.findings)")
     }
 
     @Test("--no-person-checks (PersonCheckOptions.off) runs none of them")

@@ -110,14 +110,15 @@ void CTunePrepFaces_cnn_free(CTunePrepFaces_cnn *cnn);
 // exactly that size, and each input size gets its own network (OpenCV 4.6 computes wrong outputs
 // when one network is fed several sizes). Keeps faces scoring at least `threshold`, after
 // non-maximum suppression, best first, up to `capacity` (`*count` says how many in all). Safe
-// from several threads: each call borrows a network of its size from a pool (one per
-// concurrent caller), and OpenCV runs on the calling thread only.
+// from several threads: callers take turns at a size's network (its activations are about 80 MB
+// at 640x480, too much to keep one per thread), and each pass runs on up to two OpenCV threads.
 int CTunePrepFaces_cnn_detect(
     CTunePrepFaces_cnn *cnn, const uint8_t *rgb, int32_t width, int32_t height, int32_t stride,
     int32_t input_width, int32_t input_height, float threshold,
     CTunePrepFaces_cnn_face *faces, int32_t capacity, int32_t *count, CTunePrepFaces_report *report);
 
-// Frees the pooled networks (their activations): for after the last photo of a run.
+// Frees the networks (their activations): for after the last photo of a run, never while a
+// detection runs.
 void CTunePrepFaces_cnn_rest(CTunePrepFaces_cnn *cnn);
 
 #ifdef __cplusplus

@@ -83,6 +83,52 @@ public final class CenterFaceModel: @unchecked Sendable {
         }
     }
 
+    /// The second look, for a photo in which the first found no face: the photo at twice the first
+    /// pass's scale (at most its own size), cut into tiles of the same input size that overlap by
+    /// 64 px, so a face half as tall as the first pass could see is found, by the same networks
+    /// (no more memory). The first pass's faces are merged in; overlapping boxes keep the surest.
+    func detectCloser(_ image: PixelBuffer, inputLongSide: Int, threshold: Double, first: [DetectedFace]) throws(FaceAnalysisError) -> [DetectedFace] {
+        let input = Self.inputSize(width: image.width, height: image.height, longSide: inputLongSide)
+        let firstScale = min(2, Double(input.width) / Double(image.width), Double(input.height) / Double(image.height))
+        let scale = min(1, 2 * firstScale)
+        // A photo the first pass already saw at (nearly) its own size has nothing more to show.
+        guard scale > firstScale * 1.2 else { return first }
+        let width = max(1, Int((Double(image.width) * scale).rounded())), height = max(1, Int((Double(image.height) * scale).rounded()))
+        let big = scale < 1 ? Resampler.resize(image, width: width, height: height, filter: .box) : image
+        let overlap = 64
+        func starts(_ length: Int, _ tile: Int) -> [Int] {
+            guard length > tile else { return [0] }
+            let count = Int((Double(length - overlap) / Double(tile - overlap)).rounded(.up))
+            return (0..<count).map { $0 * (length - tile) / max(1, count - 1) }
+        }
+        var found = first
+        let sx = Double(image.width) / Double(big.width), sy = Double(image.height) / Double(big.height)
+        for top in starts(big.height, input.height) {
+            for left in starts(big.width, input.width) {
+                let w = min(input.width, big.width - left), h = min(input.height, big.height - top)
+                let tile = PixelBuffer(width: w, height: h)
+                for row in 0..<h {
+                    (tile.pixels + row * tile.stride).update(from: big.pixels + (top + row) * big.stride + left * 3, count: w * 3)
+                }
+                for f in try detect(placed: tile, inputWidth: input.width, inputHeight: input.height, threshold: threshold) {
+                    found.append(DetectedFace(
+                        face: Face(
+                            x: Int(((f.left + Double(left)) * sx).rounded()), y: Int(((f.top + Double(top)) * sy).rounded()),
+                            width: Int((f.width * sx).rounded()), height: Int((f.height * sy).rounded()),
+                            confidence: (f.score * 1000).rounded() / 1000),
+                        landmarks: f.landmarks.map { FacePoint(x: ($0.x + Double(left)) * sx, y: ($0.y + Double(top)) * sy) }))
+                }
+            }
+        }
+        // One face seen by two tiles (or by both passes) is kept once, the surest answer.
+        var kept: [DetectedFace] = []
+        for face in found.sorted(by: { $0.face.confidence > $1.face.confidence })
+            where !kept.contains(where: { $0.face.overlap(face.face) >= 0.3 }) {
+            kept.append(face)
+        }
+        return kept
+    }
+
     /// A face in the network's input pixels, unrounded.
     struct RawFace: Sendable {
         var left, top, width, height, score: Double

@@ -28,6 +28,15 @@ public struct Face: Codable, Sendable, Equatable {
         return cx >= x && cx < x + width && cy >= y && cy < y + height
     }
 
+    /// Intersection over union of the two boxes (0 apart, 1 the same box).
+    func overlap(_ other: Face) -> Double {
+        let w = min(x + width, other.x + other.width) - max(x, other.x)
+        let h = min(y + height, other.y + other.height) - max(y, other.y)
+        guard w > 0, h > 0 else { return 0 }
+        let both = Double(width * height + other.width * other.height - w * h)
+        return both > 0 ? Double(w * h) / both : 0
+    }
+
     /// The edges of a `width` x `height` image this box is cut by: crossed by more than
     /// `tolerance` of the face's size, or (the CNN boxes only what it sees) touched by a box much
     /// narrower (left, right) or flatter (top, bottom) than a whole face, whose box is about 0.7
@@ -84,6 +93,9 @@ public struct PersonCheckOptions: Codable, Sendable, Equatable {
     /// tall in that copy: at 640, a face 3% of a phone frame's height. Larger finds smaller faces,
     /// at a cost that grows with the square.
     public var cnnInputSide: Int = 640
+    /// When the CNN finds no face, look again at twice the scale, in tiles (faces down to 1.5% of
+    /// the frame's height; about four times the first pass's cost, on those photos only).
+    public var secondLook: Bool = true
     /// CNN score (0-1) a face needs to count as the photo's subject.
     public var faceScore: Double = 0.5
     /// CNN score another face needs to count as a person in the frame: lower than the subject's,
@@ -134,6 +146,7 @@ public struct PersonCheckOptions: Codable, Sendable, Equatable {
         let d = PersonCheckOptions()
         enabled = try c.decodeIfPresent(Bool.self, forKey: .enabled) ?? d.enabled
         cnnInputSide = try c.decodeIfPresent(Int.self, forKey: .cnnInputSide) ?? d.cnnInputSide
+        secondLook = try c.decodeIfPresent(Bool.self, forKey: .secondLook) ?? d.secondLook
         faceScore = try c.decodeIfPresent(Double.self, forKey: .faceScore) ?? d.faceScore
         otherFaceScore = try c.decodeIfPresent(Double.self, forKey: .otherFaceScore) ?? d.otherFaceScore
         maxTurn = try c.decodeIfPresent(Double.self, forKey: .maxTurn) ?? d.maxTurn

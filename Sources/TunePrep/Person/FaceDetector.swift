@@ -31,8 +31,10 @@ struct FaceDetector: Sendable {
     /// Every face scoring at least the lower of the options' two thresholds for this detector.
     func detect(_ image: PixelBuffer, options: PersonCheckOptions) throws(FaceAnalysisError) -> [DetectedFace] {
         if let cnn {
-            return try cnn.detect(image, inputLongSide: options.cnnInputSide,
-                                  threshold: min(options.faceScore, options.otherFaceScore))
+            let threshold = min(options.faceScore, options.otherFaceScore)
+            let first = try cnn.detect(image, inputLongSide: options.cnnInputSide, threshold: threshold)
+            guard options.secondLook, !first.contains(where: { $0.face.confidence >= options.faceScore }) else { return first }
+            return try cnn.detectCloser(image, inputLongSide: options.cnnInputSide, threshold: threshold, first: first)
         }
         return try Self.detectHOG(
             image, detectionSide: options.detectionSide, threshold: min(options.minConfidence, options.otherFaceMinConfidence)
@@ -42,10 +44,12 @@ struct FaceDetector: Sendable {
     /// The smallest face this detector sees in an output of `width` x `height`, in its pixels.
     func smallestDetectable(width: Int, height: Int, options: PersonCheckOptions) -> Int {
         if cnn != nil {
-            // CenterFace finds faces from about 10 px tall in its input.
+            // CenterFace finds faces from about 14 px tall in its input; the second look sees the
+            // photo at twice the scale (at most its own size).
             let input = CenterFaceModel.inputSize(width: width, height: height, longSide: options.cnnInputSide)
-            let scale = min(2, Double(input.width) / Double(width), Double(input.height) / Double(height))
-            return Int((10 / scale).rounded())
+            let first = min(2, Double(input.width) / Double(width), Double(input.height) / Double(height))
+            let scale = options.secondLook ? max(first, min(1, 2 * first)) : first
+            return Int((14 / scale).rounded())
         }
         let scale = Self.scale(width: width, height: height, detectionSide: options.detectionSide)
         return Int((80 / scale).rounded())
