@@ -93,8 +93,8 @@ public struct PersonCheckOptions: Codable, Sendable, Equatable {
     /// tall in that copy: at 640, a face 3% of a phone frame's height. Larger finds smaller faces,
     /// at a cost that grows with the square.
     public var cnnInputSide: Int = 640
-    /// When the CNN finds no face, look again at twice the scale, in tiles (faces down to 1.5% of
-    /// the frame's height; about four times the first pass's cost, on those photos only).
+    /// When the CNN finds no face, look again at 1.8 times the scale, in four tiles (faces down to
+    /// about 2% of a phone frame's height; four times the first pass's cost, on those photos only).
     public var secondLook: Bool = true
     /// CNN score (0-1) a face needs to count as the photo's subject.
     public var faceScore: Double = 0.5

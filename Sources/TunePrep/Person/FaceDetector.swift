@@ -45,10 +45,10 @@ struct FaceDetector: Sendable {
     func smallestDetectable(width: Int, height: Int, options: PersonCheckOptions) -> Int {
         if cnn != nil {
             // CenterFace finds faces from about 14 px tall in its input; the second look sees the
-            // photo at twice the scale (at most its own size).
+            // photo at 1.8 times the scale (at most its own size).
             let input = CenterFaceModel.inputSize(width: width, height: height, longSide: options.cnnInputSide)
             let first = min(2, Double(input.width) / Double(width), Double(input.height) / Double(height))
-            let scale = options.secondLook ? max(first, min(1, 2 * first)) : first
+            let scale = options.secondLook ? max(first, min(1, CenterFaceModel.secondLookScale * first)) : first
             return Int((14 / scale).rounded())
         }
         let scale = Self.scale(width: width, height: height, detectionSide: options.detectionSide)
