@@ -8,7 +8,7 @@ struct PersonCheckArguments: ParsableArguments {
     var noPersonChecks = false
     @Option(parsing: .unconditional, help: ArgumentHelp("The CNN face detector reads a copy whose long side is this many pixels; larger finds smaller faces, more slowly.", valueName: HelpText.pixels))
     var faceInputSide = PersonCheckOptions().cnnInputSide
-    @Flag(help: "When the CNN finds no face, do not look again at twice the scale (faster on photos without faces; misses faces under about 3% of the frame's height).")
+    @Flag(help: "When the CNN finds no face, do not look again at 1.8 times the scale (faster on photos without faces; misses faces under about 3% of the frame's height).")
     var noSecondFaceLook = false
     @Option(parsing: .unconditional, help: ArgumentHelp("Without the CNN's model: the HOG detector looks for faces on a copy whose long side is at most this many pixels.", valueName: HelpText.pixels))
     var faceDetectionSide = PersonCheckOptions().detectionSide
