@@ -11,9 +11,20 @@ import NIOHTTPTypes
 final class ConnectionRegistry: @unchecked Sendable {
     private let lock = NSLock()
     private var waiting: [ObjectIdentifier: (channel: any Channel, since: ContinuousClock.Instant)] = [:]
+    /// The limit asked for room when no connection had registered yet (their handlers are added on
+    /// their event loops, after the count went up): the next one to register pays it, or accepting
+    /// would stay paused until a header timeout.
+    private var owed = false
 
     func waitingForRequest(_ channel: any Channel) {
-        lock.withLock { waiting[ObjectIdentifier(channel)] = (channel, .now) }
+        let victim = lock.withLock { () -> (any Channel)? in
+            waiting[ObjectIdentifier(channel)] = (channel, .now)
+            guard owed, let oldest = waiting.min(by: { $0.value.since < $1.value.since }) else { return nil }
+            owed = false
+            waiting[oldest.key] = nil
+            return oldest.value.channel
+        }
+        victim?.close(promise: nil)
     }
 
     func busyOrClosed(_ channel: any Channel) {
@@ -24,7 +35,10 @@ final class ConnectionRegistry: @unchecked Sendable {
     @discardableResult
     func closeLongestWaiting() -> Bool {
         let victim = lock.withLock { () -> (any Channel)? in
-            guard let oldest = waiting.min(by: { $0.value.since < $1.value.since }) else { return nil }
+            guard let oldest = waiting.min(by: { $0.value.since < $1.value.since }) else {
+                owed = true
+                return nil
+            }
             waiting[oldest.key] = nil
             return oldest.value.channel
         }

@@ -41,7 +41,9 @@ import Testing
 
     @Test("a connection stalled in its headers is closed after the header timeout; a normal request is answered meanwhile")
     func stalledHeadersAreClosed() async throws {
-        try await withServer(MockServerOptions(apiKey: testKey, headerTimeout: .seconds(1), idleTimeout: .seconds(30))) { server in
+        // 15 s: long enough that a loaded machine (CI runs every suite at once on 2 cores) still
+        // answers the normal request before the stalled ones time out.
+        try await withServer(MockServerOptions(apiKey: testKey, headerTimeout: .seconds(15), idleTimeout: .seconds(60))) { server in
             let opened = ContinuousClock.now
             let stalled = (0..<20).map { _ in Self.connectTo(server.port) }
             defer { stalled.forEach { close($0) } }
@@ -50,15 +52,15 @@ import Testing
 
             let normal = try await curl(auth + [server.baseURL.absoluteString + "/tunes"])
             #expect(normal.status == 200, "\(normal.text)")
-            #expect(ContinuousClock.now - opened < .seconds(1), "answered while the stalled ones were still open")
+            #expect(ContinuousClock.now - opened < .seconds(15), "answered while the stalled ones were still open")
 
             for fd in stalled {
-                let closedAfter = await Self.timeUntilClosed(fd)
+                let closedAfter = await Self.timeUntilClosed(fd, bound: 90)
                 #expect(closedAfter != nil, "a stalled connection stayed open")
             }
-            // Closed by the timeout, not at once: a second or so after they opened, far under the idle timeout.
+            // Closed by the header timeout, not at once, and long before the 60 s idle timeout.
             let elapsed = ContinuousClock.now - opened
-            #expect(elapsed >= .milliseconds(900) && elapsed < .seconds(15), "\(elapsed)")
+            #expect(elapsed >= .milliseconds(14_900) && elapsed < .seconds(55), "\(elapsed)")
         }
     }
 
@@ -85,7 +87,7 @@ import Testing
             let start = ContinuousClock.now
             let normal = try await curl(auth + [server.baseURL.absoluteString + "/tunes"])
             #expect(normal.status == 200, "\(normal.text)")
-            #expect(ContinuousClock.now - start < .seconds(20), "answered without waiting for the header timeout")
+            #expect(ContinuousClock.now - start < .seconds(60), "answered without waiting for the 120 s header timeout")
         }
     }
 

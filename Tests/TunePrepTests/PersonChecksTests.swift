@@ -54,10 +54,12 @@ enum PackagePhotos {
             + [matplotlib.appendingPathComponent("grace_hopper.jpg"), skimage.appendingPathComponent("astronaut.png")]
     }
 
-    /// Landscapes, animals, a painting, objects: no face to find (Portrait_1 shows a person from behind).
+    /// Landscapes, animals, objects: no face to find (Portrait_1 shows a person from behind). Not
+    /// canon-ixus40.jpg, whose woman by the lighthouse (a face 39 px tall) the CNN finds, nor
+    /// olympus-e-p3.jpg, a battle painting full of painted faces (faces in paintings count).
     static var withoutFaces: [URL] {
-        let corpus = ["camera/canon-ixus40.jpg", "camera/canon-sx60-rotated.jpg", "camera/gps-tagged.jpg",
-                      "camera/olympus-e-p3.jpg", "phone/iphone6-a.jpg", "phone/jolla.jpg", "phone/nokia-8.3.jpg",
+        let corpus = ["camera/canon-sx60-rotated.jpg", "camera/gps-tagged.jpg",
+                      "phone/iphone6-a.jpg", "phone/jolla.jpg", "phone/nokia-8.3.jpg",
                       "orientation/Landscape_1.jpg", "orientation/Portrait_1.jpg"]
             .map { Corpus.root.appendingPathComponent("photos/\($0)") }
         let packaged = ["chelsea.png", "coffee.png", "rocket.jpg", "hubble_deep_field.jpg", "retina.jpg",
@@ -147,6 +149,14 @@ struct PersonChecksTests {
         }
         #expect(photos.count >= 15)
         #expect(Double(falseFaces.count) <= Double(photos.count) / 15, "false faces: \(falseFaces)")
+    }
+
+    @Test("a small person in a phone photo is found: the woman standing by the lighthouse, full-body",
+          .enabled(if: Corpus.isAvailable && CenterFaceModelFile.available, Corpus.skipReason))
+    func smallPersonInACameraPhoto() {
+        let outcome = inspect(Corpus.root.appendingPathComponent("photos/camera/canon-ixus40.jpg"))
+        #expect(outcome.person?.faces.count == 1 && outcome.person?.framing == .fullBody, "\(String(describing: outcome.person))")
+        #expect(!codes(outcome).contains(.noFace) && !codes(outcome).contains(.severalPeople), "\(outcome.findings)")
     }
 
     @Test("two people side by side, and groups of three to five, are several-people")
