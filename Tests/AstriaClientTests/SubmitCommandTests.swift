@@ -310,7 +310,13 @@ import TunePrep
             #expect(run.code == 130, "\(run.stderr)")
             #expect(run.stderr.contains("interrupted"))
             #expect(!run.all.contains(fakeKey))
-            #expect(await server.tunes().isEmpty)
+            // The server reads nothing during its delay, so the whole 80 kB body can already sit in
+            // the kernel's buffers when the signal lands; reading it afterwards, the server may
+            // still create the tune, as a real one would (seen once in CI). The client's side is
+            // what must hold: nothing recorded, and at most that one tune, which a retry with the
+            // same title finds. (A body too large for the buffers is over the 4 MB that first
+            // checks the key with a GET, which the same delay holds up.)
+            #expect(await server.tunes().count <= 1)
             #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("submission.json").path))
         }
     }
@@ -326,7 +332,7 @@ import TunePrep
             #expect(run.code == status, "\(run.stderr)")
             #expect(run.stderr.contains("tuneprep: \(words)"), "\(run.stderr)")
             #expect(!run.all.contains(fakeKey))
-            #expect(await server.tunes().isEmpty)
+            #expect(await server.tunes().count <= 1)  // as in ctrlCStopsCleanly
             #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("submission.json").path))
         }
     }
