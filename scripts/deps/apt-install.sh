@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages named in the given list files (one a line, `#` comments) that are
 # not installed yet, with --no-install-recommends: what the lists name is all a script may rely on.
-# Usage: bash scripts/deps/apt-install.sh LIST...
+# Waits up to 10 minutes for another apt or dpkg's lock rather than fail on it.
+# Usage: bash scripts/deps/apt-install.sh LIST...   (a list may be <(printf '%s\n' PACKAGE...))
 set -euo pipefail
 missing=()
 for list in "$@"; do
@@ -15,6 +16,6 @@ if [ ${#missing[@]} -gt 0 ]; then
     [ "$(id -u)" -eq 0 ] || sudo="sudo"
     export DEBIAN_FRONTEND=noninteractive
     echo "apt: installing ${missing[*]}"
-    $sudo apt-get update -qq
-    $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+    $sudo apt-get -o DPkg::Lock::Timeout=600 update -qq
+    $sudo apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}"
 fi

@@ -73,14 +73,7 @@ public final class CenterFaceModel: @unchecked Sendable {
         let faces = try detect(placed: small, inputWidth: input.width, inputHeight: input.height, threshold: threshold)
         // Back to the image's pixels, by each axis's scale as the resize rounded it.
         let sx = Double(image.width) / Double(small.width), sy = Double(image.height) / Double(small.height)
-        return faces.map { f in
-            DetectedFace(
-                face: Face(
-                    x: Int((f.left * sx).rounded()), y: Int((f.top * sy).rounded()),
-                    width: Int((f.width * sx).rounded()), height: Int((f.height * sy).rounded()),
-                    confidence: (f.score * 1000).rounded() / 1000),
-                landmarks: f.landmarks.map { FacePoint(x: $0.x * sx, y: $0.y * sy) })
-        }
+        return faces.map { $0.detected(left: 0, top: 0, sx: sx, sy: sy) }
     }
 
     /// The second look, for a photo in which the first found no face: the photo at 1.8 times the
@@ -111,14 +104,8 @@ public final class CenterFaceModel: @unchecked Sendable {
                 for row in 0..<h {
                     (tile.pixels + row * tile.stride).update(from: big.pixels + (top + row) * big.stride + left * 3, count: w * 3)
                 }
-                for f in try detect(placed: tile, inputWidth: input.width, inputHeight: input.height, threshold: threshold) {
-                    found.append(DetectedFace(
-                        face: Face(
-                            x: Int(((f.left + Double(left)) * sx).rounded()), y: Int(((f.top + Double(top)) * sy).rounded()),
-                            width: Int((f.width * sx).rounded()), height: Int((f.height * sy).rounded()),
-                            confidence: (f.score * 1000).rounded() / 1000),
-                        landmarks: f.landmarks.map { FacePoint(x: ($0.x + Double(left)) * sx, y: ($0.y + Double(top)) * sy) }))
-                }
+                found += try detect(placed: tile, inputWidth: input.width, inputHeight: input.height, threshold: threshold)
+                    .map { $0.detected(left: Double(left), top: Double(top), sx: sx, sy: sy) }
             }
         }
         // One face seen by two tiles (or by both passes) is kept once, the surest answer.
@@ -137,6 +124,17 @@ public final class CenterFaceModel: @unchecked Sendable {
     struct RawFace: Sendable {
         var left, top, width, height, score: Double
         var landmarks: [FacePoint]
+
+        /// In the image's pixels: moved by the input's place in the scaled image (`left`, `top`),
+        /// then scaled back by each axis's factor.
+        func detected(left dx: Double, top dy: Double, sx: Double, sy: Double) -> DetectedFace {
+            DetectedFace(
+                face: Face(
+                    x: Int(((left + dx) * sx).rounded()), y: Int(((top + dy) * sy).rounded()),
+                    width: Int((width * sx).rounded()), height: Int((height * sy).rounded()),
+                    confidence: (score * 1000).rounded() / 1000),
+                landmarks: landmarks.map { FacePoint(x: ($0.x + dx) * sx, y: ($0.y + dy) * sy) })
+        }
     }
 
     /// The network on `image` as it is, placed at the top left of a black input of exactly
