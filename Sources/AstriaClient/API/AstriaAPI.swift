@@ -90,18 +90,31 @@ public struct AstriaAPI: Sendable {
 
     /// Every tune, following `before_id` pages until a short page, and the entries that could not be read.
     public func allTunesListing(pageSize: Int = 120) async throws(AstriaError) -> Listing<Tune> {
+        try await allPages(pageSize: pageSize, id: \.id) { limit, before throws(AstriaError) in
+            try await tuneListing(limit: limit, beforeID: before)
+        }
+    }
+
+    /// Follows `before_id` pages, newest first, until a short page; unreadable entries keep their
+    /// positions in the whole list.
+    func allPages<Item: Sendable>(
+        pageSize: Int,
+        id: KeyPath<Item, Int>,
+        page fetch: (Int, Int?) async throws(AstriaError) -> Listing<Item>
+    ) async throws(AstriaError) -> Listing<Item> {
         let pageSize = min(max(pageSize, 1), 120)
-        var all = Listing<Tune>(items: [], unreadable: [])
+        var all = Listing<Item>(items: [], unreadable: [])
         var before: Int? = nil
         while true {
-            let page = try await tuneListing(limit: pageSize, beforeID: before)
+            let page = try await fetch(pageSize, before)
+            let offset = all.items.count + all.unreadable.count
             all.items.append(contentsOf: page.items)
             all.unreadable.append(contentsOf: page.unreadable.map { entry in
                 var entry = entry
-                entry.index += all.items.count - page.items.count + all.unreadable.count
+                entry.index += offset
                 return entry
             })
-            guard page.items.count + page.unreadable.count >= pageSize, let last = page.items.last?.id else { break }
+            guard page.items.count + page.unreadable.count >= pageSize, let last = page.items.last?[keyPath: id] else { break }
             // Stop if the server ignores before_id rather than loop forever.
             if let before, last >= before { break }
             before = last
@@ -150,6 +163,7 @@ public struct AstriaAPI: Sendable {
         _ path: String,
         body: RequestBody? = nil,
         idempotent: Bool,
+        retry: RetryPolicy? = nil,
         events: (@Sendable (TransferEvent) -> Void)? = nil
     ) async throws(AstriaError) -> Sent {
         let key = configuration.apiKey
@@ -159,7 +173,7 @@ public struct AstriaAPI: Sendable {
             headers: ["Authorization: Bearer \(key.secret)", "Accept: application/json"],
             body: body
         )
-        let policy = configuration.retry
+        let policy = retry ?? configuration.retry
         let clock = ContinuousClock()
         let start = clock.now
         var onProgress: (@Sendable (UploadProgress) -> Void)? = nil
@@ -229,7 +243,7 @@ public struct AstriaAPI: Sendable {
         return transient.contains { Int($0.rawValue) == code }
     }
 
-    private func decodeList<T: Decodable>(_ type: T.Type, _ body: Data, what: String) throws(AstriaError) -> Listing<T> {
+    func decodeList<T: Decodable>(_ type: T.Type, _ body: Data, what: String) throws(AstriaError) -> Listing<T> {
         // Keep the readable entries and say exactly which others could not be read and why.
         guard let list = try? JSONDecoder().decode([Lenient<T>].self, from: body),
               let raw = try? JSONSerialization.jsonObject(with: body, options: [.fragmentsAllowed]) as? [Any] else {
@@ -247,7 +261,7 @@ public struct AstriaAPI: Sendable {
         return listing
     }
 
-    private func decodingError(_ what: String, _ body: Data) -> AstriaError {
+    func decodingError(_ what: String, _ body: Data) -> AstriaError {
         let text = configuration.apiKey.redact(String(decoding: body.prefix(2000), as: UTF8.self))
         return .decoding(what: what, detail: "not the JSON expected", body: text)
     }

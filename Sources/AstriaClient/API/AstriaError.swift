@@ -2,8 +2,9 @@ import Foundation
 
 /// Every way a call to the Astria API can fail, by layer: building the request (`invalidRequest`,
 /// `file`), moving bytes (`transport`, `cancelled`), the service's answer (`unauthorized`,
-/// `validation`, `rateLimited`, `gatewayTimeout`, `http`, `decoding`), and the retry loop
-/// (`gaveUp`, wrapping the last failure). Messages never contain the API key.
+/// `validation`, `rateLimited`, `gatewayTimeout`, `http`, `decoding`), the retry loop (`gaveUp`,
+/// wrapping the last failure) and the waits (`overdue`, `deleted`, `waitTimedOut`,
+/// `promptFailed`). Messages never contain the API key.
 public enum AstriaError: Error, Sendable, CustomStringConvertible {
     /// The request could not be built (missing title, bad base URL, no images...).
     case invalidRequest(String)
@@ -40,6 +41,15 @@ public enum AstriaError: Error, Sendable, CustomStringConvertible {
     case recordNotWritten(path: String, reason: String, TuneCreation)
     /// The retry loop stopped (attempt or time cap) after `attempts` tries; `last` says why.
     indirect case gaveUp(attempts: Int, elapsed: Duration, last: AstriaError)
+    /// The tune is still untrained `by` past its `eta`, beyond the wait's margin: the service
+    /// documents no failure state, so this is how a stuck training shows.
+    case overdue(Tune, by: Duration)
+    /// The tune or prompt waited on answered 404: it was deleted (or never was).
+    case deleted(what: String)
+    /// The wait's time limit ran out before the tune was trained or the prompt done.
+    case waitTimedOut(what: String, after: Duration)
+    /// The prompt finished without pictures; `reason` is its `user_error`.
+    case promptFailed(Prompt, reason: String)
 
     /// The failure behind any `gaveUp` wrapping.
     public var underlying: AstriaError {
@@ -86,8 +96,24 @@ public enum AstriaError: Error, Sendable, CustomStringConvertible {
             return "cancelled" + (bodySent ? " after the whole request was sent: the service may have created the tune (check `tuneprep tunes list`)" : "; the request was not completed")
         case .gaveUp(let attempts, let elapsed, let last):
             return "\(last) (gave up after \(attempts) attempt\(attempts == 1 ? "" : "s") in \(Int(seconds(elapsed))) s)"
+        case .overdue(let tune, let by):
+            return "tune \(tune.id) is not trained \(minutes(by)) after its eta (\(tune.eta.map(AstriaDate.format) ?? "none")); the service documents no failure state, so it may be stuck"
+        case .deleted(let what):
+            return "\(what) does not exist (404): it was deleted"
+        case .waitTimedOut(let what, let after):
+            return "stopped waiting for \(what) after \(minutes(after)), the time limit"
+        case .promptFailed(let prompt, let reason):
+            return "prompt \(prompt.id) failed: \(sanitizedForTerminal(reason))"
         }
     }
+}
+
+/// "45 s", "12 min", "3 h 5 min": durations in messages.
+func minutes(_ duration: Duration) -> String {
+    let total = Int(seconds(duration).rounded())
+    if total < 120 { return "\(total) s" }
+    if total < 7200 { return "\(total / 60) min" }
+    return "\(total / 3600) h \(total % 3600 / 60) min"
 }
 
 /// A short human summary of an error body: Rails' `{"field": ["message"]}`, `{"error": "..."}`

@@ -9,6 +9,18 @@ struct HTTPRequest: Sendable {
     /// Full header lines; may hold the Authorization header, so never print a request.
     var headers: [String]
     var body: RequestBody?
+    /// Set for a picture download: the 2xx body goes to this file, redirects are followed.
+    var download: DownloadTarget? = nil
+}
+
+/// Where a download's body goes: an open file, written as it arrives (never whole in memory).
+struct DownloadTarget: Sendable {
+    /// An open, writable file descriptor; the caller closes it.
+    var descriptor: Int32
+    /// A larger body fails the transfer.
+    var maxBytes: Int64
+    /// Bytes received so far, from libcurl's progress callback.
+    var onBytes: (@Sendable (Int64) -> Void)?
 }
 
 struct HTTPResponse: Sendable {
@@ -30,6 +42,8 @@ struct TransferOutcome: Sendable {
     var result: Result<HTTPResponse, Failure>
     var bytesSent: Int64
     var bodyBytes: Int64
+    /// A download's bytes written to its file.
+    var bytesWritten: Int64 = 0
 
     /// True when every byte of the body was handed to the network (the server may have acted).
     var bodySent: Bool { bytesSent >= bodyBytes && bodyBytes > 0 }
@@ -97,15 +111,20 @@ enum Transfer {
         let cancel: CancelFlag
         let meter: ProgressMeter?
         let maxResponseBytes: Int
+        let download: DownloadTarget?
         var headers: [String: String] = [:]
+        /// The status of the latest response head (a redirect's, then the final one's).
+        var status = 0
         var body = Data()
+        var written: Int64 = 0
         var failure: TransferOutcome.Failure?
 
-        init(reader: BodyReader?, cancel: CancelFlag, meter: ProgressMeter?, maxResponseBytes: Int) {
+        init(reader: BodyReader?, cancel: CancelFlag, meter: ProgressMeter?, maxResponseBytes: Int, download: DownloadTarget?) {
             self.reader = reader
             self.cancel = cancel
             self.meter = meter
             self.maxResponseBytes = maxResponseBytes
+            self.download = download
         }
 
         static func from(_ owner: UnsafeMutableRawPointer?) -> Context {
@@ -136,7 +155,8 @@ enum Transfer {
             reader: request.body.map(BodyReader.init),
             cancel: cancel,
             meter: meter,
-            maxResponseBytes: options.maxResponseBytes
+            maxResponseBytes: options.maxResponseBytes,
+            download: request.download
         )
         var headerLines = request.headers
         // No `Expect: 100-continue`: it costs a round trip (up to 1 s against servers that ignore
@@ -156,12 +176,13 @@ enum Transfer {
             let code = handle.perform()
             let sent = handle.infoOffset(CURLINFO_SIZE_UPLOAD_T)
             if let failure = context.failure { return failed(failure, sent: sent) }
+            if code == CURLE_FILESIZE_EXCEEDED { return failed(.responseTooLarge(Int(request.download?.maxBytes ?? 0)), sent: sent) }
             if code == CURLE_ABORTED_BY_CALLBACK, cancel.isSet { return failed(.cancelled, sent: sent) }
             guard code == CURLE_OK else { return failed(.curl(CurlFailure(code, transferMessage: handle.transferMessage)), sent: sent) }
             let status = handle.infoLong(CURLINFO_RESPONSE_CODE)
             if (200..<300).contains(status) { meter?.finish() }
             let response = HTTPResponse(status: status, headers: context.headers, body: context.body)
-            return TransferOutcome(result: .success(response), bytesSent: sent, bodyBytes: bodyBytes)
+            return TransferOutcome(result: .success(response), bytesSent: sent, bodyBytes: bodyBytes, bytesWritten: context.written)
         }
         return outcome
     }
@@ -186,6 +207,15 @@ enum Transfer {
         if let ca = options.caBundlePath { try handle.set(CURLOPT_CAINFO, ca) }
         try handle.set(CURLOPT_HTTPHEADER, pointer: UnsafeRawPointer(headers.raw))
 
+        if let download = request.download {
+            // Pictures live on object storage, which may redirect; the request carries no key
+            // (the caller sends none to any host but the API's), so following is safe.
+            try handle.set(CURLOPT_FOLLOWLOCATION, true)
+            try handle.set(CURLOPT_MAXREDIRS, 5)
+            try handle.set(CURLOPT_REDIR_PROTOCOLS_STR, "http,https")
+            // A declared size above the cap fails before any byte is written.
+            try handle.set(CURLOPT_MAXFILESIZE_LARGE, offset: download.maxBytes)
+        }
         try check(CTunePrepCurl_set_write_callback(handle.raw, writeCallback, owner))
         try check(CTunePrepCurl_set_header_callback(handle.raw, headerCallback, owner))
         try check(CTunePrepCurl_set_xferinfo_callback(handle.raw, progressCallback, owner))
@@ -239,6 +269,25 @@ private let writeCallback: CTunePrepCurl_data_callback = { buffer, size, count, 
     let context = Transfer.Context.from(owner)
     let length = size * count
     guard let buffer else { return 0 }
+    if let download = context.download, (200..<300).contains(context.status) {
+        guard context.written + Int64(length) <= download.maxBytes else {
+            context.failure = .responseTooLarge(Int(download.maxBytes))
+            return 0
+        }
+        var offset = 0
+        while offset < length {
+            let n = write(download.descriptor, buffer + offset, length - offset)
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else {
+                context.failure = .file(path: "", reason: String(cString: strerror(errno)))
+                return 0
+            }
+            offset += n
+        }
+        context.written += Int64(length)
+        return length
+    }
+    // An error page (or any other answer) is kept, capped, for its message.
     if context.body.count + length > context.maxResponseBytes {
         context.failure = .responseTooLarge(context.maxResponseBytes)
         return 0  // a short count makes libcurl fail with CURLE_WRITE_ERROR
@@ -256,6 +305,8 @@ private let headerCallback: CTunePrepCurl_data_callback = { buffer, size, count,
     if line.hasPrefix("HTTP/") {
         // A new status line (after a 100 Continue or a redirect): forget earlier headers.
         context.headers = [:]
+        let parts = line.split(separator: " ")
+        context.status = parts.count > 1 ? Int(parts[1]) ?? 0 : 0
     } else if let colon = line.firstIndex(of: ":") {
         let name = line[..<colon].trimmingCharacters(in: .whitespaces).lowercased()
         let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
@@ -264,9 +315,10 @@ private let headerCallback: CTunePrepCurl_data_callback = { buffer, size, count,
     return length
 }
 
-private let progressCallback: CTunePrepCurl_xferinfo_callback = { owner, _, _, _, uploaded in
+private let progressCallback: CTunePrepCurl_xferinfo_callback = { owner, _, downloaded, _, uploaded in
     let context = Transfer.Context.from(owner)
     if context.cancel.isSet { return 1 }
     context.meter?.update(sent: uploaded)
+    if downloaded > 0 { context.download?.onBytes?(downloaded) }
     return 0
 }
