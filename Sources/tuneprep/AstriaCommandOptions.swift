@@ -110,6 +110,14 @@ enum ExitStatus: Int32 {
     case uncertain = 7
     /// The service handed back a tune that does not match the request (name, branch, title).
     case mismatch = 8
+    /// A waited-on tune is past its eta by more than the margin, untrained.
+    case overdue = 9
+    /// A waited-on tune or prompt answered 404.
+    case deleted = 10
+    /// A wait's --timeout ran out.
+    case timedOut = 11
+    /// A prompt finished with the service's user_error and no pictures.
+    case generationFailed = 12
     case usage = 2
     /// SIGHUP (the terminal went away): 128 + 1, as a shell reports it.
     case hangup = 129
@@ -137,6 +145,10 @@ enum ExitStatus: Int32 {
         case .unexpectedTune: self = .mismatch
         case .setRefused, .alreadyRecorded: self = .refused
         case .recordNotWritten: self = .failure
+        case .overdue: self = .overdue
+        case .deleted: self = .deleted
+        case .waitTimedOut: self = .timedOut
+        case .promptFailed: self = .generationFailed
         }
     }
 }
@@ -155,7 +167,8 @@ enum CommandRunner {
     /// Runs `body` so that Ctrl-C, SIGTERM or SIGHUP cancels it cleanly (a second one exits at
     /// once), prints a failure as one plain line (with the service's body when it helps) and exits
     /// with its code; a stop exits with the signal's code (130, 143, 129).
-    static func run(json: Bool, _ body: @escaping @Sendable () async throws -> Void) async throws {
+    /// `resume`, when given, is said after a stop: the command that takes up the work again.
+    static func run(json: Bool, resume: (@Sendable () -> String?)? = nil, _ body: @escaping @Sendable () async throws -> Void) async throws {
         let (task, interrupts) = InterruptWatcher.watching { try await body() }
         defer { interrupts.stop() }
         do {
@@ -174,11 +187,13 @@ enum CommandRunner {
             }
             if case .cancelled = error.underlying {
                 printError(interrupts.status.helpWords)
+                if let hint = resume?() { printError(hint) }
                 throw ExitCode(interrupts.status.rawValue)
             }
             throw ExitCode(ExitStatus(error).rawValue)
         } catch is CancellationError {
             printError(interrupts.status.helpWords)
+            if let hint = resume?() { printError(hint) }
             throw ExitCode(interrupts.status.rawValue)
         }
     }

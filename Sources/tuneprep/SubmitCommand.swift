@@ -21,7 +21,10 @@ struct SubmitCommand: AsyncParsableCommand {
         the fields. Its record is written only with --record <path>, and a file already there is \
         refused unless --force; with --json the submitted event carries the record.
 
-        \(HelpText.exitStatus([.failure, .usage, .refused, .unauthorized, .rejected, .unavailable, .uncertain, .mismatch] + ExitStatus.stopped))
+        With --wait, the command then waits for the training as `tuneprep tunes wait` does (its \
+        exit statuses too); Ctrl-C during the wait says how to resume it.
+
+        \(HelpText.exitStatus([.failure, .usage, .refused, .unauthorized, .rejected, .unavailable, .uncertain, .mismatch, .overdue, .deleted, .timedOut] + ExitStatus.stopped))
         """
     )
 
@@ -94,6 +97,10 @@ struct SubmitCommand: AsyncParsableCommand {
     @Flag(name: .customLong("no-idempotency"), help: "The account has idempotency off: never resend once the whole body was sent.")
     var noIdempotency = false
 
+    @Flag(help: "After the upload, wait until the tune is trained (as `tuneprep tunes wait`).")
+    var wait = false
+
+    @OptionGroup var waitOptions: WaitOptions
     @OptionGroup var astria: AstriaCommandOptions
 
     func validate() throws {
@@ -117,34 +124,56 @@ struct SubmitCommand: AsyncParsableCommand {
             if let id, id < 1 { throw ValidationError("\(option) must be 1 or more") }
         }
         if let steps, !(1...100_000).contains(steps) { throw ValidationError("--steps must be 1 to 100000") }
+        if wait, dryRun { throw ValidationError("--wait goes with a real submission, not --dry-run") }
     }
 
     func run() async throws {
         let command = self
-        try await CommandRunner.run(json: json) { try await command.submit() }
+        let created = CreatedID()
+        try await CommandRunner.run(json: json, resume: {
+            created.id.map { "tune \($0) was created; to wait for it: tuneprep tunes wait \($0)" }
+        }) {
+            guard let creation = try await command.submit() else { return }
+            created.id = creation.tune.id
+            guard command.wait else { return }
+            let client = try command.astria.client()
+            let display = WaitDisplay(json: command.json)
+            defer { display.close() }
+            let tune = try await client.waitUntilTrained(creation.tune, policy: command.waitOptions.policy(prompts: false)) { display.tune($0) }
+            display.close()
+            if !command.json { print("tune \(tune.id) trained" + (tune.trainedAt.map { " at \(AstriaDate.format($0))" } ?? "")) }
+        }
     }
 
-    private func submit() async throws {
+    /// The tune created or returned; nil for a dry run.
+    private func submit() async throws -> TuneCreation? {
         guard let directory else { return try await submitURLs() }
         let directoryURL = URL(fileURLWithPath: directory)
         // The set's refusals come before the key is looked for: they are the user's first problem.
         let set = try SubmittableSet.load(from: directoryURL)
         try set.checkSubmittable(force: force || dryRun)
         let template = makeTemplate()
-        if dryRun { return try printDryRun(try TuneRequest.forStagedSet(set, template: template, packID: pack)) }
+        if dryRun {
+            try printDryRun(try TuneRequest.forStagedSet(set, template: template, packID: pack))
+            return nil
+        }
 
         let client = try astria.client()
         let submission = try await withProgress { display in
             try await client.submit(set, template, packID: pack, idempotent: !noIdempotency, force: force) { display.handle($0) }
         }
         report(submission.creation, submission.record, recordURL: submission.recordURL)
+        return submission.creation
     }
 
     /// `--image-url`: a tune from hosted photos, recorded only where --record says.
-    private func submitURLs() async throws {
+    private func submitURLs() async throws -> TuneCreation? {
         let template = makeTemplate()
         let recordURL = record.map { URL(fileURLWithPath: $0) }
-        if dryRun { return try printDryRun(try TuneRequest.forImageURLs(imageURLs, template: template, packID: pack)) }
+        if dryRun {
+            try printDryRun(try TuneRequest.forImageURLs(imageURLs, template: template, packID: pack))
+            return nil
+        }
         let client = try astria.client()
         let submission = try await withProgress { display in
             try await client.submit(
@@ -152,6 +181,7 @@ struct SubmitCommand: AsyncParsableCommand {
             ) { display.handle($0) }
         }
         report(submission.creation, submission.record, recordURL: submission.recordURL)
+        return submission.creation
     }
 
     private func withProgress<T>(_ body: (UploadProgressDisplay) async throws -> T) async throws -> T {

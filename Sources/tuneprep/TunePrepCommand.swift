@@ -8,12 +8,12 @@ struct TunePrepCommand: AsyncParsableCommand {
         abstract: "Turn a folder of photos into a clean training set and upload it to Astria.",
         usage: "tuneprep [<options>] <subcommand>",
         discussion: HelpText.exitStatus(
-            [.failure, .usage, .refused, .unauthorized, .rejected, .unavailable, .uncertain, .mismatch] + ExitStatus.stopped,
+            [.failure, .usage, .refused, .unauthorized, .rejected, .unavailable, .uncertain, .mismatch, .overdue, .deleted, .timedOut, .generationFailed] + ExitStatus.stopped,
             failure: "checks failed or another failure"
         ),
         version: TunePrepVersion.string,
         subcommands: [
-            PrepareCommand.self, CheckCommand.self, SubmitCommand.self, TunesCommand.self, ServeMockCommand.self, MakeSamplesCommand.self,
+            PrepareCommand.self, CheckCommand.self, SubmitCommand.self, TunesCommand.self, PromptsCommand.self, ServeMockCommand.self, MakeSamplesCommand.self,
         ]
     )
 
