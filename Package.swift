@@ -96,6 +96,8 @@ let package = Package(
         .testTarget(name: "AstriaClientTests", dependencies: [
             "AstriaClient", "AstriaMockServer", "TunePrep", "TunePrepSamples", "TunePrepDigest",
             .product(name: "MultipartKit", package: "multipart-kit"),
+            // A scripted, recording HTTP peer: what the client sends where (the key), waits on a fake clock.
+            .product(name: "Hummingbird", package: "hummingbird"),
         ]),
         // The CLI as a user runs it (the built binary), and its text renderers (@testable import tuneprep).
         .testTarget(name: "tuneprepTests", dependencies: ["TunePrep", "TunePrepSamples", "tuneprep"]),

@@ -65,7 +65,7 @@ final class WaitDisplay: @unchecked Sendable {
                         "event": finished ? "trained" : "polled", "tune_id": tune.id, "title": tune.title ?? NSNull(),
                         "eta": tune.eta.map(AstriaDate.format) ?? NSNull(), "trained_at": tune.trainedAt.map(AstriaDate.format) ?? NSNull(),
                     ])
-                } else if mode == .lines, !finished {
+                } else if mode == .lines, tune.trainedAt == nil {
                     stderr("\(subject): not trained yet" + (tune.eta.map { ", eta \(AstriaDate.format($0))" } ?? "") + "\n")
                 }
                 redraw()
@@ -87,7 +87,7 @@ final class WaitDisplay: @unchecked Sendable {
                         "event": finished ? "prompt_done" : "polled", "prompt_id": prompt.id, "tune_id": prompt.tuneId ?? NSNull(),
                         "images": prompt.images.count,
                     ])
-                } else if mode == .lines, !finished {
+                } else if mode == .lines, prompt.state == .pending {
                     stderr("\(subject): no pictures yet\n")
                 }
                 redraw()
@@ -102,8 +102,9 @@ final class WaitDisplay: @unchecked Sendable {
             nextCheck = until
             if mode == .json {
                 JSONLines.write(["event": "waiting", "until": AstriaDate.format(until), "reason": reason])
-            } else if mode == .lines, reason.contains("429") || reason.contains("polling again") {
-                stderr("\(subject): \(reason)\n")
+            } else if mode == .lines, !reason.hasPrefix("polling every") {
+                // The eta, a 429, a failure: worth a line in a log; the steady polling is not.
+                stderr("\(subject): waiting \(reason) (\(AstriaDate.format(until)))\n")
             }
             redraw()
         }

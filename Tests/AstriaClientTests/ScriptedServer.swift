@@ -1,0 +1,115 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import Synchronization
+
+/// A small HTTP server for tests whose answers a closure decides, recording every request with all
+/// its headers: the recording peer that proves what a client sends where (the key), and the
+/// scripted service for waits whose timing the mock's real timers cannot give.
+final class ScriptedServer: Sendable {
+    struct Hit: Sendable {
+        var method: String
+        /// Path and query, as sent.
+        var target: String
+        /// Lower-cased names.
+        var headers: [String: String]
+        var at: Date
+    }
+
+    struct Answer: Sendable {
+        var status: Int = 200
+        var headers: [String: String] = ["Content-Type": "application/json"]
+        var body: Data = Data()
+
+        static func json(_ object: Any, status: Int = 200) -> Answer {
+            Answer(status: status, body: (try? JSONSerialization.data(withJSONObject: object)) ?? Data())
+        }
+    }
+
+    let port: Int
+    var baseURL: String { "http://127.0.0.1:\(port)" }
+    private let hitsStore: HitLog
+    private let task: Task<Void, any Error>
+
+    var hits: [Hit] { hitsStore.all }
+
+    final class HitLog: Sendable {
+        private let hits = Mutex<[Hit]>([])
+        func add(_ hit: Hit) { hits.withLock { $0.append(hit) } }
+        var all: [Hit] { hits.withLock { $0 } }
+    }
+
+    private init(port: Int, hits: HitLog, task: Task<Void, any Error>) {
+        self.port = port
+        self.hitsStore = hits
+        self.task = task
+    }
+
+    deinit { task.cancel() }
+
+    static func start(_ answer: @escaping @Sendable (Hit) async -> Answer) async throws -> ScriptedServer {
+        let hits = HitLog()
+        let router = Router()
+        let handler: @Sendable (Request, BasicRequestContext) async throws -> Response = { request, _ in
+            var headers: [String: String] = [:]
+            for field in request.headers { headers[field.name.canonicalName.lowercased()] = field.value }
+            let hit = Hit(method: request.method.rawValue, target: request.uri.description, headers: headers, at: Date())
+            hits.add(hit)
+            let reply = await answer(hit)
+            var fields = HTTPFields()
+            for (name, value) in reply.headers {
+                if let field = HTTPField.Name(name) { fields[field] = value }
+            }
+            return Response(
+                status: .init(code: reply.status), headers: fields,
+                body: ResponseBody(byteBuffer: ByteBuffer(bytes: reply.body)))
+        }
+        for method in [HTTPRequest.Method.get, .post, .delete, .head] {
+            router.on("/", method: method, use: handler)
+            router.on("**", method: method, use: handler)
+        }
+        let (ports, continuation) = AsyncStream<Int>.makeStream()
+        let app = Application(
+            router: router,
+            configuration: .init(address: .hostname("127.0.0.1", port: 0), serverName: nil),
+            onServerRunning: { channel in
+                continuation.yield(channel.localAddress?.port ?? 0)
+                continuation.finish()
+            },
+            logger: Logger(label: "scripted", factory: { _ in SwiftLogNoOpLogHandler() })
+        )
+        let task = Task {
+            defer { continuation.finish() }
+            try await app.run()
+        }
+        var iterator = ports.makeAsyncIterator()
+        guard let port = await iterator.next(), port > 0 else {
+            task.cancel()
+            throw ScriptedServerError.notListening
+        }
+        return ScriptedServer(port: port, hits: hits, task: task)
+    }
+
+    func stop() async {
+        task.cancel()
+        _ = await task.result
+    }
+}
+
+enum ScriptedServerError: Error { case notListening }
+
+/// A clock the waits read and advance instead of sleeping: `sleep` moves `now` forward.
+final class FakeClock: Sendable {
+    private let state: Mutex<(now: Date, sleeps: [Duration])>
+    init(_ start: Date = Date(timeIntervalSince1970: 1_800_000_000)) { state = Mutex((start, [])) }
+    var now: Date { state.withLock { $0.now } }
+    var sleeps: [Duration] { state.withLock { $0.sleeps } }
+    func sleep(_ duration: Duration) {
+        state.withLock {
+            $0.sleeps.append(duration)
+            $0.now = $0.now.addingTimeInterval(Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18)
+        }
+    }
+}
