@@ -30,9 +30,10 @@ import TunePrep
     /// the upload has started and the process handles SIGINT: an event, not a guess at timing;
     /// `signalWhenUploading` sends that signal instead (SIGTERM, SIGHUP).
     func tuneprep(
-        _ arguments: [String], key: String? = fakeKey, interruptWhenUploading: Bool = false, signalWhenUploading: Int32? = nil
+        _ arguments: [String], key: String? = fakeKey, interruptWhenUploading: Bool = false, signalWhenUploading: Int32? = nil,
+        interruptOn marker: String = "upload:"
     ) async throws -> Run {
-        let stopSignal = signalWhenUploading ?? (interruptWhenUploading ? SIGINT : nil)
+        let stopSignal = signalWhenUploading ?? (interruptWhenUploading || marker != "upload:" ? SIGINT : nil)
         #expect(FileManager.default.isExecutableFile(atPath: Self.binary), "build the tuneprep product first")
         let dir = try temporaryFolder("proc")
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -56,7 +57,7 @@ import TunePrep
             if let stopSignal {
                 // A plain thread: a busy task pool in this process must not delay the Ctrl-C.
                 Thread {
-                    Self.interruptOnceUploading(process, stderr: err, signal: stopSignal) {
+                    Self.interruptOnceUploading(process, stderr: err, signal: stopSignal, marker: marker) {
                         interruptedWhileUploading.withLock { $0 = true }
                     }
                 }.start()
@@ -70,10 +71,10 @@ import TunePrep
     /// Waits (up to a minute, which only bounds a hang) until the process has printed its first
     /// upload progress line and no longer takes `signal`'s default action, then calls `uploading`
     /// and sends one `signal` (at the deadline, only the signal).
-    static func interruptOnceUploading(_ process: Process, stderr: URL, signal: Int32 = SIGINT, uploading: () -> Void) {
+    static func interruptOnceUploading(_ process: Process, stderr: URL, signal: Int32 = SIGINT, marker: String = "upload:", uploading: () -> Void) {
         let deadline = ContinuousClock.now + .seconds(60)
         while process.isRunning {
-            let started = ((try? String(contentsOf: stderr, encoding: .utf8)) ?? "").contains("upload:")
+            let started = ((try? String(contentsOf: stderr, encoding: .utf8)) ?? "").contains(marker)
             if started && handlesSIGINT(process.processIdentifier, signal: signal) {
                 uploading()
                 kill(process.processIdentifier, signal)
