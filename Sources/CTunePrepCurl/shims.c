@@ -34,10 +34,6 @@ CURLcode CTunePrepCurl_getinfo_off_t(CURL *handle, CURLINFO info, int64_t *value
     return rc;
 }
 
-CURLcode CTunePrepCurl_getinfo_double(CURL *handle, CURLINFO info, double *value) {
-    return curl_easy_getinfo(handle, info, value);
-}
-
 CURLcode CTunePrepCurl_set_read_callback(CURL *handle, CTunePrepCurl_data_callback callback, void *owner) {
     CURLcode rc = curl_easy_setopt(handle, CURLOPT_READFUNCTION, callback);
     if (rc != CURLE_OK) return rc;
@@ -73,7 +69,6 @@ CURLcode CTunePrepCurl_set_xferinfo_callback(CURL *handle, CTunePrepCurl_xferinf
 }
 
 size_t CTunePrepCurl_read_abort(void) { return CURL_READFUNC_ABORT; }
-size_t CTunePrepCurl_read_pause(void) { return CURL_READFUNC_PAUSE; }
 int CTunePrepCurl_seek_ok(void) { return CURL_SEEKFUNC_OK; }
 int CTunePrepCurl_seek_fail(void) { return CURL_SEEKFUNC_FAIL; }
 int CTunePrepCurl_seek_cantseek(void) { return CURL_SEEKFUNC_CANTSEEK; }

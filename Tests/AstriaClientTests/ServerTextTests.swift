@@ -83,6 +83,20 @@ import Testing
         #expect(CurlFailure(CURLE_TFTP_NOTFOUND).kind == .other)
     }
 
+    @Test func theTransientFailuresAreTheNetworksNotOurs() {
+        // The codes a request is retried after (the list AstriaAPI kept before Kind had it).
+        let transient: [CURLcode] = [
+            CURLE_COULDNT_RESOLVE_PROXY, CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_CONNECT,
+            CURLE_WEIRD_SERVER_REPLY, CURLE_HTTP2, CURLE_PARTIAL_FILE, CURLE_OPERATION_TIMEDOUT,
+            CURLE_SSL_CONNECT_ERROR, CURLE_GOT_NOTHING, CURLE_SEND_ERROR, CURLE_RECV_ERROR,
+            CURLE_HTTP2_STREAM, CURLE_HTTP3, CURLE_QUIC_CONNECT_ERROR, CURLE_SEND_FAIL_REWIND,
+        ]
+        for raw in 1...100 {
+            let code = CURLcode(UInt32(raw))
+            #expect(CurlFailure(code).kind.isTransient == transient.contains(code), "curl error \(raw)")
+        }
+    }
+
     static let badList = """
         [{"id": 1, "title": "fine"}, {"id": 9223372036854775808, "title": "big"}, {"id": "abc"}, "nope", {"title": "no id"}, {"id": 2.5}]
         """

@@ -1,4 +1,3 @@
-import CTunePrepCurl
 import Foundation
 
 /// The Astria fine-tuning API over libcurl. Every call retries as `configuration.retry` says and
@@ -209,7 +208,7 @@ public struct AstriaAPI: Sendable {
                 throw .decoding(what: "\(method) \(path)", detail: "the answer is larger than \(limit) bytes", body: "")
             case .failure(.curl(let curl)):
                 error = .transport(curl, bodySent: outcome.bodySent)
-                failure = .connection(transient: Self.isTransient(curl.code), bodySent: outcome.bodySent)
+                failure = .connection(transient: curl.kind.isTransient, bodySent: outcome.bodySent)
             }
 
             guard case .retry(let wait, let reason) = policy.decide(failure, attempt: attempt, idempotent: idempotent) else {
@@ -230,17 +229,6 @@ public struct AstriaAPI: Sendable {
                 throw .cancelled(bodySent: false)
             }
         }
-    }
-
-    /// libcurl failures worth another attempt: the network or the peer, not our own setup.
-    static func isTransient(_ code: Int) -> Bool {
-        let transient: [CURLcode] = [
-            CURLE_COULDNT_RESOLVE_PROXY, CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_CONNECT,
-            CURLE_WEIRD_SERVER_REPLY, CURLE_HTTP2, CURLE_PARTIAL_FILE, CURLE_OPERATION_TIMEDOUT,
-            CURLE_SSL_CONNECT_ERROR, CURLE_GOT_NOTHING, CURLE_SEND_ERROR, CURLE_RECV_ERROR,
-            CURLE_HTTP2_STREAM, CURLE_HTTP3, CURLE_QUIC_CONNECT_ERROR, CURLE_SEND_FAIL_REWIND,
-        ]
-        return transient.contains { Int($0.rawValue) == code }
     }
 
     func decodeList<T: Decodable>(_ type: T.Type, _ body: Data, what: String) throws(AstriaError) -> Listing<T> {

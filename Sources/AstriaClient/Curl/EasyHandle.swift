@@ -32,9 +32,13 @@ public struct CurlFailure: Error, Sendable, Equatable, CustomStringConvertible {
         case cannotConnect
         /// A time limit ran out (connecting, or no progress for too long).
         case timedOut
-        /// TLS failed: the handshake, or the server's certificate was not trusted.
+        /// TLS failed for good: the server's certificate was not trusted, or the local TLS setup
+        /// (CA file, engine, cipher) is unusable.
         case tls
-        /// The connection broke while sending or receiving, or the server closed it with no answer.
+        /// The TLS handshake broke off (a reset or a proxy in the way); worth another try.
+        case tlsHandshake
+        /// The connection broke while sending or receiving, the server closed it with no answer,
+        /// or its reply was garbled.
         case connectionLost
         /// The answer was larger than this client reads, or its encoding was bad.
         case badResponse
@@ -55,6 +59,7 @@ public struct CurlFailure: Error, Sendable, Equatable, CustomStringConvertible {
             case .cannotConnect: "cannot connect"
             case .timedOut: "timed out"
             case .tls: "TLS failure"
+            case .tlsHandshake: "TLS handshake failed"
             case .connectionLost: "connection lost"
             case .badResponse: "bad response"
             case .aborted: "aborted"
@@ -70,17 +75,19 @@ public struct CurlFailure: Error, Sendable, Equatable, CustomStringConvertible {
     public var kind: Kind {
         func any(_ codes: CURLcode...) -> Bool { codes.contains { Int($0.rawValue) == code } }
         if any(CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY) { return .hostNotFound }
-        if any(CURLE_COULDNT_CONNECT) { return .cannotConnect }
+        if any(CURLE_COULDNT_CONNECT, CURLE_QUIC_CONNECT_ERROR) { return .cannotConnect }
         if any(CURLE_OPERATION_TIMEDOUT) { return .timedOut }
-        if any(CURLE_SSL_CONNECT_ERROR, CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CERTPROBLEM, CURLE_SSL_CIPHER,
+        if any(CURLE_SSL_CONNECT_ERROR) { return .tlsHandshake }
+        if any(CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CERTPROBLEM, CURLE_SSL_CIPHER,
                CURLE_SSL_CACERT_BADFILE, CURLE_SSL_ENGINE_NOTFOUND, CURLE_SSL_ENGINE_SETFAILED, CURLE_SSL_SHUTDOWN_FAILED,
                CURLE_SSL_CRL_BADFILE, CURLE_SSL_ISSUER_ERROR, CURLE_SSL_PINNEDPUBKEYNOTMATCH, CURLE_SSL_INVALIDCERTSTATUS) {
             return .tls
         }
-        if any(CURLE_SEND_ERROR, CURLE_RECV_ERROR, CURLE_GOT_NOTHING, CURLE_PARTIAL_FILE, CURLE_HTTP2, CURLE_HTTP2_STREAM) {
+        if any(CURLE_SEND_ERROR, CURLE_RECV_ERROR, CURLE_GOT_NOTHING, CURLE_PARTIAL_FILE, CURLE_HTTP2, CURLE_HTTP2_STREAM,
+               CURLE_HTTP3, CURLE_WEIRD_SERVER_REPLY, CURLE_SEND_FAIL_REWIND) {
             return .connectionLost
         }
-        if any(CURLE_FILESIZE_EXCEEDED, CURLE_BAD_CONTENT_ENCODING, CURLE_WEIRD_SERVER_REPLY, CURLE_TOO_MANY_REDIRECTS) {
+        if any(CURLE_FILESIZE_EXCEEDED, CURLE_BAD_CONTENT_ENCODING, CURLE_TOO_MANY_REDIRECTS) {
             return .badResponse
         }
         if any(CURLE_ABORTED_BY_CALLBACK) { return .aborted }
@@ -88,6 +95,17 @@ public struct CurlFailure: Error, Sendable, Equatable, CustomStringConvertible {
         if any(CURLE_URL_MALFORMAT, CURLE_UNSUPPORTED_PROTOCOL, CURLE_BAD_FUNCTION_ARGUMENT, CURLE_UNKNOWN_OPTION) { return .badRequest }
         if any(CURLE_OUT_OF_MEMORY) { return .outOfMemory }
         return .other
+    }
+}
+
+extension CurlFailure.Kind {
+    /// Failures of the network or the peer, worth another attempt; not our own setup, a
+    /// certificate that is not trusted, or an answer we refused.
+    public var isTransient: Bool {
+        switch self {
+        case .hostNotFound, .cannotConnect, .timedOut, .tlsHandshake, .connectionLost: true
+        case .tls, .badResponse, .aborted, .uploadFileUnreadable, .badRequest, .outOfMemory, .other: false
+        }
     }
 }
 

@@ -187,7 +187,7 @@ final class PictureDownload: Sendable {
         case .failure(.file(_, let reason)):
             return .failed("cannot write \(temporary): \(reason)")
         case .failure(.curl(let failure)):
-            if AstriaAPI.isTransient(failure.code) { return .transient(failure.message, retryAfter: nil) }
+            if failure.kind.isTransient { return .transient(failure.message, retryAfter: nil) }
             return .failed(failure.message)
         case .success(let answer):
             response = answer

@@ -159,7 +159,7 @@ extension AstriaAPI {
         switch error {
         case .http(let status, _, _): return status >= 500
         case .gatewayTimeout: return true
-        case .transport(let failure, _): return isTransient(failure.code)
+        case .transport(let failure, _): return failure.kind.isTransient
         default: return false
         }
     }

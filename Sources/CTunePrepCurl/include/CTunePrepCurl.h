@@ -22,7 +22,6 @@ CURLcode CTunePrepCurl_setopt_off_t(CURL *handle, CURLoption option, int64_t val
 
 CURLcode CTunePrepCurl_getinfo_long(CURL *handle, CURLINFO info, long *value);
 CURLcode CTunePrepCurl_getinfo_off_t(CURL *handle, CURLINFO info, int64_t *value);
-CURLcode CTunePrepCurl_getinfo_double(CURL *handle, CURLINFO info, double *value);
 
 /// Callbacks receive the owner pointer given when they were installed as their last argument.
 typedef size_t (*CTunePrepCurl_data_callback)(char *buffer, size_t size, size_t count, void *owner);
@@ -43,7 +42,6 @@ CURLcode CTunePrepCurl_set_xferinfo_callback(CURL *handle, CTunePrepCurl_xferinf
 
 /// The values a read callback may return besides a byte count.
 size_t CTunePrepCurl_read_abort(void);
-size_t CTunePrepCurl_read_pause(void);
 int CTunePrepCurl_seek_ok(void);
 int CTunePrepCurl_seek_fail(void);
 int CTunePrepCurl_seek_cantseek(void);
