@@ -177,7 +177,7 @@ enum CommandRunner {
             printError(failure.message)
             throw ExitCode(failure.status.rawValue)
         } catch let error as AstriaError {
-            printError(sanitizedForTerminal(error.description))
+            printError(CommandHints.message(for: error))
             switch error.underlying {
             case .validation(_, let body) where !body.isEmpty:
                 printError("service answer: \(sanitizedForTerminal(String(body.prefix(2000))))")

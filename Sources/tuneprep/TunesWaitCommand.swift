@@ -56,7 +56,7 @@ extension TunesCommand {
                         if case .cancelled = error.underlying { throw error }
                         remaining.done(id)
                         if command.ids.count == 1 { throw error }
-                        CommandRunner.printError(sanitizedForTerminal(error.description))
+                        CommandRunner.printError(CommandHints.message(for: error))
                         firstFailure = firstFailure ?? error
                     }
                 }

@@ -35,7 +35,7 @@ public enum AstriaError: Error, Sendable, CustomStringConvertible {
     case unexpectedTune(TuneCreation, mismatches: [TuneMismatch])
     /// A staged set that may not be submitted (see ``SetRefusal``).
     case setRefused(directory: String, SetRefusal)
-    /// The file a submission of hosted photos would record to already records one (pass `force`).
+    /// The file a submission of hosted photos would record to already records one (`force` submits anyway).
     case alreadyRecorded(path: String, tuneID: Int?)
     /// The tune was created (or returned) but the record of it could not be written.
     case recordNotWritten(path: String, reason: String, TuneCreation)
@@ -73,19 +73,20 @@ public enum AstriaError: Error, Sendable, CustomStringConvertible {
             return "rate limited (429)" + (after.map { ", asked to wait \(Int(seconds($0))) s" } ?? "")
         case .gatewayTimeout(let request, let idempotent, _):
             guard request.hasPrefix("POST") else { return "the service timed out (504) answering \(request)" }
+            let what = request.contains("/prompts") ? "prompt" : "tune"
             if idempotent {
-                return "the service timed out (504) on \(request) and may have created the tune; the request was resent, as it is idempotent (check `tuneprep tunes list`)"
+                return "the service timed out (504) on \(request) and may have created the \(what); the request was resent, as it is idempotent"
             }
-            return "the service timed out (504) on \(request) and probably created the tune anyway; not resent because the request is not idempotent (check `tuneprep tunes list`)"
+            return "the service timed out (504) on \(request) and probably created the \(what) anyway; not resent because the request is not idempotent"
         case .unexpectedTune(let creation, let mismatches):
             let which = creation.outcome == .existing ? "an existing tune" : "a tune"
             return "the service returned \(which), \(creation.tune.id), that does not match the request: "
                 + mismatches.map(\.description).joined(separator: "; ")
-                + (creation.outcome == .existing ? " (a tune with the same title already exists; give another --title)" : "")
+                + (creation.outcome == .existing ? " (a tune with the same title already exists)" : "")
         case .setRefused(let directory, let refusal):
             return "\(directory): \(refusal)"
         case .alreadyRecorded(let path, let tuneID):
-            return "\(path) already records a submission\(tuneID.map { " (tune \($0))" } ?? ""); use --force to submit again"
+            return "\(path) already records a submission\(tuneID.map { " (tune \($0))" } ?? "")"
         case .recordNotWritten(let path, let reason, let creation):
             return "tune \(creation.tune.id) was \(creation.outcome == .created ? "created" : "returned") but \(path) could not be written: \(reason)"
         case .http(let status, let message, _):
@@ -93,7 +94,7 @@ public enum AstriaError: Error, Sendable, CustomStringConvertible {
         case .decoding(let what, let detail, _):
             return "unexpected answer for \(what): \(detail)"
         case .cancelled(let bodySent):
-            return "cancelled" + (bodySent ? " after the whole request was sent: the service may have created the tune (check `tuneprep tunes list`)" : "; the request was not completed")
+            return "cancelled" + (bodySent ? " after the whole request was sent: the service may have acted on it" : "; the request was not completed")
         case .gaveUp(let attempts, let elapsed, let last):
             return "\(last) (gave up after \(attempts) attempt\(attempts == 1 ? "" : "s") in \(Int(seconds(elapsed))) s)"
         case .overdue(let tune, let by):

@@ -8,16 +8,16 @@ public enum SetRefusal: Sendable, Equatable, CustomStringConvertible {
     case unusable
     /// The manifest lists no staged image.
     case noImages
-    /// `submission.json` records an earlier submission (pass `force` to submit again).
+    /// `submission.json` records an earlier submission (`force` submits again).
     case alreadySubmitted(tuneID: Int?, record: String)
 
     public var description: String {
         switch self {
         case .notAStagedSet(let reason): "not a staged set: \(reason)"
-        case .unusable: "the staged set failed its checks (see `tuneprep check`); not submitting"
+        case .unusable: "the staged set failed its checks (its manifest says usable: false); not submitting"
         case .noImages: "the staged set has no images"
         case .alreadySubmitted(let id, let record):
-            "already submitted\(id.map { " as tune \($0)" } ?? "") (\(record)); use --force to submit again"
+            "already submitted\(id.map { " as tune \($0)" } ?? "") (\(record))"
         }
     }
 }
@@ -186,7 +186,7 @@ extension AstriaAPI {
         return try await submit(set, template, packID: packID, idempotent: idempotent, force: force, events: events)
     }
 
-    /// Submits a staged set as `tuneprep submit` does: refuses a set that failed its checks, has
+    /// Submits a staged set as the command line's `submit` does: refuses a set that failed its checks, has
     /// no images, or already records a submission (unless `force`); sends the set's images with
     /// `template`'s fields (an empty title becomes the default title, which identifies the whole
     /// request); then writes `submission.json` into the set, atomically, saying which tune it is
