@@ -15,13 +15,10 @@ struct PromptImages: Sendable {
     }
 
     /// The pictures to rotate through for a prompt of a tune with these uploads: the folder's,
-    /// else the uploads that are whole JPEGs, else none (the caller then uses builtIn).
-    func sources(uploads: [StoredImage]) -> [URL] {
+    /// else the uploads that `isPicture` accepts, else none (the caller then uses ``builtIn``).
+    func sources(uploads: [StoredImage], isPicture: (URL) -> Bool) -> [URL] {
         if let directory { return Self.files(in: directory) }
-        // Read whole, once per prompt: training photos are a few MB at most.
-        return uploads.map { URL(fileURLWithPath: $0.path) }.filter { url in
-            FileManager.default.contents(atPath: url.path).map(JPEG.isWellFormed) ?? false
-        }
+        return uploads.map { URL(fileURLWithPath: $0.path) }.filter(isPicture)
     }
 
     /// A 48x32 baseline JPEG (sky, sun, grass; 577 bytes, made with Pillow at quality 80): the

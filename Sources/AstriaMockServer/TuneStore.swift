@@ -22,6 +22,8 @@ actor TuneStore {
     /// Prompt id to the timer that finishes it.
     private var generating: [Int: Task<Void, Never>] = [:]
     private var deliveries: [CallbackDelivery] = []
+    /// Whether an upload is a whole JPEG, by path: read once, not for every prompt.
+    private var wholeJPEG: [String: Bool] = [:]
 
     init(dataDirectory: URL, address: BaseAddress, options: MockServerOptions) {
         self.dataDirectory = dataDirectory
@@ -116,6 +118,7 @@ actor TuneStore {
         training.removeValue(forKey: id)?.cancel()
         for prompt in tune.prompts { generating.removeValue(forKey: prompt.id)?.cancel() }
         try? FileManager.default.removeItem(at: imagesDirectory.appendingPathComponent(String(id)))
+        for image in tune.images { wholeJPEG[image.path] = nil }
         return tune
     }
 
@@ -262,7 +265,12 @@ actor TuneStore {
     private func makePictures(for prompt: Prompt, uploads: [StoredImage]) throws -> [String] {
         let folder = promptFolder(prompt.id, of: prompt.tuneID)
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let sources = pictures.sources(uploads: uploads)
+        let sources = pictures.sources(uploads: uploads) { url in
+            if let known = wholeJPEG[url.path] { return known }
+            let whole = FileManager.default.contents(atPath: url.path).map(JPEG.isWellFormed) ?? false
+            wholeJPEG[url.path] = whole
+            return whole
+        }
         var urls: [String] = []
         for n in 1...max(1, prompt.numImages) {
             let name = "\(n).jpg"
