@@ -140,6 +140,12 @@ public final class MockAstriaServer: Sendable {
     @discardableResult
     public func makeTuneOverdue(_ tuneID: Int) async -> Bool { await store.makeOverdue(tuneID) }
 
+    /// Ends a tune's training now instead of at its `eta` (an overdue tune's too): `trained_at` is
+    /// set, its callback sent, and its prompts start. For tests that must not race the timer.
+    /// False when there is no such tune or it has trained.
+    @discardableResult
+    public func finishTraining(_ tuneID: Int) async -> Bool { await store.trainNow(tuneID) }
+
     /// Makes a prompt that has not finished fail: when its time comes it gets `user_error` and no
     /// images (its callback is still sent). False when there is no such prompt or it has finished.
     @discardableResult

@@ -180,6 +180,16 @@ actor TuneStore {
         return true
     }
 
+    /// Ends a tune's training now, an overdue one's too. False when there is no such tune or it has trained.
+    func trainNow(_ id: Int) -> Bool {
+        guard var tune = tunes[id], tune.trainedAt == nil else { return false }
+        tune.overdue = false
+        tunes[id] = tune
+        training.removeValue(forKey: id)?.cancel()
+        finishTraining(id, at: Date())
+        return true
+    }
+
     /// Makes an unfinished prompt fail with `userError`. False when there is no such prompt or it has finished.
     func failPrompt(_ id: Int, userError: String) -> Bool {
         for (tuneID, var tune) in tunes {

@@ -71,19 +71,23 @@ func secondsBetween(_ start: Any?, to end: Any?) throws -> Double {
         defer { try? FileManager.default.removeItem(at: folder) }
         try await withServer(MockServerOptions()) { receiver throws in
             let sink = receiver.baseURL.absoluteString + "/_mock/callbacks"
-            // Training long enough that the first prompt surely comes while it lasts.
+            // Training would take a minute: the test ends it, so the first prompt surely comes
+            // while it lasts, however slow the machine.
             let options = MockServerOptions(
-                apiKey: testKey, fastTrainingDuration: .seconds(3), fastPromptDuration: .milliseconds(300))
+                apiKey: testKey, trainingDuration: .seconds(60), promptDuration: .milliseconds(300))
             try await withServer(options) { server throws in
                 let created = try await curl(
-                    ["-X", "POST"] + auth + tuneForm(title: "pictures", extra: ["tune[branch]=fast"])
-                        + [server.baseURL.absoluteString + "/tunes"], cwd: folder)
+                    ["-X", "POST"] + auth + tuneForm(title: "pictures") + [server.baseURL.absoluteString + "/tunes"], cwd: folder)
                 let tune = try #require(created.object["id"] as? Int)
                 // Asked for before the tune trained: it waits for the model.
                 let early = try await createPrompt(
                     server, tune: tune, ["prompt[text]=ohwx man", "prompt[num_images]=3", "prompt[callback]=\(sink)/prompt?n=1"])
                 #expect(early["started_training_at"] is NSNull && early["trained_at"] is NSNull)
                 let id = try #require(early["id"] as? Int)
+                try await Task.sleep(for: .milliseconds(500))
+                #expect(try await get(server, "/tunes/\(tune)/prompts/\(id)").object["trained_at"] is NSNull)
+                #expect(await server.finishTraining(tune))
+                #expect(!(await server.finishTraining(tune)))  // once
                 let done = try await finished(server, tune: tune, prompt: id)
                 let trained = try await get(server, "/tunes/\(tune)").object
                 // Lower bounds only (a loaded machine finishes late, never early); times are rounded to ms.
@@ -270,17 +274,22 @@ func secondsBetween(_ start: Any?, to end: Any?) throws -> Double {
             #expect(try await get(server, "/tunes/\(faceID)").object["trained_at"] is String)
         }
 
-        // One tune at a time, through the library.
-        let one = MockServerOptions(apiKey: testKey, fastTrainingDuration: .milliseconds(500))
+        // One tune at a time, through the library. Training takes 5 s, so the call surely comes
+        // before it ends; a tune trained on time beside it shows the timers run.
+        let one = MockServerOptions(apiKey: testKey, trainingDuration: .seconds(5), fastTrainingDuration: .milliseconds(100))
         try await withServer(one) { server throws in
-            let late = try await PromptTests.createTune(server, title: "late", extra: fast)
+            let late = try await PromptTests.createTune(server, title: "late")
             #expect(await server.makeTuneOverdue(late))
             #expect(!(await server.makeTuneOverdue(999)))
             let onTime = try await PromptTests.createTune(server, title: "on time", extra: fast)
             #expect(try await eventually { try await get(server, "/tunes/\(onTime)").object["trained_at"] is String })
             #expect(!(await server.makeTuneOverdue(onTime)))  // already trained
-            try await Task.sleep(for: .milliseconds(300))
+            let eta = try #require(try await get(server, "/tunes/\(late)").object["eta"] as? String)
+            try await Task.sleep(for: .seconds(max(0, try secondsBetween(Timestamps.format(Date()), to: eta)) + 0.5))
             #expect(try await get(server, "/tunes/\(late)").object["trained_at"] is NSNull)
+            // The test can still end it.
+            #expect(await server.finishTraining(late))
+            #expect(try await get(server, "/tunes/\(late)").object["trained_at"] is String)
         }
     }
 
@@ -305,14 +314,16 @@ func secondsBetween(_ start: Any?, to end: Any?) throws -> Double {
             }
         }
 
-        // One prompt at a time, through the library.
-        let one = MockServerOptions(apiKey: testKey, fastTrainingDuration: .milliseconds(50), fastPromptDuration: .seconds(1))
+        // One prompt at a time, through the library: the tune trains only when the test says, so
+        // the prompts cannot finish before the call.
+        let one = MockServerOptions(apiKey: testKey, trainingDuration: .seconds(60), promptDuration: .milliseconds(100))
         try await withServer(one) { server throws in
-            let tune = try await PromptTests.createTune(server, title: "one fails", extra: fast)
+            let tune = try await PromptTests.createTune(server, title: "one fails")
             let failing = try #require(try await createPrompt(server, tune: tune, ["prompt[text]=ohwx man"])["id"] as? Int)
             let fine = try #require(try await createPrompt(server, tune: tune, ["prompt[text]=ohwx man"])["id"] as? Int)
             #expect(await server.failPrompt(failing, userError: "No face found"))
             #expect(!(await server.failPrompt(999, userError: "x")))
+            #expect(await server.finishTraining(tune))
             let failed = try await finished(server, tune: tune, prompt: failing)
             #expect(failed["user_error"] as? String == "No face found" && (failed["images"] as? [Any])?.isEmpty == true)
             let good = try await finished(server, tune: tune, prompt: fine)
