@@ -27,12 +27,13 @@ enum BodyParser {
 
     /// Reads and parses a request body. A multipart body is parsed as it arrives, its files
     /// written to `spool` (see ``MultipartBody/Reader``); any other body is read whole, up to
-    /// ``bufferedBodyLimit``. More than `limit` bytes in all answer 413.
-    static func parse(_ request: Request, limit: Int, spool: URL) async throws -> ParsedBody {
+    /// ``bufferedBodyLimit``. More than `limit` bytes in all answer 413. A JSON object without
+    /// `wrapKey` is taken as that object itself.
+    static func parse(_ request: Request, limit: Int, spool: URL, wrapKey: String = "tune") async throws -> ParsedBody {
         let contentType = request.headers[.contentType]
         guard HeaderParameters.parse(contentType ?? "").value.lowercased() == "multipart/form-data" else {
             let body = try await read(request, limit: min(limit, bufferedBodyLimit))
-            return try parse(contentType: contentType, body: body, spool: spool)
+            return try parse(contentType: contentType, body: body, spool: spool, wrapKey: wrapKey)
         }
         guard let boundary = MultipartBody.boundary(contentType: contentType ?? "") else {
             throw BadBody(reason: "multipart/form-data without a boundary")
@@ -94,7 +95,7 @@ enum BodyParser {
         return data
     }
 
-    static func parse(contentType: String?, body: Data, spool: URL) throws(BadBody) -> ParsedBody {
+    static func parse(contentType: String?, body: Data, spool: URL, wrapKey: String = "tune") throws(BadBody) -> ParsedBody {
         let type = HeaderParameters.parse(contentType ?? "").value.lowercased()
         if body.isEmpty && !type.hasPrefix("multipart/") {
             return ParsedBody(params: ParamHash(), fields: [], files: [])
@@ -141,8 +142,8 @@ enum BodyParser {
             guard let json = JSONValue.parse(body), case .object(let pairs) = json else {
                 throw BadBody(reason: "the body is not a JSON object")
             }
-            // Rails' wrap_parameters: a JSON body without a `tune` key is taken as the tune itself.
-            let wrapped: JSONValue = pairs.contains { $0.0 == "tune" } ? json : .object([("tune", json)])
+            // Rails' wrap_parameters: a JSON body without a `tune` (`prompt`) key is taken as the tune (prompt) itself.
+            let wrapped: JSONValue = pairs.contains { $0.0 == wrapKey } ? json : .object([(wrapKey, json)])
             guard case .hash(let params) = ParamValue(json: wrapped) else {
                 throw BadBody(reason: "the body is not a JSON object")
             }

@@ -4,7 +4,7 @@ import NIOCore
 import NIOHTTP1
 
 /// What stands in front of the API, in the order a proxy and the app would apply it:
-/// latency, the body-size limit (413), injected faults, then the Bearer key (401).
+/// latency, the body-size limit (413), injected faults, the Bearer key (401), then the poll rate (429).
 /// It also records every request and writes its log line.
 struct GateMiddleware: RouterMiddleware {
     typealias Context = MockRequestContext
@@ -15,6 +15,8 @@ struct GateMiddleware: RouterMiddleware {
     let options: MockServerOptions
     let faults: FaultInjector
     let journal: RequestJournal
+    /// Set when ``MockServerOptions/minPollInterval`` is.
+    let polls: PollLimiter?
 
     func handle(
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
@@ -62,10 +64,7 @@ struct GateMiddleware: RouterMiddleware {
         if let length = request.headers[.contentLength].flatMap(Int.init), length > options.maxBodyBytes {
             return Responses.error(.contentTooLarge, "Request Entity Too Large", headers: [.connection: "close"])
         }
-        let inScope =
-            options.faults.scope == .allRequests
-            || (request.method == .post && (path == "/tunes" || (path.hasPrefix("/p/") && path.hasSuffix("/tunes"))))
-        if inScope { fault = await faults.next() }
+        if options.faults.scope.covers(method: request.method.rawValue, path: path) { fault = await faults.next() }
 
         switch fault {
         case .status(let code)?:
@@ -93,6 +92,15 @@ struct GateMiddleware: RouterMiddleware {
     ) async throws -> Response {
         guard let key = Self.bearerKey(request), Self.accepts(key, expected: options.apiKey) else {
             return Responses.error(.unauthorized, "Unauthorized: send Authorization: Bearer <your API key>")
+        }
+        if let polls, let object = PollLimiter.object(method: request.method, path: request.uri.path),
+            let wait = await polls.admit(object)
+        {
+            context.notes.markRateLimited()
+            return Responses.error(
+                .tooManyRequests,
+                "Too Many Requests: \(object) polled again within \(polls.intervalText); retry after \(wait) s, or use callbacks",
+                headers: [.retryAfter: String(wait)])
         }
         return try await next(request, context)
     }
@@ -125,6 +133,7 @@ struct GateMiddleware: RouterMiddleware {
             path: request.uri.description,
             status: status,
             fault: fault,
+            rateLimited: notes.rateLimited,
             hadBearerKey: Self.bearerKey(request) != nil,
             contentType: request.headers[.contentType],
             fields: notes.fields,
@@ -136,6 +145,7 @@ struct GateMiddleware: RouterMiddleware {
             var line = "\(entry.method) \(entry.path) \(status.map(String.init) ?? "dropped") \(String(format: "%.0f", ms))ms"
             if !notes.files.isEmpty { line += " files=\(notes.files.count)" }
             if let fault { line += " fault=\(fault)" }
+            if notes.rateLimited { line += " rate-limited" }
             log(line)
         }
     }

@@ -49,13 +49,17 @@ public final class MockAstriaServer: Sendable {
         if let reason = probeBind(host: options.host, port: options.port) {
             throw .startFailed(host: options.host, port: options.port, reason: reason)
         }
+        try checkPictureOptions(options)
         let (dataDirectory, temporary) = try prepareDataDirectory(options.dataDirectory)
         let address = BaseAddress()
         let store = TuneStore(dataDirectory: dataDirectory, address: address, options: options)
         let journal = RequestJournal()
         let router = Router(context: MockRequestContext.self)
         // Middleware first: Hummingbird wraps only the routes added after it.
-        router.add(middleware: GateMiddleware(options: options, faults: FaultInjector(plan: options.faults), journal: journal))
+        router.add(
+            middleware: GateMiddleware(
+                options: options, faults: FaultInjector(plan: options.faults), journal: journal,
+                polls: options.minPollInterval.flatMap { $0 > .zero ? PollLimiter(interval: $0) : nil }))
         Routes(options: options, store: store, journal: journal, dataDirectory: dataDirectory, address: address, startedAt: Date())
             .register(on: router)
 
@@ -125,7 +129,31 @@ public final class MockAstriaServer: Sendable {
         return await store.all().map { $0.stored(baseURL: base) }
     }
 
-    /// Callback POSTs made (or attempted) after training, in order.
+    /// The live prompts of every tune, newest first.
+    public func prompts() async -> [StoredPrompt] {
+        let base = baseURL.absoluteString
+        return await store.allPrompts().map { $0.stored(baseURL: base) }
+    }
+
+    /// Makes a tune that is still training overdue: it never trains, `trained_at` stays null past
+    /// its `eta`, and its prompts never finish. False when there is no such tune or it has trained.
+    @discardableResult
+    public func makeTuneOverdue(_ tuneID: Int) async -> Bool { await store.makeOverdue(tuneID) }
+
+    /// Ends a tune's training now instead of at its `eta` (an overdue tune's too): `trained_at` is
+    /// set, its callback sent, and its prompts start. For tests that must not race the timer.
+    /// False when there is no such tune or it has trained.
+    @discardableResult
+    public func finishTraining(_ tuneID: Int) async -> Bool { await store.trainNow(tuneID) }
+
+    /// Makes a prompt that has not finished fail: when its time comes it gets `user_error` and no
+    /// images (its callback is still sent). False when there is no such prompt or it has finished.
+    @discardableResult
+    public func failPrompt(_ promptID: Int, userError: String) async -> Bool {
+        await store.failPrompt(promptID, userError: userError)
+    }
+
+    /// Callback POSTs made (or attempted) after training and generation, in order.
     public func callbackDeliveries() async -> [CallbackDelivery] { await store.callbackDeliveries() }
 
     /// Bodies POSTed to this server's sink, `baseURL/_mock/callbacks/...`.
@@ -169,6 +197,26 @@ public final class MockAstriaServer: Sendable {
             }
         }
         return "\(error)"
+    }
+
+    /// A pictures folder that gives nothing, or an image base URL no client can use, is said at start.
+    private static func checkPictureOptions(_ options: MockServerOptions) throws(MockServerError) {
+        if let folder = options.promptImagesDirectory {
+            var isFolder: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isFolder), isFolder.boolValue else {
+                throw .invalidOption("prompt images folder \(folder.path)", reason: "not a folder")
+            }
+            guard !PromptImages.files(in: folder).isEmpty else {
+                throw .invalidOption("prompt images folder \(folder.path)", reason: "has no .jpg or .jpeg file")
+            }
+        }
+        if let base = options.imageBaseURL {
+            guard let scheme = base.scheme?.lowercased(), ["http", "https"].contains(scheme), base.host != nil,
+                base.query == nil, base.fragment == nil
+            else {
+                throw .invalidOption("image base URL \(base.absoluteString)", reason: "expected http(s)://HOST[:PORT][/PATH]")
+            }
+        }
     }
 
     private static func prepareDataDirectory(_ requested: URL?) throws(MockServerError) -> (URL, Bool) {

@@ -30,11 +30,32 @@ public struct MockServerOptions: Sendable {
     /// Open connections at most; at the limit the one waiting longest for a request is closed
     /// to make room, and new ones wait in the listen queue while every one is busy.
     public var maxConnections: Int
-    /// Receives one line per request (never the API key); `nil` logs nothing.
+    /// Receives one line per request and per callback sent (never the API key); `nil` logs nothing.
     public var requestLog: (@Sendable (String) -> Void)?
+    /// Time from a prompt's creation, or its tune's training if that ends later, to its images,
+    /// for every branch but `fast`.
+    public var promptDuration: Duration
+    /// The same for prompts of `branch=fast` tunes.
+    public var fastPromptDuration: Duration
+    /// Where prompts' pictures come from: this folder's `.jpg`/`.jpeg` files in name order, in
+    /// rotation. `nil`: the tune's uploaded photos that are well-formed JPEGs, else a small
+    /// built-in JPEG.
+    public var promptImagesDirectory: URL?
+    /// What prompts' image URLs start with (`BASE/files/tunes/T/prompts/P/1.jpg`), e.g. a proxy in
+    /// front of this server; `nil`: the server's own ``MockAstriaServer/baseURL``.
+    public var imageBaseURL: URL?
+    /// A `GET` of the same tune or prompt sooner than this after the previous one answers 429
+    /// with `Retry-After`; `nil` lets any rate through. Refused polls do not reset the clock.
+    public var minPollInterval: Duration?
+    /// Every new tune goes overdue: `trained_at` stays null past its `eta` (FaceID tunes excepted:
+    /// they train nothing).
+    public var tunesOverdue: Bool
+    /// Every new prompt fails: it finishes with this `user_error` and no images.
+    public var promptFailure: String?
 
     /// Defaults: loopback on a free port, any key accepted, idempotency on, 60 s training
-    /// (2 s for `fast`), callbacks on, no faults, headers within 10 s, 60 s idle, 512 connections.
+    /// (2 s for `fast`), callbacks on, no faults, headers within 10 s, 60 s idle, 512 connections;
+    /// prompts done 5 s after training (1 s for `fast`), no poll limit, nothing overdue or failing.
     public init(
         host: String = "127.0.0.1",
         port: Int = 0,
@@ -49,8 +70,22 @@ public struct MockServerOptions: Sendable {
         requestLog: (@Sendable (String) -> Void)? = nil,
         headerTimeout: Duration = .seconds(10),
         idleTimeout: Duration = .seconds(60),
-        maxConnections: Int = 512
+        maxConnections: Int = 512,
+        promptDuration: Duration = .seconds(5),
+        fastPromptDuration: Duration = .seconds(1),
+        promptImagesDirectory: URL? = nil,
+        imageBaseURL: URL? = nil,
+        minPollInterval: Duration? = nil,
+        tunesOverdue: Bool = false,
+        promptFailure: String? = nil
     ) {
+        self.promptDuration = promptDuration
+        self.fastPromptDuration = fastPromptDuration
+        self.promptImagesDirectory = promptImagesDirectory
+        self.imageBaseURL = imageBaseURL
+        self.minPollInterval = minPollInterval
+        self.tunesOverdue = tunesOverdue
+        self.promptFailure = promptFailure
         self.headerTimeout = headerTimeout
         self.idleTimeout = idleTimeout
         self.maxConnections = max(1, maxConnections)
@@ -72,7 +107,8 @@ public struct MockServerOptions: Sendable {
 ///
 /// A scripted fault is used up by one request, in order; after the script, each random rate is
 /// tried in turn. Faults apply to tune-creating requests (`POST /tunes`, `POST /p/:id/tunes`)
-/// unless ``scope`` is ``Scope/allRequests``; latency applies to every API request.
+/// unless ``scope`` says otherwise (prompt creation, both, or every request); latency applies to
+/// every API request.
 public struct FaultPlan: Sendable, Equatable {
     /// What one request suffers.
     public enum Fault: Sendable, Equatable, CustomStringConvertible {
@@ -80,7 +116,7 @@ public struct FaultPlan: Sendable, Equatable {
         case ok
         /// Answered at once with this status (500, 429 with `Retry-After`, 503, ...), nothing processed.
         case status(Int)
-        /// Processed completely (a tune is created), then answered 504, like the service's 30 s limit.
+        /// Processed completely (a tune or prompt is created), then answered 504, like the service's 30 s limit.
         case timeoutAfterProcessing
         /// The connection is closed while the request body is still arriving; nothing is processed.
         case drop
@@ -111,11 +147,30 @@ public struct FaultPlan: Sendable, Equatable {
     }
 
     /// Which requests faults apply to.
-    public enum Scope: String, Sendable, Equatable {
+    public enum Scope: String, Sendable, Equatable, CaseIterable {
         /// Only tune-creating requests: `POST /tunes` and `POST /p/:id/tunes`.
         case createTune = "create"
+        /// Only prompt-creating requests: `POST /tunes/:id/prompts`.
+        case createPrompt = "prompts"
+        /// Every creating request: tunes and prompts (every API `POST`).
+        case createAny = "posts"
         /// Every API request.
         case allRequests = "all"
+
+        /// Whether a request with this method and path is in scope.
+        func covers(method: String, path: String) -> Bool {
+            guard self != .allRequests else { return true }
+            guard method == "POST" else { return false }
+            let parts = path.split(separator: "/", omittingEmptySubsequences: false).dropFirst()
+            let isTune = parts.elementsEqual(["tunes"]) || (parts.count == 3 && parts.first == "p" && parts.last == "tunes")
+            let isPrompt = parts.count == 3 && parts.first == "tunes" && parts.last == "prompts"
+            switch self {
+            case .createTune: return isTune
+            case .createPrompt: return isPrompt
+            case .createAny: return isTune || isPrompt
+            case .allRequests: return true
+            }
+        }
     }
 
     /// Faults used up one per request, in order.

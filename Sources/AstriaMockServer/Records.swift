@@ -38,6 +38,9 @@ public struct RecordedRequest: Sendable, Equatable {
     public var status: Int?
     /// The injected fault, if any.
     public var fault: FaultPlan.Fault?
+    /// Answered 429 because it polled a tune or prompt sooner than
+    /// ``MockServerOptions/minPollInterval`` after the previous `GET` of it.
+    public var rateLimited: Bool
     /// Whether a Bearer key was present (its value is not kept).
     public var hadBearerKey: Bool
     /// The request's `Content-Type` header, if any.
@@ -99,6 +102,32 @@ public struct StoredTune: Sendable, Equatable {
     public var json: String
 }
 
+/// A prompt as the server holds it.
+public struct StoredPrompt: Sendable, Equatable {
+    /// Id the server gave the prompt.
+    public var id: Int
+    /// Id of its tune.
+    public var tuneID: Int
+    /// The text, placeholders filled.
+    public var text: String
+    /// Pictures asked for, 1 to 8.
+    public var numImages: Int
+    /// URL to POST the prompt to when it finishes.
+    public var callback: String?
+    /// Whether it came with its tune (`prompts_attributes` or a pack) rather than `POST /tunes/:id/prompts`.
+    public var createdWithTune: Bool
+    /// When it was created.
+    public var createdAt: Date
+    /// When it finished (pictures made, or failed); nil while pending.
+    public var finishedAt: Date?
+    /// URLs of its pictures once done; empty while pending or when it failed.
+    public var images: [String]
+    /// Why it failed; nil unless it did.
+    public var userError: String?
+    /// The prompt object exactly as `GET /tunes/:tune_id/prompts/:id` answers it.
+    public var json: String
+}
+
 /// A callback POST the server made, or tried to make.
 public struct CallbackDelivery: Sendable, Equatable {
     /// Which of the service's three callbacks a delivery was.
@@ -114,6 +143,8 @@ public struct CallbackDelivery: Sendable, Equatable {
     public var kind: Kind
     /// Id of the tune the callback is about.
     public var tuneID: Int
+    /// Id of the prompt a ``Kind/prompt`` callback is about; nil for the other kinds.
+    public var promptID: Int?
     /// URL the POST went to.
     public var url: String
     /// The receiver's status; `nil` when it could not be reached (see ``error``).

@@ -11,12 +11,14 @@ actor RequestJournal {
     func append(_ callback: ReceivedCallback) { receivedCallbacks.append(callback) }
 }
 
-/// What a handler learned about a request (its fields and files), passed back to the
+/// What a handler learned about a request (its fields and files, whether the poll limit refused
+/// it), passed back to the
 /// middleware that records it. Handlers get the context by value, hence the shared box.
 final class RequestNotes: @unchecked Sendable {
     private let lock = NSLock()
     private var _fields: [FormField] = []
     private var _files: [RecordedFile] = []
+    private var _rateLimited = false
 
     func set(fields: [FormField], files: [RecordedFile]) {
         lock.withLock {
@@ -25,8 +27,10 @@ final class RequestNotes: @unchecked Sendable {
         }
     }
 
-    var snapshot: (fields: [FormField], files: [RecordedFile]) {
-        lock.withLock { (_fields, _files) }
+    func markRateLimited() { lock.withLock { _rateLimited = true } }
+
+    var snapshot: (fields: [FormField], files: [RecordedFile], rateLimited: Bool) {
+        lock.withLock { (_fields, _files, _rateLimited) }
     }
 }
 

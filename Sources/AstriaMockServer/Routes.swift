@@ -19,16 +19,25 @@ struct Routes: Sendable {
         router.post("p/:pack_id/tunes") { request, context in
             try await createTune(request, context, packID: context.parameters.get("pack_id") ?? "")
         }
+        router.post("tunes/:id/prompts") { request, context in try await createPrompt(request, context) }
         // Every GET answers HEAD too (the gate drops the body).
         for method in [HTTPRequest.Method.get, .head] {
             router.on("tunes", method: method) { request, _ in await listTunes(request) }
             router.on("tunes/:id", method: method) { _, context in await showTune(context.parameters.get("id")) }
-            router.on("tunes/:id/prompts", method: method) { _, context in await listPrompts(context.parameters.get("id")) }
+            router.on("tunes/:id/prompts", method: method) { request, context in
+                await listPrompts(request, context.parameters.get("id"))
+            }
+            router.on("tunes/:id/prompts/:prompt_id", method: method) { _, context in
+                await showPrompt(context.parameters.get("id"), context.parameters.get("prompt_id"))
+            }
             router.on("packs", method: method) { _, _ in packs() }
             router.on("gallery/packs", method: method) { _, _ in packs() }
             router.on("files/**", method: method) { _, context in serveFile(context.parameters.getCatchAll()) }
         }
         router.delete("tunes/:id") { _, context in await deleteTune(context.parameters.get("id")) }
+        router.delete("tunes/:id/prompts/:prompt_id") { _, context in
+            await deletePrompt(context.parameters.get("id"), context.parameters.get("prompt_id"))
+        }
         router.post("_mock/callbacks/**") { request, _ in try await receiveCallback(request) }
     }
 
@@ -69,11 +78,11 @@ struct Routes: Sendable {
         }
     }
 
-    private func listTunes(_ request: Request) async -> Response {
+    /// `limit`, `offset` and `before_id` of a listing; `maxOffset` is the service's bound for it.
+    private func paging(_ request: Request, maxOffset: Int) -> Result<(limit: Int, offset: Int, beforeID: Int?), BadQuery> {
         let query = Dictionary(
             RailsParameters.formPairs(request.uri.query ?? ""), uniquingKeysWith: { _, last in last }
         )
-        struct BadQuery: Error { var message: String }
         func integer(_ name: String, minimum: Int) throws(BadQuery) -> Int? {
             guard let text = query[name], !text.isEmpty else { return nil }
             guard let n = Int(text), n >= minimum else {
@@ -87,16 +96,27 @@ struct Routes: Sendable {
             offset = try integer("offset", minimum: 0) ?? 0
             beforeID = try integer("before_id", minimum: 1)
         } catch {
-            return Responses.error(.badRequest, error.message)
+            return .failure(error)
         }
-        guard offset <= 200 else {
-            return Responses.error(.badRequest, "offset must be at most 200; page with before_id instead")
+        guard offset <= maxOffset else {
+            return .failure(BadQuery(message: "offset must be at most \(maxOffset); page with before_id instead"))
         }
-        let tunes = await store.list(limit: limit, beforeID: beforeID, offset: offset)
-        return Responses.json(.ok, .array(tunes.map { $0.json(baseURL: baseURL) }))
+        return .success((limit, offset, beforeID))
     }
 
-    /// `/tunes/12` and `/tunes/12.json` (the tune's `url`) name the same tune.
+    struct BadQuery: Error { var message: String }
+
+    private func listTunes(_ request: Request) async -> Response {
+        switch paging(request, maxOffset: 200) {
+        case .failure(let error):
+            return Responses.error(.badRequest, error.message)
+        case .success(let page):
+            let tunes = await store.list(limit: page.limit, beforeID: page.beforeID, offset: page.offset)
+            return Responses.json(.ok, .array(tunes.map { $0.json(baseURL: baseURL) }))
+        }
+    }
+
+    /// `/tunes/12` and `/tunes/12.json` (the tune's `url`) name the same tune; so for prompts.
     private func tuneID(_ text: String?) -> Int? {
         guard var text else { return nil }
         if text.hasSuffix(".json") { text.removeLast(5) }
@@ -113,9 +133,64 @@ struct Routes: Sendable {
         return Responses.json(.ok, tune.json(baseURL: baseURL))
     }
 
-    private func listPrompts(_ id: String?) async -> Response {
-        guard let id = tuneID(id), let tune = await store.tune(id) else { return Responses.error(.notFound, "Not found") }
-        return Responses.json(.ok, .array(tune.prompts.reversed().map { $0.json(baseURL: baseURL) }))
+    private func createPrompt(_ request: Request, _ context: MockRequestContext) async throws -> Response {
+        let parsed: ParsedBody
+        do {
+            parsed = try await BodyParser.parse(request, limit: options.maxBodyBytes, spool: spoolDirectory, wrapKey: "prompt")
+        } catch let error as BodyParser.BadBody {
+            return Responses.error(error.status, error.reason)
+        }
+        // Files (an input image) are not kept: the mock makes no use of them.
+        defer { for url in parsed.spooled { try? FileManager.default.removeItem(at: url) } }
+        context.notes.set(
+            fields: parsed.fields,
+            files: parsed.files.map {
+                RecordedFile(
+                    fieldName: $0.fieldName, filename: $0.filename, contentType: $0.contentType,
+                    byteCount: $0.byteCount, sha256: $0.sha256
+                )
+            }
+        )
+        guard let tuneID = tuneID(context.parameters.get("id")), await store.tune(tuneID) != nil else {
+            return Responses.error(.notFound, "Not found")
+        }
+        guard let params = parsed.params["prompt"]?.hash, !params.pairs.isEmpty else {
+            return Responses.error(.badRequest, "param is missing or the value is empty: prompt")
+        }
+        var errors = ValidationErrors()
+        guard let draft = PromptValidation.validate(params, prefix: "", errors: &errors) else {
+            return Responses.json(.unprocessableContent, errors.json)
+        }
+        // The tune can have been deleted since the check above.
+        guard let prompt = await store.createPrompt(draft, tuneID: tuneID) else { return Responses.error(.notFound, "Not found") }
+        return Responses.json(.created, prompt.json(baseURL: baseURL))
+    }
+
+    private func listPrompts(_ request: Request, _ id: String?) async -> Response {
+        // Checked before the query, as the service finds the tune first.
+        guard let id = tuneID(id), await store.tune(id) != nil else { return Responses.error(.notFound, "Not found") }
+        switch paging(request, maxOffset: 10_000) {
+        case .failure(let error):
+            return Responses.error(.badRequest, error.message)
+        case .success(let page):
+            guard let prompts = await store.prompts(of: id, limit: page.limit, beforeID: page.beforeID, offset: page.offset)
+            else { return Responses.error(.notFound, "Not found") }
+            return Responses.json(.ok, .array(prompts.map { $0.json(baseURL: baseURL) }))
+        }
+    }
+
+    private func showPrompt(_ tune: String?, _ id: String?) async -> Response {
+        guard let tune = tuneID(tune), let id = tuneID(id), let prompt = await store.prompt(id, of: tune) else {
+            return Responses.error(.notFound, "Not found")
+        }
+        return Responses.json(.ok, prompt.json(baseURL: baseURL))
+    }
+
+    private func deletePrompt(_ tune: String?, _ id: String?) async -> Response {
+        guard let tune = tuneID(tune), let id = tuneID(id), let prompt = await store.deletePrompt(id, of: tune) else {
+            return Responses.error(.notFound, "Not found")
+        }
+        return Responses.json(.ok, prompt.json(baseURL: baseURL))
     }
 
     private func packs() -> Response {

@@ -1,34 +1,54 @@
 import Foundation
 
-/// A prompt of a tune: created with it, "generated" when the tune finishes training.
+/// A prompt of a tune: its pictures are "generated" a while after it was created and its tune trained.
 struct Prompt: Sendable {
     var id: Int
     var tuneID: Int
     var text: String
     var negativePrompt: String?
+    var numImages: Int
     /// Called with this prompt when it finishes.
     var callback: String?
+    /// Every known generation setting, in ``PromptValidation/settings`` order, null when not given.
+    var settings: [(String, JSONValue)]
+    /// Came with its tune (`prompts_attributes`, a pack), so a pack's `prompts_callback` waits for it.
+    var createdWithTune: Bool
     var createdAt: Date
+    /// When generation began (creation or training, whichever was later); nil while the tune trains.
+    var startedAt: Date?
+    /// When it finished, done or failed (the service calls it `trained_at`).
     var trainedAt: Date?
     var images: [String]
+    var userError: String?
+    /// The `user_error` it will finish with (an injected fault); nil: it succeeds.
+    var failure: String?
 
     func json(baseURL: String) -> JSONValue {
-        .object([
-            ("id", .int(id)),
-            ("callback", .optional(callback)),
-            ("text", .string(text)),
-            ("negative_prompt", .optional(negativePrompt)),
-            ("cfg_scale", .null),
-            ("steps", .null),
-            ("seed", .null),
-            ("trained_at", Timestamps.json(trainedAt)),
-            ("started_training_at", Timestamps.json(createdAt)),
-            ("created_at", Timestamps.json(createdAt)),
-            ("updated_at", Timestamps.json(trainedAt ?? createdAt)),
-            ("tune_id", .int(tuneID)),
-            ("url", .string("\(baseURL)/tunes/\(tuneID)/prompts/\(id).json")),
-            ("images", .array(images.map(JSONValue.string))),
-        ])
+        .object(
+            [
+                ("id", .int(id)),
+                ("callback", .optional(callback)),
+                ("text", .string(text)),
+                ("negative_prompt", .optional(negativePrompt)),
+                ("num_images", .int(numImages)),
+            ] + settings + [
+                ("trained_at", Timestamps.json(trainedAt)),
+                ("started_training_at", Timestamps.json(startedAt)),
+                ("created_at", Timestamps.json(createdAt)),
+                ("updated_at", Timestamps.json(trainedAt ?? startedAt ?? createdAt)),
+                ("tune_id", .int(tuneID)),
+                ("user_error", .optional(userError)),
+                ("url", .string("\(baseURL)/tunes/\(tuneID)/prompts/\(id).json")),
+                ("images", .array(images.map(JSONValue.string))),
+            ])
+    }
+
+    func stored(baseURL: String) -> StoredPrompt {
+        StoredPrompt(
+            id: id, tuneID: tuneID, text: text, numImages: numImages, callback: callback,
+            createdWithTune: createdWithTune, createdAt: createdAt, finishedAt: trainedAt, images: images,
+            userError: userError, json: json(baseURL: baseURL).serialized
+        )
     }
 }
 
@@ -55,6 +75,9 @@ struct Tune: Sendable {
     var prompts: [Prompt]
     /// (packs) `prompts_callback`: called once with all prompts.
     var promptsCallback: String?
+    var promptsCallbackSent = false
+    /// Never trains (an injected fault): `trained_at` stays null past the `eta`.
+    var overdue = false
     var createdAt: Date
     var eta: Date
     var trainedAt: Date?

@@ -35,8 +35,7 @@ struct TuneDraft: Sendable {
     var tuneIDs: [Int]
     var files: [UploadedFile]
     var imageURLs: [String]
-    /// (text, negative prompt, callback)
-    var prompts: [(String, String?, String?)]
+    var prompts: [PromptDraft]
     var promptsCallback: String?
 }
 
@@ -59,17 +58,7 @@ enum TuneValidation {
             }
             return s
         }
-        func bool(_ key: String) -> Bool? {
-            // ActiveModel's boolean casting of form values.
-            guard let s = text(key)?.lowercased() else { return nil }
-            if ["1", "true", "t", "on", "yes"].contains(s) { return true }
-            if ["0", "false", "f", "off", "no"].contains(s) { return false }
-            return nil
-        }
-        func isURL(_ s: String) -> Bool {
-            guard let url = URL(string: s), let scheme = url.scheme?.lowercased(), url.host != nil else { return false }
-            return scheme == "http" || scheme == "https"
-        }
+        func bool(_ key: String) -> Bool? { text(key).flatMap(castBool) }
 
         /// Rails' `validates :x, length: { maximum: }` wording.
         func limit(_ attribute: String, _ value: String?, _ maximum: Int = stringLimit) {
@@ -146,7 +135,7 @@ enum TuneValidation {
         }
         let token = text("token") ?? "ohwx"
 
-        var prompts: [(String, String?, String?)] = []
+        var prompts: [PromptDraft] = []
         var promptsCallback: String?
         if let pack {
             let eachCallback = tune["prompt_attributes"]?.hash?["callback"]?.string.flatMap { $0.isEmpty ? nil : $0 }
@@ -154,28 +143,24 @@ enum TuneValidation {
             promptsCallback = text("prompts_callback")
             if let promptsCallback, !isURL(promptsCallback) { errors.add("prompts_callback", "is not a valid URL") }
             for template in pack.promptTemplates {
-                prompts.append((template, nil, eachCallback))
+                prompts.append(
+                    PromptDraft(
+                        text: template, negativePrompt: nil, numImages: PromptValidation.defaultNumImages,
+                        callback: eachCallback, settings: PromptValidation.settings.map { ($0.0, .null) }))
             }
         } else if let items = tune["prompts_attributes"] {
             for item in items.list ?? [] {
-                guard let attrs = item.hash,
-                    let t = attrs["text"]?.string?.trimmingCharacters(in: .whitespacesAndNewlines), !t.isEmpty
-                else {
+                guard let attrs = item.hash else {
                     errors.add("prompts.text", "can't be blank")
                     continue
                 }
-                let cb = attrs["callback"]?.string.flatMap { $0.isEmpty ? nil : $0 }
-                limit("prompts.text", t, textLimit)
-                limit("prompts.negative_prompt", attrs["negative_prompt"]?.string, textLimit)
-                limit("prompts.callback", cb)
-                if let cb, cb.unicodeScalars.count <= stringLimit, !isURL(cb) { errors.add("prompts.callback", "is not a valid URL") }
-                prompts.append((t, attrs["negative_prompt"]?.string, cb))
+                if let draft = PromptValidation.validate(attrs, prefix: "prompts.", errors: &errors) { prompts.append(draft) }
             }
         }
         guard errors.isEmpty, let title, let name else { return .failure(errors) }
 
         let values = ["name": name, "token": token].merging(characteristics, uniquingKeysWith: { a, _ in a })
-        prompts = prompts.map { (fill($0.0, values), $0.1, $0.2) }
+        for i in prompts.indices { prompts[i].text = fill(prompts[i].text, values) }
         return .success(
             TuneDraft(
                 title: title, name: name, token: token, branch: branch, modelType: modelType,
@@ -185,6 +170,19 @@ enum TuneValidation {
                 files: files, imageURLs: imageURLs, prompts: prompts, promptsCallback: promptsCallback
             )
         )
+    }
+
+    /// ActiveModel's boolean casting of form values; nil for anything else.
+    static func castBool(_ text: String) -> Bool? {
+        let s = text.lowercased()
+        if ["1", "true", "t", "on", "yes"].contains(s) { return true }
+        if ["0", "false", "f", "off", "no"].contains(s) { return false }
+        return nil
+    }
+
+    static func isURL(_ s: String) -> Bool {
+        guard let url = URL(string: s), let scheme = url.scheme?.lowercased(), url.host != nil else { return false }
+        return scheme == "http" || scheme == "https"
     }
 
     /// Replaces `{{key}}` placeholders; unknown keys become empty, as an empty characteristic would.

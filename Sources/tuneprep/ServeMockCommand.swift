@@ -16,7 +16,17 @@ struct ServeMockCommand: AsyncParsableCommand {
             neither, any non-empty Bearer key is accepted.
 
             Fault syntax: --faults 500,429,ok,504,drop and --fault-rate 500=0.1,drop=0.05 (504 \
-            answers after the tune was created).
+            answers after the tune or prompt was created). --fault-scope picks the requests they hit: \
+            create (POST /tunes and /p/ID/tunes), prompts (POST /tunes/ID/prompts), posts (both), or all.
+
+            After the upload: a tune trains in --training-seconds (FaceID tunes are trained at \
+            creation); a prompt (POST /tunes/ID/prompts, or given with its tune) finishes \
+            --prompt-seconds after it was created or its tune trained, whichever is later, with \
+            num_images (default 4) real JPEGs served without the API key at \
+            IMAGE-BASE/files/tunes/ID/prompts/PROMPT-ID/N.jpg. Pictures come from --prompt-images, \
+            else the tune's uploaded JPEGs, else a built-in one. Callbacks (tune, prompt, a pack's \
+            prompts_callback) are POSTed once each and logged as CALLBACK lines. --tunes-overdue and \
+            --prompts-fail make every new tune never train and every new prompt fail.
 
             \(HelpText.exitStatus([.usage], success: "stopped by SIGINT, SIGTERM or SIGHUP"))
             """
@@ -43,8 +53,29 @@ struct ServeMockCommand: AsyncParsableCommand {
     @Option(parsing: .unconditional, help: ArgumentHelp("Seconds from creation to trained_at for branch=fast.", valueName: HelpText.seconds))
     var fastTrainingSeconds: Real = 2
 
-    @Flag(help: "Do not POST callbacks when training ends.")
+    @Flag(help: "Do not POST callbacks when training ends or prompts finish.")
     var noCallbacks = false
+
+    @Option(parsing: .unconditional, help: ArgumentHelp("Seconds from a prompt's creation, or its tune's training if later, to its images.", valueName: HelpText.seconds))
+    var promptSeconds: Real = 5
+
+    @Option(parsing: .unconditional, help: ArgumentHelp("The same for prompts of branch=fast tunes.", valueName: HelpText.seconds))
+    var fastPromptSeconds: Real = 1
+
+    @Option(help: ArgumentHelp("Folder whose .jpg/.jpeg files (name order, in rotation) are the prompts' pictures.", valueName: HelpText.folder), completion: .directory)
+    var promptImages: String?
+
+    @Option(help: ArgumentHelp("What prompts' image URLs start with (default: this server's URL), e.g. a proxy in front of it.", valueName: "url"))
+    var imageBaseUrl: String?
+
+    @Option(parsing: .unconditional, help: ArgumentHelp("A GET of one tune or prompt sooner than this after the last answers 429 with Retry-After (0: off).", valueName: HelpText.seconds))
+    var minPollInterval: Real = 0
+
+    @Flag(help: "Every new tune goes overdue: trained_at stays null past its eta (FaceID tunes excepted).")
+    var tunesOverdue = false
+
+    @Option(help: ArgumentHelp("Every new prompt fails with this user_error and no images.", valueName: "message"))
+    var promptsFail: String?
 
     @Option(help: ArgumentHelp("Scripted faults, one per request: ok, drop, 504 (after creating), or a status 400-599.", valueName: "list"))
     var faults: String?
@@ -52,7 +83,7 @@ struct ServeMockCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Random faults after the script, e.g. 500=0.1,429=0.05,drop=0.02.", valueName: "rates"))
     var faultRate: String?
 
-    @Option(help: ArgumentHelp("Requests faults apply to: create (POST of tunes) or all.", valueName: "scope"), completion: .list(["create", "all"]))
+    @Option(help: ArgumentHelp("Requests faults apply to: create (POST of tunes), prompts (POST of prompts), posts (both) or all.", valueName: "scope"), completion: .list(FaultPlan.Scope.allCases.map(\.rawValue)))
     var faultScope: String = "create"
 
     @Option(parsing: .unconditional, help: ArgumentHelp("Seed for --fault-rate, for repeatable runs.", valueName: "seed"))
@@ -90,7 +121,19 @@ struct ServeMockCommand: AsyncParsableCommand {
         guard (0...600_000).contains(latencyMs) else { throw ValidationError("--latency-ms must be 0 to 600000") }
         guard (0...86_400).contains(retryAfter) else { throw ValidationError("--retry-after must be 0 to 86400") }
         guard (1...(1 << 40)).contains(maxBodyBytes) else { throw ValidationError("--max-body-bytes must be 1 to \(1 << 40)") }
-        guard FaultPlan.Scope(rawValue: faultScope) != nil else { throw ValidationError("--fault-scope is create or all") }
+        guard (0...month).contains(promptSeconds.value), (0...month).contains(fastPromptSeconds.value) else {
+            throw ValidationError("prompt seconds must be 0 to \(Int(month))")
+        }
+        guard (0...86_400).contains(minPollInterval.value) else { throw ValidationError("--min-poll-interval must be 0 to 86400") }
+        if let imageBaseUrl {
+            guard let url = URL(string: imageBaseUrl), ["http", "https"].contains(url.scheme?.lowercased() ?? ""), url.host != nil,
+                url.query == nil, url.fragment == nil
+            else { throw ValidationError("--image-base-url must be http(s)://HOST[:PORT][/PATH]") }
+        }
+        if let promptsFail, promptsFail.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+            throw ValidationError("--prompts-fail needs a message (the prompt's user_error)")
+        }
+        guard FaultPlan.Scope(rawValue: faultScope) != nil else { throw ValidationError("--fault-scope is create, prompts, posts or all") }
         // Fault lists are checked here, with the options, so a bad one is a usage error.
         do throws(MockServerError) {
             if let faults { _ = try FaultPlan.parseScript(faults) }
@@ -135,7 +178,14 @@ struct ServeMockCommand: AsyncParsableCommand {
             fastTrainingDuration: .milliseconds(Int(fastTrainingSeconds.value * 1000)), deliverCallbacks: !noCallbacks,
             maxBodyBytes: maxBodyBytes, faults: plan, requestLog: { Self.emit($0) },
             headerTimeout: .milliseconds(Int(headerTimeout.value * 1000)),
-            idleTimeout: .milliseconds(Int(idleTimeout.value * 1000)), maxConnections: maxConnections
+            idleTimeout: .milliseconds(Int(idleTimeout.value * 1000)), maxConnections: maxConnections,
+            promptDuration: .milliseconds(Int(promptSeconds.value * 1000)),
+            fastPromptDuration: .milliseconds(Int(fastPromptSeconds.value * 1000)),
+            promptImagesDirectory: promptImages.map { URL(fileURLWithPath: $0) },
+            imageBaseURL: imageBaseUrl.flatMap { URL(string: $0) },
+            // Off unless asked: the service publishes no rate, and a 429 nobody asked for would look like a client bug.
+            minPollInterval: minPollInterval.value > 0 ? .milliseconds(Int((minPollInterval.value * 1000).rounded(.up))) : nil,
+            tunesOverdue: tunesOverdue, promptFailure: promptsFail
         )
     }
 

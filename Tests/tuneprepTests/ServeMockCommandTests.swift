@@ -1,5 +1,7 @@
+import AstriaMockServer
 import Foundation
 import Testing
+@testable import tuneprep
 
 /// `tuneprep serve-mock` run as the user runs it: the built binary, a real port, curl, SIGTERM.
 @Suite struct ServeMockCommandTests {
@@ -95,6 +97,103 @@ import Testing
         }
         let status = Int(String(decoding: try Data(contentsOf: out), as: UTF8.self)) ?? 0
         return (status, (try? String(contentsOf: headers, encoding: .utf8)) ?? "")
+    }
+
+    /// curl's status and body.
+    static func fetch(_ arguments: [String]) async throws -> (status: Int, body: Data) {
+        let body = FileManager.default.temporaryDirectory.appendingPathComponent("b-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: body) }
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("o-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: out) }
+        FileManager.default.createFile(atPath: out.path, contents: nil)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+        process.arguments = ["-sS", "--max-time", "60", "-o", body.path, "-w", "%{http_code}"] + arguments
+        process.standardOutput = try FileHandle(forWritingTo: out)
+        let _: Int32 = try await withCheckedThrowingContinuation { continuation in
+            process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
+            do { try process.run() } catch { continuation.resume(throwing: error) }
+        }
+        let status = Int(String(decoding: try Data(contentsOf: out), as: UTF8.self)) ?? 0
+        return (status, (try? Data(contentsOf: body)) ?? Data())
+    }
+
+    /// After the upload, from the command line: a prompt finishes with pictures behind
+    /// --image-base-url, its callback is logged, and a second GET of a tune is refused.
+    @Test func promptsPicturesAndPollLimit() async throws {
+        let server = try RunningServer(
+            arguments: [
+                "--port", "0", "--fast-training-seconds", "0.1", "--fast-prompt-seconds", "0.2",
+                "--min-poll-interval", "30", "--image-base-url", "http://127.0.0.1:9/cdn",
+            ],
+            environment: [:])
+        try await server.waitUntilListening()
+        let auth = ["-H", "Authorization: Bearer sd_any"]
+        let created = try await Self.fetch(
+            auth + ["-H", "Content-Type: application/json", "--data",
+                    #"{"tune":{"title":"cli","name":"man","branch":"fast","image_urls":["https://example.com/a.jpg"]}}"#,
+                    server.baseURL + "/tunes"])
+        #expect(created.status == 201)
+        let tune = try #require((try JSONSerialization.jsonObject(with: created.body) as? [String: Any])?["id"] as? Int)
+        #expect(try await Self.curl(auth + [server.baseURL + "/tunes/\(tune)"]).status == 200)
+        let limited = try await Self.curl(auth + [server.baseURL + "/tunes/\(tune)"])
+        #expect(limited.status == 429)
+        #expect(limited.headers.lowercased().contains("retry-after: "))
+
+        let prompt = try await Self.fetch(
+            auth + ["-F", "prompt[text]=ohwx man", "-F", "prompt[num_images]=2",
+                    "-F", "prompt[callback]=\(server.baseURL)/_mock/callbacks/p?user_id=7", server.baseURL + "/tunes/\(tune)/prompts"])
+        #expect(prompt.status == 201)
+        // The listing is not limited: poll it.
+        var images: [String] = []
+        let deadline = ContinuousClock.now + Self.hangLimit
+        while images.isEmpty, ContinuousClock.now < deadline {
+            let list = try await Self.fetch(auth + [server.baseURL + "/tunes/\(tune)/prompts"])
+            images = ((try? JSONSerialization.jsonObject(with: list.body) as? [[String: Any]])?.first?["images"] as? [String]) ?? []
+            if images.isEmpty { try await Task.sleep(for: .milliseconds(50)) }
+        }
+        #expect(images.count == 2)
+        for image in images {
+            #expect(image.hasPrefix("http://127.0.0.1:9/cdn/files/tunes/\(tune)/prompts/"), "\(image)")
+            let picture = try await Self.curl([server.baseURL + image.dropFirst("http://127.0.0.1:9/cdn".count)])
+            #expect(picture.status == 200)
+            #expect(picture.headers.lowercased().contains("content-type: image/jpeg"))
+        }
+        let deadlineLog = ContinuousClock.now + Self.hangLimit
+        while !server.log.contains("CALLBACK prompt"), ContinuousClock.now < deadlineLog { try await Task.sleep(for: .milliseconds(50)) }
+        #expect(await server.terminate() == 0)
+        let log = server.log
+        #expect(log.contains("GET /tunes/\(tune) 429") && log.contains("rate-limited"), "\(log)")
+        #expect(log.contains("POST /tunes/\(tune)/prompts 201"), "\(log)")
+        #expect(log.contains("CALLBACK prompt (prompt 1 of tune \(tune)) POST \(server.baseURL)/_mock/callbacks/p 200"), "\(log)")
+    }
+
+    @Test func afterUploadOptionsReachTheServer() throws {
+        let defaults = try ServeMockCommand.parse([]).makeOptions()
+        #expect(defaults.promptDuration == .seconds(5) && defaults.fastPromptDuration == .seconds(1))
+        #expect(defaults.minPollInterval == nil && !defaults.tunesOverdue && defaults.promptFailure == nil)
+        #expect(defaults.promptImagesDirectory == nil && defaults.imageBaseURL == nil)
+        #expect(defaults.faults.scope == .createTune)
+
+        let options = try ServeMockCommand.parse([
+            "--prompt-seconds", "3", "--fast-prompt-seconds", "0.5", "--prompt-images", "/srv/pictures",
+            "--image-base-url", "http://127.0.0.1:8081/cdn", "--min-poll-interval", "2.5", "--tunes-overdue",
+            "--prompts-fail", "NSFW content", "--fault-scope", "prompts",
+        ]).makeOptions()
+        #expect(options.promptDuration == .seconds(3) && options.fastPromptDuration == .milliseconds(500))
+        #expect(options.promptImagesDirectory?.path == "/srv/pictures")
+        #expect(options.imageBaseURL?.absoluteString == "http://127.0.0.1:8081/cdn")
+        #expect(options.minPollInterval == .milliseconds(2500))
+        #expect(options.tunesOverdue && options.promptFailure == "NSFW content")
+        #expect(options.faults.scope == .createPrompt)
+        #expect(try ServeMockCommand.parse(["--fault-scope", "posts"]).makeOptions().faults.scope == .createAny)
+
+        for bad in [
+            ["--image-base-url", "ftp://example.com"], ["--image-base-url", "not a url"], ["--min-poll-interval", "-1"],
+            ["--prompt-seconds", "1e300"], ["--prompts-fail", " "], ["--fault-scope", "tunes"],
+        ] {
+            #expect(throws: (any Error).self, "\(bad)") { try ServeMockCommand.parse(bad) }
+        }
     }
 
     @Test func servesLogsAndStopsOnSIGTERM() async throws {
