@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The quick start, offline: install what is missing, prepare samples/, start the local
 # Astria-compatible server, submit the staged set to it (with a progress bar on a terminal),
-# and list the tune. Nothing leaves this machine.
+# wait for the training, generate four pictures and download them into shots/. Nothing leaves
+# this machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
@@ -23,11 +24,16 @@ for _ in $(seq 50); do grep -q "listening on" "$log" 2>/dev/null && break; sleep
 url=$(grep -o 'http://[0-9.:]*' "$log" | head -1)
 echo "server: $url"
 
-echo "== 3. submit staged/ (title = the set's content id, so a retry cannot create a second tune)"
-"$tuneprep" submit staged --name man --branch fast --base-url "$url" --force
+echo "== 3. submit staged/ and wait until it is trained (title = the set's content id, so a retry cannot create a second tune)"
+"$tuneprep" submit staged --name man --branch fast --base-url "$url" --force --wait
+tune=$(grep -o '"tune_id" *: *[0-9]*' staged/submission.json | grep -o '[0-9]*$')
 
-echo "== 4. list tunes"
-"$tuneprep" tunes list --base-url "$url"
+echo "== 4. generate four pictures from tune $tune and wait for them"
+"$tuneprep" prompts create "$tune" --text "ohwx man, corporate headshot" --num-images 4 --wait --base-url "$url"
+
+echo "== 5. download them into shots/ (a second run fetches nothing)"
+"$tuneprep" prompts download "$tune" --out shots --base-url "$url"
+ls -l shots
 
 echo "== server log"
 cat "$log"
