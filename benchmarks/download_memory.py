@@ -39,8 +39,8 @@ def make_jpegs(folder, count, megabytes):
     from PIL import Image
 
     rng = numpy.random.default_rng(20)
-    # Noise compresses badly: about 1.1 bytes a pixel at quality 92.
-    pixels = int(megabytes * 1_000_000 / 1.1)
+    # Noise compresses badly: about 1 byte a pixel at quality 92.
+    pixels = int(megabytes * 1_000_000 / 1.0)
     width = int((pixels * 4 / 3) ** 0.5)
     height = pixels // width
     sizes = []
