@@ -61,25 +61,17 @@ struct PromptsCommand: AsyncParsableCommand {
             abstract: "Show one prompt and its pictures' URLs.",
             usage: "tuneprep prompts show [<options>] <tune-id> <prompt-id>", discussion: HelpText.exitStatus(PromptsCommand.statuses))
 
-        @Argument(help: ArgumentHelp("Tune id.", valueName: "tune-id"))
-        var tuneID: Int
-
-        @Argument(help: ArgumentHelp("Prompt id.", valueName: "prompt-id"))
-        var id: Int
+        @OptionGroup var which: PromptID
 
         @Flag(help: "JSON on stdout.")
         var json = false
 
         @OptionGroup var astria: AstriaCommandOptions
 
-        func validate() throws {
-            guard tuneID >= 1, id >= 1 else { throw ValidationError("tune and prompt ids are 1 or more") }
-        }
-
         func run() async throws {
             let command = self
             try await CommandRunner.run(json: json) {
-                let prompt = try await command.astria.client().prompt(tuneID: command.tuneID, id: command.id)
+                let prompt = try await command.astria.client().prompt(tuneID: command.which.tuneID, id: command.which.id)
                 if command.json { return printJSON(prompt) }
                 printPrompt(prompt)
             }
@@ -91,29 +83,22 @@ struct PromptsCommand: AsyncParsableCommand {
             abstract: "Delete a prompt and its pictures.",
             usage: "tuneprep prompts delete [<options>] <tune-id> <prompt-id>", discussion: HelpText.exitStatus(PromptsCommand.statuses))
 
-        @Argument(help: ArgumentHelp("Tune id.", valueName: "tune-id"))
-        var tuneID: Int
-
-        @Argument(help: ArgumentHelp("Prompt id.", valueName: "prompt-id"))
-        var id: Int
+        @OptionGroup var which: PromptID
 
         @Flag(help: "JSON on stdout.")
         var json = false
 
         @OptionGroup var astria: AstriaCommandOptions
 
-        func validate() throws {
-            guard tuneID >= 1, id >= 1 else { throw ValidationError("tune and prompt ids are 1 or more") }
-        }
-
         func run() async throws {
             let command = self
+            let (tuneID, id) = (which.tuneID, which.id)
             try await CommandRunner.run(json: json) {
-                try await command.astria.client().deletePrompt(tuneID: command.tuneID, id: command.id)
+                try await command.astria.client().deletePrompt(tuneID: tuneID, id: id)
                 if command.json {
-                    JSONLines.write(["event": "deleted", "tune_id": command.tuneID, "prompt_id": command.id])
+                    JSONLines.write(["event": "deleted", "tune_id": tuneID, "prompt_id": id])
                 } else {
-                    print("deleted prompt \(command.id) of tune \(command.tuneID)")
+                    print("deleted prompt \(id) of tune \(tuneID)")
                 }
             }
         }
@@ -161,6 +146,19 @@ struct PromptsCommand: AsyncParsableCommand {
                 }
             }
         }
+    }
+}
+
+/// The two arguments that name one prompt: its tune's id and its own.
+struct PromptID: ParsableArguments {
+    @Argument(help: ArgumentHelp("Tune id.", valueName: "tune-id"))
+    var tuneID: Int
+
+    @Argument(help: ArgumentHelp("Prompt id.", valueName: "prompt-id"))
+    var id: Int
+
+    func validate() throws {
+        guard tuneID >= 1, id >= 1 else { throw ValidationError("tune and prompt ids are 1 or more") }
     }
 }
 

@@ -48,7 +48,7 @@ struct HelpLayoutTests {
         #expect(result.stdout.firstMatch(of: swiftDouble) == nil, "\(name): a default printed as a Swift Double")
     }
 
-    @Test("the top-level exit status lists every code submit and tunes use, in the same words")
+    @Test("the top-level exit status lists every code submit, tunes and prompts use, in the same words")
     func topLevelSummaryMatchesTheCommands() throws {
         let environment = ["COLUMNS": "1000"]
         func exitStatus(_ command: [String]) throws -> [String: String] {
@@ -64,12 +64,12 @@ struct HelpLayoutTests {
             return codes
         }
         let top = try exitStatus([])
-        for command in [["submit"], ["tunes"], ["tunes", "list"]] {
+        for command in [["submit"], ["tunes"], ["tunes", "list"], ["tunes", "wait"], ["prompts"], ["prompts", "create"], ["prompts", "download"]] {
             for (code, words) in try exitStatus(command) where code != "0" && code != "1" {
                 #expect(top[code] == words, "\(command): code \(code) is \"\(words)\" there, \"\(top[code] ?? "missing")\" at the top")
             }
         }
-        #expect(top.keys.sorted() == ["0", "1", "129", "130", "143", "2", "3", "4", "5", "6", "7", "8"])
+        #expect(top.keys.sorted() == ["0", "1", "10", "11", "12", "129", "130", "143", "2", "3", "4", "5", "6", "7", "8", "9"])
     }
 
     @Test("completion: files and folders for every path, the four --branch values")

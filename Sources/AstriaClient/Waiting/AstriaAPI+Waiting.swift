@@ -28,11 +28,7 @@ extension AstriaAPI {
         _ known: Tune?, id: Int, policy: WaitPolicy, events: (@Sendable (WaitEvent<Tune>) -> Void)?
     ) async throws(AstriaError) -> Tune {
         try await poll(what: "tune \(id)", known: known, policy: policy, events: events) { () throws(AstriaError) in
-            let response = try await send("GET", "/tunes/\(id)", idempotent: true, retry: .single).response
-            guard let tune = try? JSONDecoder().decode(Tune.self, from: response.body) else {
-                throw decodingError("tune \(id)", response.body)
-            }
-            return tune
+            try await getOnce(Tune.self, "/tunes/\(id)", what: "tune \(id)")
         } judge: { tune, now throws(AstriaError) in
             if tune.trainedAt != nil { return .done }
             guard let eta = tune.eta else { return .interval }
@@ -54,11 +50,7 @@ extension AstriaAPI {
         events: (@Sendable (WaitEvent<Prompt>) -> Void)? = nil
     ) async throws(AstriaError) -> Prompt {
         try await poll(what: "prompt \(id) of tune \(tuneID)", known: nil, policy: policy, events: events) { () throws(AstriaError) in
-            let response = try await send("GET", "/tunes/\(tuneID)/prompts/\(id)", idempotent: true, retry: .single).response
-            guard let prompt = try? JSONDecoder().decode(Prompt.self, from: response.body) else {
-                throw decodingError("prompt \(id) of tune \(tuneID)", response.body)
-            }
-            return prompt
+            try await getOnce(Prompt.self, "/tunes/\(tuneID)/prompts/\(id)", what: "prompt \(id) of tune \(tuneID)")
         } judge: { prompt, _ throws(AstriaError) in
             switch prompt.state {
             case .done: return .done
@@ -66,6 +58,13 @@ extension AstriaAPI {
             case .pending: return .interval
             }
         }
+    }
+
+    /// One GET, no retry (the wait decides the pauses), decoded.
+    private func getOnce<T: Decodable>(_ type: T.Type, _ path: String, what: String) async throws(AstriaError) -> T {
+        let response = try await send("GET", path, idempotent: true, retry: .single).response
+        guard let value = try? JSONDecoder().decode(T.self, from: response.body) else { throw decodingError(what, response.body) }
+        return value
     }
 
     /// What one poll's answer means.
