@@ -47,10 +47,7 @@ public struct Manifest: Codable, Sendable, Equatable {
         public var version: String
 
         /// Names the program that wrote a manifest.
-        package init(name: String, version: String) {
-            self.name = name
-            self.version = version
-        }
+        package init(name: String, version: String) { (self.name, self.version) = (name, version) }
     }
 
     /// Whether a photo made it into the staged set.
