@@ -15,6 +15,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/vapor/multipart-kit", from: "4.7.1"),
+        // FileDescriptor and Errno: the system calls TunePrep and AstriaClient make, wrapped once
+        // (already in the graph through swift-nio).
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
         // `swift package generate-documentation`: the DocC catalogs beside TunePrep and AstriaClient.
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
     ],
@@ -52,21 +55,37 @@ let package = Package(
                 .linkedLibrary("blas"), .linkedLibrary("lapack"), .linkedLibrary("opencv_dnn"), .linkedLibrary("opencv_core"),
             ]
         ),
-        // The resampler's inner loops (SSE2 on x86-64), so they vectorise in every build.
+        // The resampler's inner loops in C, so they vectorise in every build (on x86-64 an AVX2
+        // path, picked at run time, beside the SSE2 baseline).
         .target(name: "CTunePrepResample"),
 
+        // A staged set's manifest: its model (options, findings, scores, person records) and its
+        // reading and checking. Pure Swift, shared by TunePrep (which writes it) and AstriaClient
+        // (which reads it to upload), so an upload-only consumer builds no imaging code.
+        .target(
+            name: "TunePrepManifest",
+            dependencies: [.product(name: "SystemPackage", package: "swift-system")]
+        ),
         // Decode, check, orient, resize, encode and stage photos.
         .target(
             name: "TunePrep",
             dependencies: [
-                "CTunePrepImaging", "CTunePrepResample", "CTunePrepFaces", "TunePrepDigest",
+                "TunePrepManifest", "CTunePrepImaging", "CTunePrepResample", "CTunePrepFaces", "TunePrepDigest",
+                .product(name: "SystemPackage", package: "swift-system"),
             ]
         ),
         // Test photos and the sample set (`tuneprep make-samples`, the tests): not the product's API.
         .target(name: "TunePrepSamples", dependencies: ["TunePrep", "CTunePrepImaging"]),
         // The Astria API client: libcurl-backed, streams multipart bodies from disk. It reads a
-        // staged set's manifest itself, so an upload-only consumer builds no imaging code.
-        .target(name: "AstriaClient", dependencies: ["CTunePrepCurl", "TunePrepDigest"]),
+        // staged set's manifest through TunePrepManifest, so an upload-only consumer builds no
+        // imaging code.
+        .target(
+            name: "AstriaClient",
+            dependencies: [
+                "CTunePrepCurl", "TunePrepDigest", "TunePrepManifest",
+                .product(name: "SystemPackage", package: "swift-system"),
+            ]
+        ),
         // A local Astria-compatible server for tests, the quick start and users' integration tests.
         .target(
             name: "AstriaMockServer",
@@ -89,6 +108,8 @@ let package = Package(
         .executableTarget(name: "tuneprep-upload-bench", dependencies: ["AstriaClient"]),
 
         .testTarget(name: "TunePrepTests", dependencies: ["TunePrep", "TunePrepSamples", "TunePrepDigest"]),
+        // The manifest's reader on its own, and what an upload-only consumer builds (dump-package).
+        .testTarget(name: "TunePrepManifestTests", dependencies: ["TunePrepManifest"]),
         .testTarget(name: "AstriaMockServerTests", dependencies: [
             "AstriaMockServer",
             .product(name: "MultipartKit", package: "multipart-kit"),

@@ -1,5 +1,6 @@
 // Colour management: embedded profiles to sRGB with LittleCMS, so phones' Display P3 and
 // cameras' Adobe RGB do not reach the trainer washed out.
+#include "include/CTunePrepImaging_color.h"
 #include "color.h"
 #include "report.h"
 

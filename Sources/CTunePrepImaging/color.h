@@ -2,7 +2,7 @@
 #ifndef CTUNEPREP_IMAGING_COLOR_H
 #define CTUNEPREP_IMAGING_COLOR_H
 
-#include "include/CTunePrepImaging.h"
+#include "include/CTunePrepImaging_common.h"
 #include <lcms2.h>
 
 // A transform from an embedded ICC profile to sRGB for pixels in `input_format` (TYPE_RGB_8,

@@ -1,5 +1,6 @@
 // HEIF/HEIC through libheif. libheif reports errors as returned structs (no longjmp), so this
 // file only turns them into statuses and keeps ownership straight.
+#include "include/CTunePrepImaging_heif.h"
 #include "color.h"
 #include "report.h"
 

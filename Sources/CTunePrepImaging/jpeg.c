@@ -1,6 +1,7 @@
 // libjpeg-turbo behind a status-returning API. libjpeg reports fatal errors through error_exit,
 // which must not return: ours records the message and longjmps back to the entry point that
 // called setjmp, in this file, so no Swift frame is ever skipped.
+#include "include/CTunePrepImaging_jpeg.h"
 #include "color.h"
 #include "report.h"
 

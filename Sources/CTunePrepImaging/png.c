@@ -1,5 +1,6 @@
 // libpng behind a status-returning API. libpng reports errors through png_error, which longjmps
 // to the setjmp in the entry points below, never across a Swift frame.
+#include "include/CTunePrepImaging_png.h"
 #include "color.h"
 #include "report.h"
 

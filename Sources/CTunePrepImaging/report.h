@@ -1,8 +1,8 @@
-// Internal helpers shared by the JPEG and PNG shims (not part of the module's public header).
+// Internal helpers shared by the codec shims (not part of the module's public headers).
 #ifndef CTUNEPREP_IMAGING_REPORT_H
 #define CTUNEPREP_IMAGING_REPORT_H
 
-#include "include/CTunePrepImaging.h"
+#include "include/CTunePrepImaging_common.h"
 
 void CTunePrepImaging_report_reset(CTunePrepImaging_report *report);
 void CTunePrepImaging_report_error(CTunePrepImaging_report *report, const char *text);

@@ -1,5 +1,6 @@
 // WebP through libwebp: the demuxer finds the first frame and any ICC profile; the decoder
 // returns RGBA, composited here over the background.
+#include "include/CTunePrepImaging_webp.h"
 #include "color.h"
 #include "report.h"
 

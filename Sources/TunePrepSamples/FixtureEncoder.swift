@@ -4,7 +4,8 @@ import TunePrep
 
 /// Encoders for making test photos and samples in every shape TunePrep must read: JPEG in gray,
 /// RGB and CMYK (plain or Adobe-inverted), progressive, with EXIF; PNG in every colour type and
-/// bit depth, interlaced or not, with palette transparency and eXIf. Not used for outputs.
+/// bit depth, interlaced or not, with palette transparency and eXIf; lossless WebP; and a Display
+/// P3 profile to embed. Not used for outputs.
 public enum FixtureEncoder {
     /// The colour model of a JPEG fixture's samples; `adobeCMYK` is CMYK stored inverted with an Adobe marker.
     public enum JPEGColor: Sendable { case gray, rgb, cmyk, adobeCMYK }

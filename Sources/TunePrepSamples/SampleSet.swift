@@ -3,7 +3,7 @@ import TunePrep
 
 /// Writes TunePrep's sample photos: synthetic "portraits" made here (no one's real photos), in
 /// the shapes a real upload has: good JPEGs and a PNG, one rotated by an EXIF tag (with GPS),
-/// one too small, one duplicate and one truncated. `tuneprep make-samples` and the tests use it.
+/// one too small, one duplicate and one truncated. The make-samples command and the tests use it.
 public enum SampleSet {
     /// One sample photo and the verdict it should get.
     public struct File: Sendable {

@@ -37,6 +37,10 @@ struct PrepareCommand: AsyncParsableCommand {
             set = try await Interrupt.cancelling {
                 try await preparer.prepare(photos, into: destination, force: force, progress: { progress.update($0) })
             }
+        } catch StagingError.outputExists(let path) {
+            progress.finish()
+            // The library says what exists; the hint is the command's, which has the flag.
+            throw CommandFailure(.usage, "\(StagingError.outputExists(path)) (use --force to replace it)")
         } catch {
             progress.finish()
             throw error

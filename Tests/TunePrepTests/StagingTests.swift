@@ -117,6 +117,8 @@ struct StagingTests {
         options.maxImages = 3
         report = try await Preparer(options: options).check([photos.path])
         #expect(report.findings.map(\.code) == [.tooManyImages] && !report.summary.usable)
+        // A fact, with the values; the command adds what its user can do about it.
+        #expect(report.findings.first?.message.hasSuffix("usable images; at most 3 allowed") == true, "\(report.findings)")
         options.maxImages = 20
         options.maxTotalBytes = 1000
         report = try await Preparer(options: options).check([photos.path])

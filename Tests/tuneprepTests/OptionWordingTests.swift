@@ -32,7 +32,7 @@ struct OptionWordingTests {
         let folder = try CommandRunner.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: folder) }
         try SampleSet.write(to: folder.appendingPathComponent("photos"))
-        for (option, message) in [("--max-side", "--max-side must be 16 to"), ("--quality", "--quality must be 1-100"), ("--workers", "--workers must be 1 to 256")] {
+        for (option, message) in [("--max-side", "--max-side is -5; it must be 16 to"), ("--quality", "--quality is -5; it must be 1 to 100"), ("--workers", "--workers must be 1 to 256")] {
             let result = try CommandRunner.run(["check", "--no-person-checks", "photos", option, "-5"], in: folder)
             #expect(result.status == 2)
             #expect(result.stderr.contains(message), "\(option): \(result.stderr)")

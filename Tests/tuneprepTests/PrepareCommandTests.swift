@@ -79,4 +79,17 @@ struct PrepareCommandTests {
         let replaced = try StagedSet.load(from: folder.appendingPathComponent("set"))
         #expect(replaced.manifest.images.compactMap(\.output).allSatisfy { max($0.width, $0.height) <= 800 })
     }
+
+    @Test("too many images: the manifest states the fact, the table adds the flag to raise")
+    func tooManyImagesHint() throws {
+        let folder = try samples()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let table = try CommandRunner.run(["check", "photos", "--no-person-checks", "--max-images", "1", "--min-images", "0"], in: folder)
+        #expect(table.status == 1)
+        #expect(table.stdout.contains("usable images; at most 1 allowed (choose the best, or raise --max-images)"), "\(table.stdout)")
+        let json = try CommandRunner.run(["check", "photos", "--no-person-checks", "--json", "--quiet", "--max-images", "1", "--min-images", "0"], in: folder)
+        let manifest = try Manifest.makeDecoder().decode(Manifest.self, from: Data(json.stdout.utf8))
+        let finding = try #require(manifest.findings.first { $0.code == .tooManyImages })
+        #expect(finding.message.hasSuffix("usable images; at most 1 allowed") && !finding.message.contains("--"), "\(finding.message)")
+    }
 }

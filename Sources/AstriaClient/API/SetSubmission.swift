@@ -1,4 +1,5 @@
 import Foundation
+import TunePrepManifest
 
 /// Why a staged set is not submitted.
 public enum SetRefusal: Sendable, Equatable, CustomStringConvertible {
@@ -77,13 +78,13 @@ public struct SetSubmission: Sendable {
 }
 
 /// A staged set as the uploader reads it: the folder `tuneprep prepare` (TunePrep's `Preparer`)
-/// wrote, seen through the few manifest fields a submission needs. AstriaClient reads the
-/// manifest itself, so an upload-only consumer builds none of the imaging code.
+/// wrote, seen through the few manifest fields a submission needs. The manifest is read by
+/// TunePrepManifest (pure Swift), so an upload-only consumer builds none of the imaging code.
 public struct SubmittableSet: Sendable, Equatable {
-    /// The manifest schema this reader understands (TunePrep's `Manifest.currentSchemaVersion`).
-    public static let supportedSchemaVersion = 1
+    /// The manifest schema this reader understands (`Manifest.currentSchemaVersion`).
+    public static let supportedSchemaVersion = Manifest.currentSchemaVersion
     /// Name of the manifest file inside the staged set.
-    public static let manifestFileName = "manifest.json"
+    public static let manifestFileName = Manifest.fileName
 
     /// The staged set's folder.
     public let directory: URL
@@ -94,49 +95,19 @@ public struct SubmittableSet: Sendable, Equatable {
     /// The staged images, in manifest order.
     public let imageFiles: [URL]
 
-    /// The fields read from `manifest.json` (snake_case on disk).
-    private struct ManifestFields: Decodable {
-        struct Summary: Decodable { var usable: Bool }
-        struct Image: Decodable {
-            struct Output: Decodable { var name: String }
-            var output: Output?
-        }
-        var schemaVersion: Int
-        var setId: String
-        var summary: Summary
-        var images: [Image]
-    }
-
-    /// Reads `directory/manifest.json` and checks that every staged file it lists exists; a
-    /// folder that is not a staged set is refused as a submission would be.
+    /// Reads `directory/manifest.json` through TunePrepManifest's reader (the one TunePrep's
+    /// `StagedSet.load` uses): a newer schema, a staged name that is not a file name inside the
+    /// set, or a missing staged file is refused as a submission would be.
     public static func load(from directory: URL) throws(AstriaError) -> SubmittableSet {
-        func refuse(_ reason: String) -> AstriaError { .setRefused(directory: directory.path, .notAStagedSet(reason: reason)) }
-        let data: Data
+        let manifest: Manifest
         do {
-            data = try Data(contentsOf: directory.appendingPathComponent(manifestFileName))
+            manifest = try Manifest.read(from: directory)
         } catch {
-            throw refuse("cannot read \(manifestFileName): \(plainFileError(error))")
+            throw .setRefused(directory: directory.path, .notAStagedSet(reason: error.description))
         }
-        let fields: ManifestFields
-        do {
-            let decoder = JSONDecoder()
-            decoder.keyDecodingStrategy = .convertFromSnakeCase
-            fields = try decoder.decode(ManifestFields.self, from: data)
-        } catch {
-            throw refuse("\(manifestFileName) is not a TunePrep manifest: \(error)")
-        }
-        guard fields.schemaVersion <= supportedSchemaVersion else {
-            throw refuse("manifest schema \(fields.schemaVersion) is newer than this tool understands (\(supportedSchemaVersion))")
-        }
-        var files: [URL] = []
-        for name in fields.images.compactMap({ $0.output?.name }) {
-            // A name is a file inside the set: never a path that leaves it.
-            guard !name.isEmpty, !name.contains("/"), name != ".", name != ".." else { throw refuse("staged file name \"\(name)\" is not a file name") }
-            let url = directory.appendingPathComponent(name)
-            guard FileManager.default.fileExists(atPath: url.path) else { throw refuse("staged file \(name) is missing") }
-            files.append(url)
-        }
-        return SubmittableSet(directory: directory, setId: fields.setId, isUsable: fields.summary.usable, imageFiles: files)
+        return SubmittableSet(
+            directory: directory, setId: manifest.setId, isUsable: manifest.summary.usable,
+            imageFiles: manifest.stagedFiles(in: directory))
     }
 
     /// Throws the refusal a submission would meet, before anything is sent: a set that failed its

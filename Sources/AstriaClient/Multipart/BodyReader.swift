@@ -1,17 +1,13 @@
+import SystemPackage
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
 
-// Free functions so the calls are not shadowed by BodyReader's own `read`/`open` methods.
-private func systemRead(_ fd: Int32, _ buffer: UnsafeMutableRawPointer, _ count: Int) -> Int { read(fd, buffer, count) }
-private func systemOpen(_ path: String) -> Int32 { open(path, O_RDONLY | O_CLOEXEC) }
-private func systemClose(_ fd: Int32) { _ = close(fd) }
-private func errorText() -> String { String(cString: strerror(errno)) }
-
 /// Reads a `RequestBody` sequentially into libcurl's upload buffer, straight from the files with
-/// read(2) (no intermediate copies). Used on the one thread that runs the transfer.
+/// read(2) (swift-system's `FileDescriptor`; no intermediate copies). Used on the one thread that
+/// runs the transfer.
 final class BodyReader {
     struct Failure: Error {
         let path: String
@@ -21,7 +17,7 @@ final class BodyReader {
     let body: RequestBody
     private var segmentIndex = 0
     private var segmentOffset: Int64 = 0
-    private var fd: Int32 = -1
+    private var file: FileDescriptor?
     private(set) var position: Int64 = 0
 
     init(_ body: RequestBody) { self.body = body }
@@ -50,10 +46,14 @@ final class BodyReader {
                 }
                 got = want
             case .file(let path, _, _):
-                if fd < 0 { try open(path, at: segmentOffset) }
-                var n: Int
-                repeat { n = systemRead(fd, destination, want) } while n < 0 && errno == EINTR
-                if n < 0 { throw Failure(path: path, reason: "read failed: \(errorText())") }
+                let file: FileDescriptor
+                if let opened = self.file { file = opened } else { file = try open(path, at: segmentOffset) }
+                let n: Int
+                do {
+                    n = try file.read(into: UnsafeMutableRawBufferPointer(start: destination, count: want))
+                } catch {
+                    throw Failure(path: path, reason: "read failed: \(error)")
+                }
                 if n == 0 { throw Failure(path: path, reason: "file became shorter while it was being sent") }
                 got = n
             }
@@ -83,20 +83,31 @@ final class BodyReader {
         return true
     }
 
-    private func open(_ path: String, at offset: Int64) throws(Failure) {
-        let opened = systemOpen(path)
-        guard opened >= 0 else { throw Failure(path: path, reason: "cannot open: \(errorText())") }
-        fd = opened
-        if offset > 0, lseek(fd, off_t(offset), SEEK_SET) < 0 {
-            throw Failure(path: path, reason: "cannot seek: \(errorText())")
+    /// Opens the file of a segment at `offset` (errors as the C library says them).
+    private func open(_ path: String, at offset: Int64) throws(Failure) -> FileDescriptor {
+        let opened: FileDescriptor
+        do {
+            opened = try FileDescriptor.open(FilePath(path), .readOnly, options: .closeOnExec)
+        } catch {
+            throw Failure(path: path, reason: "cannot open: \(error)")
+        }
+        file = opened
+        if offset > 0 {
+            do {
+                try opened.seek(offset: offset, from: .start)
+            } catch {
+                throw Failure(path: path, reason: "cannot seek: \(error)")
+            }
         }
         #if canImport(Glibc)
         // Sequential hint: lets the kernel read ahead aggressively for large photos.
-        _ = posix_fadvise(fd, 0, 0, Int32(POSIX_FADV_SEQUENTIAL))
+        _ = posix_fadvise(opened.rawValue, 0, 0, Int32(POSIX_FADV_SEQUENTIAL))
         #endif
+        return opened
     }
 
     private func closeFile() {
-        if fd >= 0 { systemClose(fd); fd = -1 }
+        try? file?.close()
+        file = nil
     }
 }

@@ -1,5 +1,5 @@
-// The C side of TunePrep's person checks: every call into dlib lives in faces.cpp, behind this
-// plain C header. No C++ type or exception crosses it: each entry point catches everything and
+// The C side of TunePrep's person checks: every call into dlib (faces.cpp) and OpenCV's dnn
+// module (centerface.cpp) lives behind this plain C header. No C++ type or exception crosses it: each entry point catches everything and
 // returns a status plus a message.
 #ifndef CTUNEPREP_FACES_H
 #define CTUNEPREP_FACES_H

@@ -1,7 +1,7 @@
 /// Why a photo could not be decoded. Each case carries what a person needs to act on it; the
-/// file name is added by the stage that knows it (see `PhotoError`).
+/// file is named by the manifest row its finding goes into (`PhotoProcessor` makes the finding).
 public enum DecodingError: Error, Sendable, Equatable, CustomStringConvertible {
-    /// The content is not a format this build decodes (HEIC, WebP, text, an empty file...).
+    /// The content is not a format this build decodes (GIF, TIFF, BMP, AVIF, text, an empty file...).
     case unsupportedFormat(ImageFormat, detail: String)
     /// The data ends before the image does.
     case truncated(ImageFormat, detail: String)

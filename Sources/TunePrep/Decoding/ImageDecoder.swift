@@ -44,97 +44,35 @@ struct DecodeLimits {
     }
 }
 
-/// The decoding stage: JPEG through libjpeg-turbo, PNG through libpng, both behind the C shims.
+/// The decoding stage: JPEG through libjpeg-turbo, PNG through libpng, HEIF through libheif and
+/// WebP through libwebp, each behind its C shim (``Codec``: the one place a format picks its
+/// entry points). JPEG and PNG can hand their rows to a `Resampler.Stream` as they decode; a JPEG
+/// can also be read from its file as it decodes.
 enum ImageDecoder {
     /// Reads only the header. Fails for undecodable formats and broken headers.
     static func header(of data: Data, limits: DecodeLimits) throws(DecodingError) -> ImageHeader {
         let format = ImageFormat.sniff(data)
-        switch format {
-        case .jpeg:
-            var info = CTunePrepImaging_jpeg_info()
-            var report = CTunePrepImaging_report()
-            let status = data.withUnsafeBytes { raw in
-                CTunePrepImaging_jpeg_read_info(raw.bindMemory(to: UInt8.self).baseAddress, raw.count, &info, &report)
-            }
-            try check(status, format: .jpeg, report: &report)
-            return ImageHeader(format: .jpeg, width: Int(info.width), height: Int(info.height))
-        case .png:
-            var info = CTunePrepImaging_png_info()
-            var report = CTunePrepImaging_report()
-            var cLimits = limits.c
-            let status = data.withUnsafeBytes { raw in
-                CTunePrepImaging_png_read_info(raw.bindMemory(to: UInt8.self).baseAddress, raw.count, &cLimits, &info, &report)
-            }
-            try check(status, format: .png, report: &report)
-            return ImageHeader(format: .png, width: Int(info.width), height: Int(info.height))
-        case .heif:
-            var info = CTunePrepImaging_heif_info()
-            var report = CTunePrepImaging_report()
-            let status = data.withUnsafeBytes { raw in
-                CTunePrepImaging_heif_read_info(raw.bindMemory(to: UInt8.self).baseAddress, raw.count, &info, &report)
-            }
-            try check(status, format: .heif, report: &report)
-            return ImageHeader(format: .heif, width: Int(info.width), height: Int(info.height))
-        case .webp:
-            var info = CTunePrepImaging_webp_info()
-            var report = CTunePrepImaging_report()
-            let status = data.withUnsafeBytes { raw in
-                CTunePrepImaging_webp_read_info(raw.bindMemory(to: UInt8.self).baseAddress, raw.count, &info, &report)
-            }
-            try check(status, format: .webp, report: &report)
-            return ImageHeader(format: .webp, width: Int(info.width), height: Int(info.height))
-        default:
-            throw unsupported(format, data: data)
+        guard let codec = Codec(format) else { throw unsupported(format, data: data) }
+        var report = CTunePrepImaging_report()
+        var cLimits = limits.c
+        let (status, width, height) = data.withUnsafeBytes { raw in
+            codec.readInfo(raw.bindMemory(to: UInt8.self).baseAddress, raw.count, &cLimits, &report)
         }
+        try check(status, format: format, report: &report)
+        return ImageHeader(format: format, width: Int(width), height: Int(height))
     }
 
     /// Decodes to RGB. For JPEG, `scaleEighths` (1...16) picks libjpeg-turbo's DCT-domain scale;
-    /// PNG ignores it.
+    /// the other formats ignore it.
     static func decode(
         _ data: Data, format: ImageFormat, scaleEighths: Int, limits: DecodeLimits, background: RGBColor
     ) throws(DecodingError) -> DecodedImage {
-        var image = CTunePrepImaging_rgb_image()
-        var report = CTunePrepImaging_report()
-        var cLimits = limits.c
-        let status: CTunePrepImaging_status
-        switch format {
-        case .jpeg:
-            status = data.withUnsafeBytes { raw in
-                CTunePrepImaging_jpeg_decode(
-                    raw.bindMemory(to: UInt8.self).baseAddress, raw.count, Int32(scaleEighths), &cLimits, nil,
-                    &image, &report)
-            }
-        case .png:
-            status = data.withUnsafeBytes { raw in
-                CTunePrepImaging_png_decode(
-                    raw.bindMemory(to: UInt8.self).baseAddress, raw.count, &cLimits,
-                    background.red, background.green, background.blue, nil, &image, &report)
-            }
-        case .heif:
-            status = data.withUnsafeBytes { raw in
-                CTunePrepImaging_heif_decode(
-                    raw.bindMemory(to: UInt8.self).baseAddress, raw.count, &cLimits,
-                    background.red, background.green, background.blue, &image, &report)
-            }
-        case .webp:
-            status = data.withUnsafeBytes { raw in
-                CTunePrepImaging_webp_decode(
-                    raw.bindMemory(to: UInt8.self).baseAddress, raw.count, &cLimits,
-                    background.red, background.green, background.blue, &image, &report)
-            }
-        default:
-            throw unsupported(format, data: data)
-        }
-        return try finish(status, format: format, image: &image, report: &report)
+        try decodeWhole(.data(data), format: format, scaleEighths: scaleEighths, limits: limits, background: background)
     }
 
     /// Decodes a JPEG while reading it from `path`, so the file is never held in memory whole.
     static func decodeJPEG(atPath path: String, scaleEighths: Int, limits: DecodeLimits) throws(DecodingError) -> DecodedImage {
-        var image = CTunePrepImaging_rgb_image()
-        var report = CTunePrepImaging_report()
-        var cLimits = limits.c
-        let status = CTunePrepImaging_jpeg_decode_file(path, Int32(scaleEighths), &cLimits, nil, &image, &report)
-        return try finish(status, format: .jpeg, image: &image, report: &report)
+        try decodeWhole(.file(path: path), format: .jpeg, scaleEighths: scaleEighths, limits: limits, background: .white)
     }
 
     /// Where a photo's bytes come from: memory, or (JPEG only) its file, read as it decodes.
@@ -144,13 +82,24 @@ enum ImageDecoder {
     }
 
     /// Formats whose decoders can hand their rows to a `Resampler.Stream`.
-    static func canStream(_ format: ImageFormat) -> Bool { format == .jpeg || format == .png }
+    static func canStream(_ format: ImageFormat) -> Bool { Codec(format)?.streams ?? false }
 
     /// The size a photo decodes to: a JPEG at `scaleEighths`/8 as libjpeg-turbo computes it
     /// (rounded up), any other format as stored.
     static func decodedSize(of header: ImageHeader, scaleEighths: Int) -> (width: Int, height: Int) {
         guard header.format == .jpeg else { return (header.width, header.height) }
         return ((header.width * scaleEighths + 7) / 8, (header.height * scaleEighths + 7) / 8)
+    }
+
+    /// Decodes the whole raster from `input` (a file only for a JPEG).
+    static func decodeWhole(
+        _ input: Input, format: ImageFormat, scaleEighths: Int, limits: DecodeLimits, background: RGBColor
+    ) throws(DecodingError) -> DecodedImage {
+        var image = CTunePrepImaging_rgb_image()
+        var report = CTunePrepImaging_report()
+        let status = try run(input, format: format, scaleEighths: scaleEighths, limits: limits, background: background,
+                             sink: nil, image: &image, report: &report)
+        return try finish(status, format: format, image: &image, report: &report)
     }
 
     /// Decodes a JPEG or PNG straight into `stream`: rows go to the resampler as the decoder
@@ -163,36 +112,115 @@ enum ImageDecoder {
     ) throws(DecodingError) -> DecodedImage {
         var image = CTunePrepImaging_rgb_image()
         var report = CTunePrepImaging_report()
-        var cLimits = limits.c
         // A C function as the sink: the decoder's setjmp frame only ever calls into C.
         var sink = CTunePrepImaging_row_sink(
             context: stream.context, write: CTunePrepResample_stream_write,
             expected_width: UInt32(stream.sourceWidth), expected_height: UInt32(stream.sourceHeight))
-        let status: CTunePrepImaging_status
-        switch (format, input) {
-        case (.jpeg, .data(let data)):
-            status = data.withUnsafeBytes { raw in
-                CTunePrepImaging_jpeg_decode(
-                    raw.bindMemory(to: UInt8.self).baseAddress, raw.count, Int32(scaleEighths), &cLimits, &sink,
-                    &image, &report)
-            }
-        case (.jpeg, .file(let path)):
-            status = CTunePrepImaging_jpeg_decode_file(path, Int32(scaleEighths), &cLimits, &sink, &image, &report)
-        case (.png, .data(let data)):
-            status = data.withUnsafeBytes { raw in
-                CTunePrepImaging_png_decode(
-                    raw.bindMemory(to: UInt8.self).baseAddress, raw.count, &cLimits,
-                    background.red, background.green, background.blue, &sink, &image, &report)
-            }
-        default:
-            // Only JPEG and PNG decoders take a sink, and only a JPEG is read from its file.
-            throw .unsupportedFormat(format, detail: "cannot be resized while it decodes from this source")
+        let status = try withUnsafePointer(to: &sink) { sink throws(DecodingError) in
+            try run(input, format: format, scaleEighths: scaleEighths, limits: limits, background: background,
+                    sink: sink, image: &image, report: &report)
         }
         try check(status, format: format, report: &report)
         guard stream.finished else { throw .corrupt(format, detail: "the decoder stopped before the last row") }
         return DecodedImage(
             pixels: stream.output, warnings: warnings(of: &report), profile: profile(of: &image),
             colorConverted: image.color_converted != 0, imageCount: Int(max(1, image.image_count)))
+    }
+
+    /// One format's C entry points, behind one signature each: the only switch over formats.
+    private struct Codec {
+        typealias Limits = CTunePrepImaging_decode_options
+        typealias Sink = UnsafePointer<CTunePrepImaging_row_sink>?
+        typealias Report = CTunePrepImaging_report
+        typealias Image = CTunePrepImaging_rgb_image
+        /// Reads the header of the bytes: status, width, height.
+        var readInfo: (UnsafePointer<UInt8>?, Int, inout Limits, inout Report) -> (CTunePrepImaging_status, UInt32, UInt32)
+        /// Decodes bytes: scale (JPEG), limits, background, sink (nil for none).
+        var decode: (UnsafePointer<UInt8>?, Int, Int32, inout Limits, RGBColor, Sink, inout Image, inout Report) -> CTunePrepImaging_status
+        /// Decodes from a file while reading it, where the format can (JPEG).
+        var decodeFile: ((String, Int32, inout Limits, Sink, inout Image, inout Report) -> CTunePrepImaging_status)?
+        /// Whether `decode` takes a sink.
+        var streams: Bool
+
+        /// Reads a header into a fresh `info` and answers the status and the size it holds.
+        private static func header<Info: SizedInfo>(
+            _ info: Info, _ read: (inout Info) -> CTunePrepImaging_status
+        ) -> (CTunePrepImaging_status, UInt32, UInt32) {
+            var info = info
+            let status = read(&info)
+            return (status, info.width, info.height)
+        }
+
+        init?(_ format: ImageFormat) {
+            switch format {
+            case .jpeg:
+                readInfo = { data, size, _, report in
+                    Self.header(CTunePrepImaging_jpeg_info()) { CTunePrepImaging_jpeg_read_info(data, size, &$0, &report) }
+                }
+                decode = { data, size, scale, limits, _, sink, image, report in
+                    CTunePrepImaging_jpeg_decode(data, size, scale, &limits, sink, &image, &report)
+                }
+                decodeFile = { path, scale, limits, sink, image, report in
+                    CTunePrepImaging_jpeg_decode_file(path, scale, &limits, sink, &image, &report)
+                }
+                streams = true
+            case .png:
+                readInfo = { data, size, limits, report in
+                    Self.header(CTunePrepImaging_png_info()) { CTunePrepImaging_png_read_info(data, size, &limits, &$0, &report) }
+                }
+                decode = { data, size, _, limits, rgb, sink, image, report in
+                    CTunePrepImaging_png_decode(data, size, &limits, rgb.red, rgb.green, rgb.blue, sink, &image, &report)
+                }
+                streams = true
+            case .heif:
+                readInfo = { data, size, _, report in
+                    Self.header(CTunePrepImaging_heif_info()) { CTunePrepImaging_heif_read_info(data, size, &$0, &report) }
+                }
+                decode = { CTunePrepImaging_heif_decode($0, $1, &$3, $4.red, $4.green, $4.blue, &$6, &$7) }
+                streams = false
+            case .webp:
+                readInfo = { data, size, _, report in
+                    Self.header(CTunePrepImaging_webp_info()) { CTunePrepImaging_webp_read_info(data, size, &$0, &report) }
+                }
+                decode = { CTunePrepImaging_webp_decode($0, $1, &$3, $4.red, $4.green, $4.blue, &$6, &$7) }
+                streams = false
+            default:
+                return nil
+            }
+        }
+    }
+
+    /// The header structs of the C codecs, by their size.
+    fileprivate protocol SizedInfo {
+        var width: UInt32 { get }
+        var height: UInt32 { get }
+    }
+
+    /// Runs `format`'s decoder on `input`, into `sink` when there is one.
+    private static func run(
+        _ input: Input, format: ImageFormat, scaleEighths: Int, limits: DecodeLimits, background: RGBColor,
+        sink: UnsafePointer<CTunePrepImaging_row_sink>?, image: inout CTunePrepImaging_rgb_image,
+        report: inout CTunePrepImaging_report
+    ) throws(DecodingError) -> CTunePrepImaging_status {
+        guard let codec = Codec(format) else {
+            if case .data(let data) = input { throw unsupported(format, data: data) }
+            throw unsupported(format, data: Data([0]))
+        }
+        var cLimits = limits.c
+        switch input {
+        case .data(let data) where sink == nil || codec.streams:
+            return data.withUnsafeBytes { raw in
+                codec.decode(raw.bindMemory(to: UInt8.self).baseAddress, raw.count, Int32(scaleEighths), &cLimits, background,
+                             sink, &image, &report)
+            }
+        case .file(let path):
+            guard let decodeFile = codec.decodeFile else { break }
+            return decodeFile(path, Int32(scaleEighths), &cLimits, sink, &image, &report)
+        default:
+            break
+        }
+        // Only JPEG and PNG decoders take a sink, and only a JPEG is read from its file.
+        throw .unsupportedFormat(format, detail: "cannot be resized while it decodes from this source")
     }
 
     private static func finish(
@@ -255,3 +283,8 @@ enum ImageDecoder {
         return lines
     }
 }
+
+extension CTunePrepImaging_jpeg_info: ImageDecoder.SizedInfo {}
+extension CTunePrepImaging_png_info: ImageDecoder.SizedInfo {}
+extension CTunePrepImaging_heif_info: ImageDecoder.SizedInfo {}
+extension CTunePrepImaging_webp_info: ImageDecoder.SizedInfo {}

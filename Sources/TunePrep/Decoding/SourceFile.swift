@@ -1,5 +1,6 @@
 import TunePrepDigest
 import Foundation
+import SystemPackage
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -35,49 +36,56 @@ final class SourceFile {
     private var reachedEnd: Bool
     /// True when `data` is the whole file.
     var isWhole: Bool { reachedEnd && data.count == consumed }
-    private let descriptor: Int32
+    private let descriptor: FileDescriptor
     private var hasher = SHA256()
 
-    private init(descriptor: Int32, size: Int) {
+    private init(descriptor: FileDescriptor, size: Int) {
         self.descriptor = descriptor
         self.size = size
         data = Data()
         reachedEnd = false
     }
 
-    deinit { close(descriptor) }
+    deinit { try? descriptor.close() }
 
     /// Opens `url` if it is a regular file after following links, and reads its beginning.
     /// Nothing that is not a regular file is opened, and the open never blocks.
     static func open(_ url: URL) throws(SourceError) -> SourceFile {
-        let path = url.path
-        var status = stat()
-        if stat(path, &status) != 0 {
-            let failure = errno
-            var link = stat()
-            if lstat(path, &link) == 0, link.st_mode & S_IFMT == S_IFLNK {
-                let target = (try? FileManager.default.destinationOfSymbolicLink(atPath: path)) ?? "?"
-                throw .brokenLink(target: target, reason: failure == ELOOP ? "the links loop" : String(cString: strerror(failure)))
+        let path = FilePath(url.path)
+        let status: Stat
+        do {
+            status = try Stat(path)
+        } catch {
+            if let link = try? Stat(path, followTargetSymlink: false), link.type == .symbolicLink {
+                let target = (try? FileManager.default.destinationOfSymbolicLink(atPath: url.path)) ?? "?"
+                throw .brokenLink(target: target, reason: error == .tooManySymbolicLinkLevels ? "the links loop" : error.description)
             }
-            throw .unreadable(reason: String(cString: strerror(failure)))
+            throw .unreadable(reason: error.description)
         }
-        guard status.st_mode & S_IFMT == S_IFREG else { throw .notAFile(kind: kind(of: status.st_mode)) }
-        // O_NONBLOCK: should the path become a FIFO between the stat and the open, the open
+        guard status.type == .regular else { throw .notAFile(kind: kind(of: status.type)) }
+        // Non-blocking: should the path become a FIFO between the stat and the open, the open
         // still returns at once (and the fstat below refuses it).
-        let descriptor = Glibc.open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC)
-        guard descriptor >= 0 else { throw .unreadable(reason: String(cString: strerror(errno))) }
-        guard fstat(descriptor, &status) == 0, status.st_mode & S_IFMT == S_IFREG else {
-            close(descriptor)
-            throw .notAFile(kind: kind(of: status.st_mode))
+        let descriptor: FileDescriptor
+        do {
+            descriptor = try systemCall {
+                try FileDescriptor.open(path, .readOnly, options: [.nonBlocking, .closeOnExec, .init(rawValue: O_NOCTTY)])
+            }
+        } catch {
+            throw .unreadable(reason: error.description)
         }
-        let file = SourceFile(descriptor: descriptor, size: Int(status.st_size))
+        let opened = try? descriptor.stat()
+        guard let opened, opened.type == .regular else {
+            try? descriptor.close()
+            throw .notAFile(kind: kind(of: opened?.type ?? status.type))
+        }
+        let file = SourceFile(descriptor: descriptor, size: Int(opened.size))
         try file.read(upTo: headBytes, keep: true)
         return file
     }
 
     /// A path that opens this very file again (the descriptor's, so a file swapped under the
     /// path since `open` is never read), for decoders that read from a path.
-    var reopenPath: String { "/proc/self/fd/\(descriptor)" }
+    var reopenPath: String { "/proc/self/fd/\(descriptor.rawValue)" }
 
     /// Reads more of the file into `data`, up to `limit` bytes in all, for a header that lies
     /// past the beginning.
@@ -106,10 +114,11 @@ final class SourceFile {
         var buffer = [UInt8](repeating: 0, count: 1 << 20)
         while consumed < total {
             let want = min(buffer.count, total - consumed)
-            let count = buffer.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, want) }
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw .unreadable(reason: String(cString: strerror(errno)))
+            let count: Int
+            do {
+                count = try systemCall { try buffer.withUnsafeMutableBytes { try descriptor.read(into: UnsafeMutableRawBufferPointer(rebasing: $0[0..<want])) } }
+            } catch {
+                throw .unreadable(reason: error.description)
             }
             if count == 0 {
                 reachedEnd = true
@@ -137,13 +146,13 @@ final class SourceFile {
         return overflow ? Int.max : product.addingReportingOverflow(32 << 20).overflow ? Int.max : product + (32 << 20)
     }
 
-    private static func kind(of mode: mode_t) -> String {
-        switch mode & S_IFMT {
-        case S_IFIFO: "a FIFO (named pipe)"
-        case S_IFCHR: "a character device"
-        case S_IFBLK: "a block device"
-        case S_IFSOCK: "a socket"
-        case S_IFDIR: "a folder reached through a link (links to folders are not followed)"
+    private static func kind(of type: FileType) -> String {
+        switch type {
+        case .fifo: "a FIFO (named pipe)"
+        case .characterSpecial: "a character device"
+        case .blockSpecial: "a block device"
+        case .socket: "a socket"
+        case .directory: "a folder reached through a link (links to folders are not followed)"
         default: "not a regular file"
         }
     }

@@ -1,13 +1,34 @@
 import CTunePrepImaging
 import Foundation
 
-/// Why an encode failed: the only causes are a bad argument or memory.
-public struct EncodingError: Error, Sendable, Equatable, CustomStringConvertible {
-    /// What the encoder reported, or its status code when it said nothing.
-    public var message: String
-    public var description: String { "JPEG encoding failed: \(message)" }
+/// Why no JPEG came out: the encoder failed, or no quality and size within the limits fits the
+/// byte cap.
+public enum EncodingError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The encoder failed, from a bad argument or memory: what it reported, or its status code
+    /// when it said nothing.
+    case failed(String)
+    /// Even at `floorQuality` and `width` x `height` px, the smallest size tried before the short
+    /// side would go under the minimum, the JPEG is over `maxBytes`.
+    case doesNotFit(maxBytes: Int, floorQuality: Int, width: Int, height: Int)
 
-    package init(message: String) { self.message = message }
+    /// What went wrong, without the stage's name.
+    public var message: String {
+        switch self {
+        case .failed(let message): message
+        case .doesNotFit(let maxBytes, let floor, let width, let height):
+            "cannot fit \(PhotoProcessor.megabytes(maxBytes)) even at quality \(floor) and \(width)x\(height) px"
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .failed(let message): "JPEG encoding failed: \(message)"
+        case .doesNotFit: message
+        }
+    }
+
+    /// An encoder's failure (the fixtures' encoders use it too).
+    package init(message: String) { self = .failed(message) }
 }
 
 /// The encoding stage: baseline JFIF, 8-bit, standard or optimised Huffman tables, no metadata at all, so

@@ -1,35 +1,5 @@
 import Foundation
 
-extension FindingCode {
-    // Per image.
-    /// Raised (error) when no face is found in the photo.
-    public static let noFace = FindingCode("no-face")
-    /// Raised (error) when another face is at least `otherPersonFraction` of the main face's height.
-    public static let severalPeople = FindingCode("several-people")
-    /// Raised (warning) when there are smaller faces than that, such as a crowd far behind.
-    public static let backgroundFaces = FindingCode("background-faces")
-    /// Raised (warning) when the main face is under `minFaceHeight` pixels tall in the output.
-    public static let faceTooSmall = FindingCode("face-too-small")
-    /// Raised (warning) when the main face's box crosses the frame's edge by more than `cutOffTolerance` of its size.
-    public static let faceCutOff = FindingCode("face-cut-off")
-    /// Raised (warning) when the face's identity descriptor is farther than `maxIdentityDistance` from the set's consensus face.
-    public static let differentPerson = FindingCode("different-person")
-    /// Raised (warning) when the main face is turned so far that one eye is hidden (from the CNN's
-    /// landmarks): profile views train poorly.
-    public static let faceTurned = FindingCode("face-turned")
-    /// The person checks could not run on this photo (a failure inside dlib or OpenCV).
-    public static let personCheckFailed = FindingCode("person-check-failed")
-
-    // Per set.
-    /// Raised on the set (warning) when there is no close-up at all, or nothing but close-ups.
-    public static let framingMix = FindingCode("framing-mix")
-    /// Raised on the set (warning) when the identity models are absent or unreadable, so the same-person check did not run.
-    public static let identityNotChecked = FindingCode("identity-not-checked")
-    /// Raised on the set (warning) when the CNN face detector's model is absent or unreadable, so
-    /// the HOG detector ran instead (it misses small, turned and cut-off faces).
-    public static let faceDetectorFallback = FindingCode("face-detector-fallback")
-}
-
 /// The person checks: one face, no other people, big enough, inside the frame, its framing, and
 /// (over the set) the same person throughout.
 enum PersonChecks {

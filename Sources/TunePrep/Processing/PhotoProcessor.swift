@@ -35,8 +35,10 @@ struct EncodedPhoto: Sendable {
     var quality: Int
 }
 
-/// One photo through the pipeline: read, sniff, header, checks, decode (at a DCT scale that
-/// leaves the resampler at least 2x to reduce), resize, orient, encode under the size cap.
+/// One photo through the pipeline, as a sequence of stages: open, header, limits and hash, EXIF,
+/// decode (at a DCT scale that leaves the resampler at least 2x to reduce, resized as it decodes
+/// where it can), the size checks, resize, the quality scores, the person checks, encode under the
+/// size cap, write. Each stage returns what the next needs, or stops the photo with a finding.
 struct PhotoProcessor: Sendable {
     var options: PrepareOptions
     /// Keep a crop of each photo's main face for the identity check, which the set-level step
@@ -45,181 +47,266 @@ struct PhotoProcessor: Sendable {
     /// The face search of the person checks (the CNN, or HOG when its model is absent).
     var detector: FaceDetector = .hog
 
+    /// Where the stages stop a photo: with a finding, or (nil) after findings already recorded.
+    struct Stop: Error {
+        var finding: Finding?
+    }
+
     /// `emit` receives the encoded JPEG; nil means checks only (the encode still runs, so the
     /// reported bytes are the real ones). A failure of `emit` (the disk, not the photo) is set
     /// as `writeFailure`, never as a finding, so that the run stops instead of blaming the photo.
     func process(
         index: Int, url: URL, path: String, emit: ((Int, Data) throws(StagingError) -> Void)?
     ) -> PhotoOutcome {
-        var outcome = PhotoOutcome(index: index, path: path)
+        var photo = PhotoOutcome(index: index, path: path)
+        do throws(Stop) {
+            let source = try open(url, &photo)
+            let header = try readHeader(source, &photo)
+            try loadWithinLimits(source, header, &photo)
+            let orientation = readEXIF(source, header, &photo)
+            let plan = DecodePlan(header: header, orientation: orientation, options: options)
+            let decoded = try decode(source, plan, &photo)
+            try checkSize(&photo)
+            let upright = resize(decoded, plan)
+            measureQuality(upright, &photo)
+            try checkPerson(upright, &photo)
+            let jpeg = try encode(upright, plan, &photo) { () throws(DecodingError) in try raster(decoded, source, plan) }
+            photo.writeFailure = write(jpeg, index: index, emit: emit)
+        } catch {
+            if let finding = error.finding { photo.findings.append(finding) }
+        }
+        return photo
+    }
+
+    // MARK: The stages
+
+    /// Opens the file (regular files only) and reads its beginning.
+    private func open(_ url: URL, _ photo: inout PhotoOutcome) throws(Stop) -> SourceFile {
         let source: SourceFile
         do {
             source = try SourceFile.open(url)
         } catch {
-            outcome.findings.append(Self.finding(for: error))
-            return outcome
+            throw Stop(finding: Self.finding(for: error))
         }
-        outcome.sourceBytes = source.size
+        photo.sourceBytes = source.size
+        return source
+    }
 
+    /// The header, from the beginning of the file. Only a decodable image is read past its
+    /// beginning (a video or any other file stops here): a JPEG whose markers, or a PNG whose
+    /// chunks, run past it are read further, as far as an image within the pixel limit can go,
+    /// and asked again.
+    private func readHeader(_ source: SourceFile, _ photo: inout PhotoOutcome) throws(Stop) -> ImageHeader {
         let limits = DecodeLimits(maxPixels: options.maxPixels)
-        var header: ImageHeader
+        let header: ImageHeader
         do {
             header = try ImageDecoder.header(of: source.data, limits: limits)
         } catch {
-            // Only a decodable image is read past its beginning (a video or any other file stops
-            // here): a JPEG whose markers, or a PNG whose chunks, run past it are read further,
-            // as far as an image within the pixel limit can go, and asked again.
             let format = ImageFormat.sniff(source.data)
-            outcome.format = format
-            guard !source.isWhole, format.isDecodable else {
-                outcome.findings.append(Self.finding(for: error))
-                return outcome
-            }
+            photo.format = format
+            guard !source.isWhole, format.isDecodable else { throw Stop(finding: Self.finding(for: error)) }
             do {
                 try source.readMore(limit: SourceFile.byteLimit(pixels: options.maxPixels))
                 header = try ImageDecoder.header(of: source.data, limits: limits)
             } catch {
-                outcome.findings.append(Self.finding(forAny: error))
-                return outcome
+                throw Stop(finding: Self.finding(forAny: error))
             }
         }
-        outcome.format = header.format
+        photo.format = header.format
+        return header
+    }
 
-        // Refused from the header or the file's size: the rest is never read (so it has no digest).
-        func refuse(_ finding: Finding) -> PhotoOutcome {
+    /// Refuses a photo over the pixel limit, or a file larger than such an image can take, from
+    /// its header and size (the rest is never read, so it has no digest); otherwise reads and
+    /// hashes it whole, holding it whole unless a JPEG.
+    private func loadWithinLimits(_ source: SourceFile, _ header: ImageHeader, _ photo: inout PhotoOutcome) throws(Stop) {
+        func refuse(_ finding: Finding) -> Stop {
             let oriented = EXIFReader.read(source.data, format: header.format).orientation
                 .orientedSize(width: header.width, height: header.height)
-            outcome.orientedWidth = oriented.width
-            outcome.orientedHeight = oriented.height
-            outcome.findings.append(finding)
-            return outcome
+            photo.orientedWidth = oriented.width
+            photo.orientedHeight = oriented.height
+            return Stop(finding: finding)
         }
         if header.pixelCount > options.maxPixels {
-            return refuse(Finding(.tooLarge, .error, DecodingError.tooLarge(
+            throw refuse(Finding(.tooLarge, .error, DecodingError.tooLarge(
                 width: header.width, height: header.height, limit: options.maxPixels).description))
         }
-        // Hashed whole, and held whole unless a JPEG, within what an image of this size can take.
         do {
             try source.load(keepWhole: header.format != .jpeg, limit: SourceFile.byteLimit(pixels: header.pixelCount))
         } catch {
-            outcome.sourceBytes = source.size
-            return refuse(Self.finding(for: error))
+            photo.sourceBytes = source.size
+            throw refuse(Self.finding(for: error))
         }
-        outcome.sourceBytes = source.size
-        outcome.sourceSha256 = source.sha256
-        let data = source.data
-        let exif = EXIFReader.read(data, format: header.format)
+        photo.sourceBytes = source.size
+        photo.sourceSha256 = source.sha256
+    }
+
+    /// The EXIF orientation (a malformed block is a warning, and orientation 1), and the size
+    /// after it.
+    private func readEXIF(_ source: SourceFile, _ header: ImageHeader, _ photo: inout PhotoOutcome) -> Orientation {
+        let exif = EXIFReader.read(source.data, format: header.format)
         if let problem = exif.problem {
-            outcome.findings.append(Finding(.malformedEXIF, .warning, problem))
+            photo.findings.append(Finding(.malformedEXIF, .warning, problem))
         }
-        outcome.orientation = exif.orientation
+        photo.orientation = exif.orientation
         let oriented = exif.orientation.orientedSize(width: header.width, height: header.height)
-        outcome.orientedWidth = oriented.width
-        outcome.orientedHeight = oriented.height
+        photo.orientedWidth = oriented.width
+        photo.orientedHeight = oriented.height
+        return exif.orientation
+    }
 
-        let longSide = max(header.width, header.height)
-        let target = Self.targetSize(width: header.width, height: header.height, maxSide: options.maxSide)
-        let scale = header.format == .jpeg ? Self.dctScale(longSide: longSide, target: max(target.width, target.height)) : 8
+    /// How a photo is decoded and brought to its output size.
+    struct DecodePlan {
+        var header: ImageHeader
+        var orientation: Orientation
+        /// The output's size before the size cap, upright.
+        var target: (width: Int, height: Int)
+        /// The M of a JPEG's M/8 DCT-scaled decode (8 for every other format).
+        var scale: Int
+        var limits: DecodeLimits
+        var background: RGBColor
+        /// A JPEG or PNG that shrinks is resized as it decodes: its decoded raster (36 MB for a
+        /// 12 MP phone photo) is never held, only the few rows the vertical filter still needs.
+        var stream: Resampler.Stream?
 
-        // The whole decoded raster, for photos that are not streamed and for the size cap's
-        // rare second resize of streamed ones.
-        let decodeRaster = { [options] () throws(DecodingError) -> DecodedImage in
-            source.isWhole
-                ? try ImageDecoder.decode(
-                    data, format: header.format, scaleEighths: scale, limits: limits, background: options.background)
-                : try ImageDecoder.decodeJPEG(atPath: source.reopenPath, scaleEighths: scale, limits: limits)
+        init(header: ImageHeader, orientation: Orientation, options: PrepareOptions) {
+            self.header = header
+            self.orientation = orientation
+            target = PhotoProcessor.targetSize(width: header.width, height: header.height, maxSide: options.maxSide)
+            scale = header.format == .jpeg
+                ? PhotoProcessor.dctScale(longSide: max(header.width, header.height), target: max(target.width, target.height))
+                : 8
+            limits = DecodeLimits(maxPixels: options.maxPixels)
+            background = options.background
+            let decodedSize = ImageDecoder.decodedSize(of: header, scaleEighths: scale)
+            stream = ImageDecoder.canStream(header.format)
+                && (decodedSize.width != target.width || decodedSize.height != target.height)
+                ? Resampler.Stream(sourceWidth: decodedSize.width, sourceHeight: decodedSize.height,
+                                   width: target.width, height: target.height, orientation: orientation)
+                : nil
         }
-        // A JPEG or PNG that shrinks is resized as it decodes: its decoded raster (36 MB for a
-        // 12 MP phone photo) is never held, only the few rows the vertical filter still needs.
-        let decodedSize = ImageDecoder.decodedSize(of: header, scaleEighths: scale)
-        let stream = ImageDecoder.canStream(header.format)
-            && (decodedSize.width != target.width || decodedSize.height != target.height)
-            ? Resampler.Stream(sourceWidth: decodedSize.width, sourceHeight: decodedSize.height,
-                               width: target.width, height: target.height, orientation: exif.orientation)
-            : nil
+
+        /// A decoded raster resized to the target and turned upright.
+        func resize(_ pixels: PixelBuffer) -> PixelBuffer {
+            Resampler.resize(pixels, width: target.width, height: target.height, orientation: orientation)
+        }
+    }
+
+    /// Decodes the photo (into the plan's stream when it has one) and records what the decoder
+    /// said: its warnings, several images or frames, the colour profile.
+    private func decode(_ source: SourceFile, _ plan: DecodePlan, _ photo: inout PhotoOutcome) throws(Stop) -> DecodedImage {
         let decoded: DecodedImage
         do {
-            if let stream {
+            if let stream = plan.stream {
                 decoded = try ImageDecoder.decode(
-                    source.isWhole ? .data(data) : .file(path: source.reopenPath), format: header.format,
-                    scaleEighths: scale, limits: limits, background: options.background, into: stream)
+                    source.isWhole ? .data(source.data) : .file(path: source.reopenPath), format: plan.header.format,
+                    scaleEighths: plan.scale, limits: plan.limits, background: plan.background, into: stream)
             } else {
-                decoded = try decodeRaster()
+                decoded = try decodeWhole(source, plan)
             }
         } catch {
-            outcome.findings.append(Self.finding(for: error))
-            return outcome
+            throw Stop(finding: Self.finding(for: error))
         }
         for warning in decoded.warnings {
-            outcome.findings.append(Finding(.decoderWarning, .warning, warning))
+            photo.findings.append(Finding(.decoderWarning, .warning, warning))
         }
         if decoded.imageCount > 1 {
-            let what = header.format == .webp ? "an animation of \(decoded.imageCount) frames; the first" : "\(decoded.imageCount) images; the primary one"
-            outcome.findings.append(Finding(.multiImage, .warning, "holds \(what) is used"))
+            let what = plan.header.format == .webp
+                ? "an animation of \(decoded.imageCount) frames; the first" : "\(decoded.imageCount) images; the primary one"
+            photo.findings.append(Finding(.multiImage, .warning, "holds \(what) is used"))
         }
         if let profile = decoded.profile {
-            outcome.colorProfile = decoded.colorConverted ? "\(profile) → sRGB" : profile
+            photo.colorProfile = decoded.colorConverted ? "\(profile) → sRGB" : profile
         }
+        return decoded
+    }
 
-        let shortSide = min(oriented.width, oriented.height)
+    /// The whole decoded raster: for photos that are not streamed, and for the size cap's rare
+    /// second resize of streamed ones. A JPEG not held whole is read from its file.
+    private func decodeWhole(_ source: SourceFile, _ plan: DecodePlan) throws(DecodingError) -> DecodedImage {
+        try ImageDecoder.decodeWhole(
+            source.isWhole ? .data(source.data) : .file(path: source.reopenPath), format: plan.header.format,
+            scaleEighths: plan.scale, limits: plan.limits, background: plan.background)
+    }
+
+    /// The output's pixels before the size cap: a streamed decode's own, else the raster resized.
+    private func resize(_ decoded: DecodedImage, _ plan: DecodePlan) -> PixelBuffer {
+        plan.stream != nil ? decoded.pixels : plan.resize(decoded.pixels)
+    }
+
+    /// The decoded raster the size cap shrinks from: a streamed photo's is decoded again (rare).
+    private func raster(_ decoded: DecodedImage, _ source: SourceFile, _ plan: DecodePlan) throws(DecodingError) -> PixelBuffer {
+        plan.stream != nil ? try decodeWhole(source, plan).pixels : decoded.pixels
+    }
+
+    /// Too small (an error: the photo needs no output, digest or scores, so it stops before the
+    /// resize) and a far-from-square aspect (a warning).
+    private func checkSize(_ photo: inout PhotoOutcome) throws(Stop) {
+        let width = photo.orientedWidth ?? 0, height = photo.orientedHeight ?? 0
+        let shortSide = min(width, height)
         if shortSide < options.minSide {
-            outcome.findings.append(Finding(.tooSmall, .error,
-                "\(oriented.width)x\(oriented.height): short side \(shortSide) px is under the \(options.minSide) px minimum"))
+            photo.findings.append(Finding(.tooSmall, .error,
+                "\(width)x\(height): short side \(shortSide) px is under the \(options.minSide) px minimum"))
         }
-        let aspect = Double(max(oriented.width, oriented.height)) / Double(max(1, shortSide))
+        let aspect = Double(max(width, height)) / Double(max(1, shortSide))
         if aspect > options.extremeAspect {
-            outcome.findings.append(Finding(.extremeAspect, .warning,
+            photo.findings.append(Finding(.extremeAspect, .warning,
                 "aspect ratio \(String(format: "%.1f", aspect)):1 is beyond \(String(format: "%.0f", options.extremeAspect)):1; faces may be cropped badly"))
         }
+        if photo.hasError { throw Stop(finding: nil) }
+    }
 
-        // A rejected photo (too small) needs no output, digest or scores: stop before the resize.
-        if outcome.hasError { return outcome }
-        let upright = stream != nil
-            ? decoded.pixels
-            : Resampler.resize(decoded.pixels, width: target.width, height: target.height, orientation: exif.orientation)
-        let resizeSource = { () throws -> PixelBuffer in stream != nil ? try decodeRaster().pixels : decoded.pixels }
+    /// The quality scores and their warnings.
+    private func measureQuality(_ upright: PixelBuffer, _ photo: inout PhotoOutcome) {
         let scores = QualityScores.measure(upright)
-        outcome.scores = scores
-        outcome.findings += qualityFindings(scores)
+        photo.scores = scores
+        photo.findings += qualityFindings(scores)
+    }
 
-        if options.personChecks.enabled {
-            let person = PersonChecks.inspect(upright, options: options.personChecks, detector: detector, keepFace: keepFaces)
-            outcome.person = person.report
-            outcome.faceCrop = person.faceCrop
-            outcome.findings += person.findings
-            // No face, or several people: the photo is out, so it needs no output.
-            if outcome.hasError { return outcome }
-        }
+    /// The person checks, when on: no face or several people is an error, and the photo needs no
+    /// output.
+    private func checkPerson(_ upright: PixelBuffer, _ photo: inout PhotoOutcome) throws(Stop) {
+        guard options.personChecks.enabled else { return }
+        let person = PersonChecks.inspect(upright, options: options.personChecks, detector: detector, keepFace: keepFaces)
+        photo.person = person.report
+        photo.faceCrop = person.faceCrop
+        photo.findings += person.findings
+        if photo.hasError { throw Stop(finding: nil) }
+    }
 
-        let jpeg: Data
+    /// The JPEG under the size cap (``encodeUnderCap(_:original:orientation:)``); when the cap
+    /// shrank it, the face boxes follow.
+    private func encode(
+        _ upright: PixelBuffer, _ plan: DecodePlan, _ photo: inout PhotoOutcome,
+        original: () throws(DecodingError) -> PixelBuffer
+    ) throws(Stop) -> Data {
         do {
-            let (encodedJPEG, encoded, findings) = try encodeUnderCap(upright, source: resizeSource, orientation: exif.orientation)
-            outcome.findings += findings
-            outcome.output = encoded
-            jpeg = encodedJPEG
-            if encoded.width != upright.width, var person = outcome.person {
-                // The size cap shrank the output: face boxes follow it.
-                let s = Double(encoded.width) / Double(upright.width)
-                person.faces = person.faces.map {
-                    Face(x: Int((Double($0.x) * s).rounded()), y: Int((Double($0.y) * s).rounded()),
-                         width: Int((Double($0.width) * s).rounded()), height: Int((Double($0.height) * s).rounded()),
-                         confidence: $0.confidence)
-                }
-                outcome.person = person
+            let (jpeg, encoded, findings) = try encodeUnderCap(upright, original: original, orientation: plan.orientation)
+            photo.findings += findings
+            photo.output = encoded
+            if encoded.width != upright.width {
+                photo.person = photo.person?.scaled(by: Double(encoded.width) / Double(upright.width))
             }
+            return jpeg
         } catch let error as EncodingError {
-            outcome.findings.append(Finding(.outputTooLarge, .error, error.message))
-            return outcome
+            switch error {
+            case .doesNotFit: throw Stop(finding: Finding(.outputTooLarge, .error, error.message))
+            // The encoder itself failed (a bad argument or memory), as a decoder's failure is told.
+            case .failed: throw Stop(finding: Finding(.corrupt, .error, error.description))
+            }
         } catch {
-            outcome.findings.append(Self.finding(forAny: error))
-            return outcome
+            throw Stop(finding: Self.finding(forAny: error))
         }
+    }
+
+    /// Hands the JPEG to `emit`; its failure (the disk, not the photo) is the run's.
+    private func write(_ jpeg: Data, index: Int, emit: ((Int, Data) throws(StagingError) -> Void)?) -> StagingError? {
         do {
             try emit?(index, jpeg)
+            return nil
         } catch {
-            outcome.writeFailure = error
+            return error
         }
-        return outcome
     }
 
     /// The image-quality warnings: blur, exposure, no colour.
@@ -246,10 +333,12 @@ struct PhotoProcessor: Sendable {
     private func format(_ value: Double) -> String { String(format: "%.1f", value) }
     private func percent(_ share: Double) -> String { String(format: "%.0f%%", share * 100) }
 
-    /// Lowers quality step by step down to the floor, then reduces the size, until the JPEG
-    /// fits `maxBytes`; says so in a finding when it had to.
+    /// Lowers quality step by step down to the floor, then reduces the size (from `original`,
+    /// the decoded raster, for sharpness), until the JPEG fits `maxBytes`; says so in a finding
+    /// when it had to. Throws ``EncodingError/doesNotFit(maxBytes:floorQuality:width:height:)``
+    /// when nothing down to the minimum side fits.
     private func encodeUnderCap(
-        _ upright: PixelBuffer, source: () throws -> PixelBuffer, orientation: Orientation
+        _ upright: PixelBuffer, original: () throws(DecodingError) -> PixelBuffer, orientation: Orientation
     ) throws -> (Data, EncodedPhoto, [Finding]) {
         var image = upright
         var decodedSource: PixelBuffer?
@@ -278,11 +367,10 @@ struct PhotoProcessor: Sendable {
             // At the quality floor: shrink by 10% a step, from the decoded source for sharpness.
             let width = image.width * 9 / 10, height = image.height * 9 / 10
             guard min(width, height) >= max(1, options.minSide) else {
-                throw EncodingError(message:
-                    "cannot fit \(Self.megabytes(options.maxBytes)) even at quality \(floor) and \(image.width)x\(image.height) px")
+                throw EncodingError.doesNotFit(maxBytes: options.maxBytes, floorQuality: floor, width: image.width, height: image.height)
             }
             let (sw, sh) = orientation.orientedSize(width: width, height: height)
-            if decodedSource == nil { decodedSource = try source() }
+            if decodedSource == nil { decodedSource = try original() }
             image = Resampler.resize(decodedSource!, width: sw, height: sh, orientation: orientation)
         }
     }
@@ -338,18 +426,24 @@ struct PhotoProcessor: Sendable {
         switch error {
         case let error as DecodingError: finding(for: error)
         case let error as SourceError: finding(for: error)
-        default: finding(for: DecodingError.outOfMemory(detail: reason(error)))
+        default: finding(for: DecodingError.outOfMemory(detail: fileErrorText(error)))
         }
-    }
-
-    static func reason(_ error: any Error) -> String {
-        if let error = error as? CocoaError, let underlying = error.userInfo[NSUnderlyingErrorKey] as? NSError {
-            return String(cString: strerror(Int32(underlying.code)))
-        }
-        return (error as NSError).localizedDescription
     }
 
     static func megabytes(_ bytes: Int) -> String { String(format: "%.1f MB", Double(bytes) / 1_000_000) }
+}
+
+extension PersonReport {
+    /// The report with its face boxes scaled by `factor` (the size cap shrank the output).
+    func scaled(by factor: Double) -> PersonReport {
+        var report = self
+        report.faces = faces.map {
+            Face(x: Int((Double($0.x) * factor).rounded()), y: Int((Double($0.y) * factor).rounded()),
+                 width: Int((Double($0.width) * factor).rounded()), height: Int((Double($0.height) * factor).rounded()),
+                 confidence: $0.confidence)
+        }
+        return report
+    }
 }
 
 extension Digest {

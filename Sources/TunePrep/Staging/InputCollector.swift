@@ -1,7 +1,5 @@
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
+import SystemPackage
 
 /// One photo to process: where it is, and the path to show and record for it.
 struct PhotoInput: Sendable {
@@ -29,14 +27,13 @@ enum InputCollector {
             do {
                 names = try manager.contentsOfDirectory(atPath: folder.path)
             } catch {
-                throw .cannotList(shown, reason: PhotoProcessor.reason(error))
+                throw .cannotList(shown, reason: fileErrorText(error))
             }
             for name in names.sorted(by: { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }) where !name.hasPrefix(".") {
                 let url = folder.appendingPathComponent(name)
                 let path = shown.hasSuffix("/") ? shown + name : shown + "/" + name
                 // lstat: a link to a folder could loop, so only real folders are walked.
-                var status = stat()
-                if lstat(url.path, &status) == 0, status.st_mode & S_IFMT == S_IFDIR {
+                if (try? Stat(FilePath(url.path), followTargetSymlink: false))?.type == .directory {
                     try walk(url, path)
                 } else {
                     add(url, path)
@@ -51,8 +48,7 @@ enum InputCollector {
                 continue
             }
             // A dangling link given by name is reported as one; a path that is nothing is a usage error.
-            var status = stat()
-            guard lstat(url.path, &status) == 0 else { throw .inputNotFound(argument) }
+            guard (try? Stat(FilePath(url.path), followTargetSymlink: false)) != nil else { throw .inputNotFound(argument) }
             add(url, argument)
         }
         // Nothing to check is a mistake in the arguments, not an empty (unusable) set to write.

@@ -32,7 +32,8 @@ public struct PrepareProgress: Sendable {
     }
 }
 
-/// Checks and prepares photo sets: the library face of `tuneprep check` and `tuneprep prepare`.
+/// Checks and prepares photo sets: every photo through `PhotoProcessor`'s stages, then the set's
+/// own (duplicates, identity, naming, limits) into a manifest. The `check` and `prepare` commands run it.
 ///
 /// ```swift
 /// let preparer = Preparer(options: PrepareOptions())
@@ -165,13 +166,25 @@ public struct Preparer: Sendable {
         return try result.get().sorted { $0.index < $1.index }
     }
 
-    /// Set-level decisions: duplicates (the later of a pair is dropped), counts, total bytes,
-    /// output names and the content id.
+    /// Set-level decisions, once every photo has been read: each stage adds findings to the photos
+    /// or returns what the next ones need, and the manifest is made of what they gave.
     func assemble(_ outcomes: [PhotoOutcome]) -> (manifest: Manifest, kept: [(index: Int, name: String)]) {
         var outcomes = outcomes
+        markDuplicates(&outcomes)
+        markNearDuplicates(&outcomes)
+        let identity = describeFaces(&outcomes)
+        let people = options.personChecks.enabled ? assessPeople(&outcomes, identity: identity) : nil
+        let staged = nameOutputs(outcomes)
+        let images = zip(outcomes, staged.outputs).map { manifestRow($0, output: $1) }
+        let findings = setFindings(staged: staged, people: people, identity: identity)
+        return (makeManifest(images: images, findings: findings, people: people), staged.kept)
+    }
+
+    /// Exact duplicates: the later of two byte-identical sources, or of two byte-identical outputs
+    /// (the encoder is deterministic, so equal upright pixels give equal outputs: the output's
+    /// digest finds them without hashing the pixels), is out, naming the first.
+    private func markDuplicates(_ outcomes: inout [PhotoOutcome]) {
         var firstBySource: [String: String] = [:]
-        // The encoder is deterministic, so equal upright pixels give byte-equal outputs: the
-        // output's digest finds them without hashing the pixels.
         var firstByOutput: [String: String] = [:]
         for i in outcomes.indices where !outcomes[i].hasError {
             let outcome = outcomes[i]
@@ -186,9 +199,11 @@ public struct Preparer: Sendable {
             if let digest = outcome.sourceSha256 { firstBySource[digest] = outcome.path }
             if let digest = outcome.output?.sha256 { firstByOutput[digest] = outcome.path }
         }
+    }
 
-        // Near-identical shots (bursts, HDR on and off): a warning on the later photo of a pair,
-        // naming the earliest one it resembles.
+    /// Near-identical shots (bursts, HDR on and off): a warning on the later photo of a pair,
+    /// naming the earliest one it resembles.
+    private func markNearDuplicates(_ outcomes: inout [PhotoOutcome]) {
         let bits = options.thresholds.nearDuplicateBits
         for i in outcomes.indices where !outcomes[i].hasError {
             guard let hash = outcomes[i].scores?.perceptualHash else { continue }
@@ -200,9 +215,13 @@ public struct Preparer: Sendable {
                 break
             }
         }
+    }
 
-        // The identity models are loaded only now, after every photo has been read (and only when
-        // some photo still in the set has a face), so they never share the peak with the decoders.
+    /// The identity descriptors of the main faces still in the set; every face crop is dropped.
+    /// The models are loaded only now, after every photo has been read (and only when some photo
+    /// still in the set has a face), so they never share the peak with the decoders. Returns the
+    /// model, its load failure (the set's report says so), or nil when there was nothing to describe.
+    private func describeFaces(_ outcomes: inout [PhotoOutcome]) -> Result<IdentityModel, FaceAnalysisError>? {
         var identity = identityDirectory.flatMap { directory in
             outcomes.contains { !$0.hasError && $0.faceCrop != nil } ? IdentityModel.shared(directory: directory) : nil
         }
@@ -213,82 +232,101 @@ public struct Preparer: Sendable {
             outcomes[i].faceCrop = nil
             if !outcomes[i].hasError { owners.append(i); crops.append(crop) }
         }
-        if case .success(let model)? = identity {
-            do {
-                for (i, result) in zip(owners, try model.descriptors(of: &crops)) {
-                    switch result {
-                    case .success(let descriptor): outcomes[i].descriptor = descriptor
-                    case .failure(let error):
-                        outcomes[i].findings.append(Finding(.personCheckFailed, .warning, "identity not checked: \(error)"))
-                    }
+        guard case .success(let model)? = identity else { return identity }
+        do {
+            for (i, result) in zip(owners, try model.descriptors(of: &crops)) {
+                switch result {
+                case .success(let descriptor): outcomes[i].descriptor = descriptor
+                case .failure(let error):
+                    outcomes[i].findings.append(Finding(.personCheckFailed, .warning, "identity not checked: \(error)"))
                 }
-            } catch {
-                identity = .failure(error)  // a model could not be loaded: the set's report says so
             }
+        } catch {
+            identity = .failure(error)
         }
-        crops = []
-        let personSummary = options.personChecks.enabled ? assessPeople(&outcomes, identity: identity) : nil
+        return identity
+    }
 
-        let stagedCount = outcomes.filter { !$0.hasError && $0.output != nil }.count
-        let digits = max(2, String(stagedCount).count)
-        var kept: [(index: Int, name: String)] = []
-        var images: [Manifest.Image] = []
-        var totalBytes = 0
+    /// What is staged: the outputs of the photos still in the set, named in input order
+    /// (`01.jpg`, ...; more digits past 99), and their total size.
+    struct StagedOutputs {
+        /// One per photo, in input order: its output's manifest entry, or nil when it is left out.
+        var outputs: [Manifest.Output?]
+        var kept: [(index: Int, name: String)]
+        var totalBytes: Int
+    }
+
+    private func nameOutputs(_ outcomes: [PhotoOutcome]) -> StagedOutputs {
+        let digits = max(2, String(outcomes.filter { !$0.hasError && $0.output != nil }.count).count)
+        var staged = StagedOutputs(outputs: [], kept: [], totalBytes: 0)
         for outcome in outcomes {
-            var output: Manifest.Output?
-            if !outcome.hasError, let encoded = outcome.output {
-                let number = String(kept.count + 1)
-                let name = String(repeating: "0", count: max(0, digits - number.count)) + number + ".jpg"
-                kept.append((outcome.index, name))
-                totalBytes += encoded.bytes
-                output = Manifest.Output(
-                    name: name, sha256: encoded.sha256, width: encoded.width, height: encoded.height,
-                    bytes: encoded.bytes, quality: encoded.quality)
-            }
-            images.append(Manifest.Image(
-                source: outcome.path, sourceSha256: outcome.sourceSha256, sourceBytes: outcome.sourceBytes,
-                sourceFormat: outcome.format?.rawValue, sourceWidth: outcome.orientedWidth, sourceHeight: outcome.orientedHeight,
-                verdict: output == nil ? .rejected : .staged, output: output,
-                orientationApplied: output == nil ? 1 : outcome.orientation.rawValue,
-                colorProfile: outcome.colorProfile, scores: outcome.scores, findings: outcome.findings,
-                person: outcome.person))
+            guard !outcome.hasError, let encoded = outcome.output else { staged.outputs.append(nil); continue }
+            let number = String(staged.kept.count + 1)
+            let name = String(repeating: "0", count: max(0, digits - number.count)) + number + ".jpg"
+            staged.kept.append((outcome.index, name))
+            staged.totalBytes += encoded.bytes
+            staged.outputs.append(Manifest.Output(
+                name: name, sha256: encoded.sha256, width: encoded.width, height: encoded.height,
+                bytes: encoded.bytes, quality: encoded.quality))
         }
+        return staged
+    }
 
+    /// A photo's row in the manifest.
+    private func manifestRow(_ outcome: PhotoOutcome, output: Manifest.Output?) -> Manifest.Image {
+        Manifest.Image(
+            source: outcome.path, sourceSha256: outcome.sourceSha256, sourceBytes: outcome.sourceBytes,
+            sourceFormat: outcome.format?.rawValue, sourceWidth: outcome.orientedWidth, sourceHeight: outcome.orientedHeight,
+            verdict: output == nil ? .rejected : .staged, output: output,
+            orientationApplied: output == nil ? 1 : outcome.orientation.rawValue,
+            colorProfile: outcome.colorProfile, scores: outcome.scores, findings: outcome.findings,
+            person: outcome.person)
+    }
+
+    /// Findings about the set as a whole: its count and total size against the limits, the
+    /// framing mix, and which person checks could not run as asked.
+    private func setFindings(
+        staged: StagedOutputs, people: PersonChecksSummary?, identity: Result<IdentityModel, FaceAnalysisError>?
+    ) -> [Finding] {
+        let count = staged.kept.count
         var findings: [Finding] = []
-        if kept.count < options.minImages {
+        if count < options.minImages {
             findings.append(Finding(.tooFewImages, .error,
-                "\(kept.count) usable image\(kept.count == 1 ? "" : "s"); at least \(options.minImages) needed"))
+                "\(count) usable image\(count == 1 ? "" : "s"); at least \(options.minImages) needed"))
         }
-        if kept.count > options.maxImages {
-            findings.append(Finding(.tooManyImages, .error,
-                "\(kept.count) usable images; at most \(options.maxImages) allowed (choose the best, or raise --max-images)"))
+        if count > options.maxImages {
+            findings.append(Finding(.tooManyImages, .error, "\(count) usable images; at most \(options.maxImages) allowed"))
         }
-        if let maxTotal = options.maxTotalBytes, totalBytes > maxTotal {
+        if let maxTotal = options.maxTotalBytes, staged.totalBytes > maxTotal {
             findings.append(Finding(.totalTooLarge, .error,
-                "outputs total \(PhotoProcessor.megabytes(totalBytes)), over the \(PhotoProcessor.megabytes(maxTotal)) limit"))
+                "outputs total \(PhotoProcessor.megabytes(staged.totalBytes)), over the \(PhotoProcessor.megabytes(maxTotal)) limit"))
         }
-        if let personSummary {
-            findings += framingFindings(personSummary, staged: kept.count)
-            if !personSummary.identityChecked, case .failure(let error)? = identity {
-                findings.append(Finding(.identityNotChecked, .warning, "the same-person check did not run: \(error)"))
-            }
-            if let reason = personSummary.detectorFallback {
-                findings.append(Finding(.faceDetectorFallback, .warning,
-                    "faces were searched with dlib's HOG detector, which misses small, turned and cut-off faces: \(reason)"))
-            }
+        guard let people else { return findings }
+        findings += framingFindings(people, staged: count)
+        if !people.identityChecked, case .failure(let error)? = identity {
+            findings.append(Finding(.identityNotChecked, .warning, "the same-person check did not run: \(error)"))
         }
+        if let reason = people.detectorFallback {
+            findings.append(Finding(.faceDetectorFallback, .warning,
+                "faces were searched with dlib's HOG detector, which misses small, turned and cut-off faces: \(reason)"))
+        }
+        return findings
+    }
+
+    /// The manifest of the rows and set findings: the summary, and the content id (a digest of
+    /// the outputs' digests, in order).
+    private func makeManifest(images: [Manifest.Image], findings: [Finding], people: PersonChecksSummary?) -> Manifest {
+        let staged = images.count(where: { $0.output != nil })
         let warnings = images.reduce(0) { $0 + $1.findings.filter { $0.severity == .warning }.count }
         let summary = Manifest.Summary(
-            inputs: outcomes.count, staged: kept.count, rejected: outcomes.count - kept.count, warnings: warnings,
-            totalBytes: totalBytes, usable: !findings.contains { $0.severity == .error })
+            inputs: images.count, staged: staged, rejected: images.count - staged, warnings: warnings,
+            totalBytes: images.reduce(0) { $0 + ($1.output?.bytes ?? 0) }, usable: !findings.contains { $0.severity == .error })
         var hasher = SHA256()
         for image in images { if let output = image.output { hasher.update(data: Data(output.sha256.utf8)) } }
-        let setId = "tp-" + hasher.finalize().hex.prefix(20)
-        let manifest = Manifest(
+        return Manifest(
             schemaVersion: Manifest.currentSchemaVersion, tool: .init(name: "tuneprep", version: TunePrepInfo.version),
-            setId: setId, options: options, images: images, summary: summary, findings: findings,
-            personChecks: personSummary)
-        return (manifest, kept)
+            setId: "tp-" + hasher.finalize().hex.prefix(20), options: options, images: images, summary: summary,
+            findings: findings, personChecks: people)
     }
 
     /// The same-person check over the photos still in the set, and the framing counts.

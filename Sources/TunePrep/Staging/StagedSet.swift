@@ -7,34 +7,19 @@ public struct StagedSet: Sendable {
     /// The set's manifest, as read from `manifest.json`.
     public let manifest: Manifest
 
-    /// Reads `manifest.json` from `directory` and checks that every staged file it lists exists.
+    /// Reads `manifest.json` from `directory` and checks it (``Manifest/read(from:)``): a schema
+    /// this build understands, staged file names inside the set, every staged file present.
     public static func load(from directory: URL) throws(StagingError) -> StagedSet {
-        let manifestURL = directory.appendingPathComponent(Manifest.fileName)
-        let data: Data
         do {
-            data = try Data(contentsOf: manifestURL)
+            return StagedSet(directory: directory, manifest: try Manifest.read(from: directory))
         } catch {
-            throw .notAStagedSet(directory.path, reason: "cannot read \(Manifest.fileName): \(error.localizedDescription)")
+            throw .notAStagedSet(directory.path, reason: error.description)
         }
-        let manifest: Manifest
-        do {
-            manifest = try Manifest.makeDecoder().decode(Manifest.self, from: data)
-        } catch {
-            throw .notAStagedSet(directory.path, reason: "\(Manifest.fileName) is not a TunePrep manifest: \(error)")
-        }
-        guard manifest.schemaVersion <= Manifest.currentSchemaVersion else {
-            throw .notAStagedSet(directory.path, reason: "manifest schema \(manifest.schemaVersion) is newer than this tool understands (\(Manifest.currentSchemaVersion))")
-        }
-        let set = StagedSet(directory: directory, manifest: manifest)
-        for file in set.imageFiles where !FileManager.default.fileExists(atPath: file.path) {
-            throw .notAStagedSet(directory.path, reason: "staged file \(file.lastPathComponent) is missing")
-        }
-        return set
     }
 
     /// The staged JPEGs, in manifest order.
     public var imageFiles: [URL] {
-        manifest.images.compactMap { $0.output.map { directory.appendingPathComponent($0.name) } }
+        manifest.stagedFiles(in: directory)
     }
 
     /// True when the set passed its checks and may be submitted.
@@ -48,6 +33,7 @@ public enum StagingError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The inputs exist but hold no file at all (empty folders, or only hidden files): named as given.
     case noPhotosFound([String])
     case cannotList(String, reason: String)
+    /// The destination exists and replacing it was not asked for.
     case outputExists(String)
     case cannotWrite(String, reason: String)
     case notAStagedSet(String, reason: String)
@@ -61,7 +47,7 @@ public enum StagingError: Error, Sendable, Equatable, CustomStringConvertible {
         case .inputNotFound(let path): "\(path): no such file or folder"
         case .noPhotosFound(let paths): "no photos found in \(paths.joined(separator: ", "))"
         case .cannotList(let path, let reason): "\(path): cannot list folder: \(reason)"
-        case .outputExists(let path): "\(path) already exists (use --force to replace it)"
+        case .outputExists(let path): "\(path) already exists"
         case .cannotWrite(let path, let reason): "\(path): cannot write: \(reason)"
         case .notAStagedSet(let path, let reason): "\(path) is not a staged set: \(reason)"
         case .cancelled: "cancelled; nothing was written"

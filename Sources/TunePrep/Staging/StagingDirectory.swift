@@ -1,4 +1,5 @@
 import Foundation
+import SystemPackage
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -32,7 +33,7 @@ final class StagingDirectory: @unchecked Sendable {
             try manager.createDirectory(at: parent, withIntermediateDirectories: true)
             try manager.createDirectory(at: workspace, withIntermediateDirectories: false)
         } catch {
-            throw .cannotWrite(parent.path, reason: PhotoProcessor.reason(error))
+            throw .cannotWrite(parent.path, reason: fileErrorText(error))
         }
     }
 
@@ -45,37 +46,24 @@ final class StagingDirectory: @unchecked Sendable {
         do {
             try Self.write(data, to: pendingURL(index: index))
         } catch {
-            throw .cannotWrite(destination.path, reason: String(cString: strerror(error.code)))
+            throw .cannotWrite(destination.path, reason: error.description)
         }
-    }
-
-    /// An errno from a write.
-    struct WriteFailure: Error {
-        var code: Int32
     }
 
     /// Writes `data` to a new file, checking every write and the close (where some file systems
-    /// report a full disk).
-    static func write(_ data: Data, to url: URL) throws(WriteFailure) {
-        let descriptor = open(url.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-        guard descriptor >= 0 else { throw WriteFailure(code: errno) }
-        var failure: Int32 = 0
-        data.withUnsafeBytes { raw in
-            var offset = 0
-            while offset < raw.count {
-                let written = Glibc.write(descriptor, raw.baseAddress! + offset, raw.count - offset)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    failure = errno
-                    return
-                }
-                offset += written
-            }
+    /// report a full disk); a file not written whole is removed.
+    static func write(_ data: Data, to url: URL) throws(Errno) {
+        let file = try systemCall {
+            try FileDescriptor.open(
+                FilePath(url.path), .writeOnly, options: [.create, .exclusiveCreate, .closeOnExec],
+                permissions: [.ownerReadWrite, .groupRead, .otherRead])
         }
-        if close(descriptor) != 0, failure == 0 { failure = errno }
-        if failure != 0 {
-            unlink(url.path)
-            throw WriteFailure(code: failure)
+        var failure: Errno?
+        do { _ = try systemCall { try file.writeAll(data) } } catch { failure = error }
+        do { try systemCall { try file.close() } } catch { failure = failure ?? error }
+        if let failure {
+            try? unlinkFile(url)
+            throw failure
         }
     }
 
@@ -96,32 +84,34 @@ final class StagingDirectory: @unchecked Sendable {
             }
             let json = try Manifest.makeEncoder().encode(manifest)
             try Self.write(json + Data("\n".utf8), to: workspace.appendingPathComponent(Manifest.fileName))
-        } catch let error as WriteFailure {
-            throw .cannotWrite(workspace.path, reason: String(cString: strerror(error.code)))
         } catch {
-            throw .cannotWrite(workspace.path, reason: PhotoProcessor.reason(error))
+            throw .cannotWrite(workspace.path, reason: fileErrorText(error))
         }
         try moveIntoPlace()
         return manifest
     }
 
     private func moveIntoPlace() throws(StagingError) {
-        if rename(workspace.path, destination.path) == 0 { return }
-        let firstError = errno
-        // An existing (replaceable) set: swap the two in one step where the kernel allows,
-        // else move the old one aside first.
-        guard force, firstError == EEXIST || firstError == ENOTEMPTY else {
-            throw .cannotWrite(destination.path, reason: String(cString: strerror(firstError)))
+        do {
+            try renameFile(workspace, to: destination)
+            return
+        } catch let error where force && (error == .fileExists || error == .directoryNotEmpty) {
+            // An existing (replaceable) set: move the old one aside first.
+        } catch {
+            throw .cannotWrite(destination.path, reason: error.description)
         }
         let aside = workspace.deletingLastPathComponent()
             .appendingPathComponent(".\(destination.lastPathComponent).replaced-\(getpid())")
-        guard rename(destination.path, aside.path) == 0 else {
-            throw .cannotWrite(destination.path, reason: String(cString: strerror(errno)))
+        do {
+            try renameFile(destination, to: aside)
+        } catch {
+            throw .cannotWrite(destination.path, reason: error.description)
         }
-        guard rename(workspace.path, destination.path) == 0 else {
-            let reason = String(cString: strerror(errno))
-            _ = rename(aside.path, destination.path)
-            throw .cannotWrite(destination.path, reason: reason)
+        do {
+            try renameFile(workspace, to: destination)
+        } catch {
+            try? renameFile(aside, to: destination)
+            throw .cannotWrite(destination.path, reason: error.description)
         }
         try? manager.removeItem(at: aside)
     }

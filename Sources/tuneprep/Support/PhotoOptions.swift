@@ -52,32 +52,31 @@ struct PhotoOptions: ParsableArguments {
 
     /// Every number is range-checked here (a usage error, exit 2), so that none reaches a
     /// conversion that would trap: --max-megapixels 1e300 is refused, not multiplied into an Int.
+    /// The ranges of the library's options are the library's (`PrepareOptions.optionProblems`),
+    /// said with the flags' names; only what is not one of its options is checked here.
     func validate() throws {
         guard !photos.isEmpty else { throw ValidationError("give at least one photo or folder") }
-        guard Limits.quality.contains(quality) else { throw ValidationError("--quality must be 1-100") }
-        guard Limits.quality.contains(minQuality) else { throw ValidationError("--min-quality must be 1-100") }
-        guard minQuality <= quality else {
-            throw ValidationError("--min-quality \(minQuality) is above --quality \(quality): the floor cannot be higher than the quality")
-        }
-        guard Limits.maxSide.contains(maxSide) else { throw ValidationError("--max-side must be 16 to \(Limits.maxSide.upperBound)") }
-        guard Limits.minSide.contains(minSide) else { throw ValidationError("--min-side must be 1 to \(Limits.minSide.upperBound)") }
-        guard Limits.maxBytes.contains(maxBytes.bytes) else { throw ValidationError("--max-bytes must be 10000 to \(Limits.maxBytes.upperBound)") }
-        if let maxTotal, !Limits.maxTotalBytes.contains(maxTotal.bytes) { throw ValidationError("--max-total must be 1 to \(Limits.maxTotalBytes.upperBound)") }
-        guard minImages >= 0, maxImages >= minImages, Limits.maxImages.contains(maxImages) else {
-            throw ValidationError("need 0 <= --min-images <= --max-images <= \(Limits.maxImages.upperBound)")
-        }
         guard maxMegapixels > 0, maxMegapixels <= 100_000 else { throw ValidationError("--max-megapixels must be more than 0 and at most 100000") }
         guard RGBColor(parsing: background) != nil else { throw ValidationError("--background: use white, black or #rrggbb") }
         if let workers, !(1...256).contains(workers) { throw ValidationError("--workers must be 1 to 256") }
-        guard minSharpness >= 0, minSharpness.value.isFinite else { throw ValidationError("--min-sharpness must be zero or more") }
-        guard (0...255).contains(minBrightness) else { throw ValidationError("--min-brightness is 0-255") }
-        guard (0...1).contains(maxClipped) else { throw ValidationError("--max-clipped is a share, 0-1") }
-        guard (0...255).contains(minColorfulness) else { throw ValidationError("--min-colorfulness is 0-255") }
-        guard Limits.nearDuplicateBits.contains(nearDuplicateBits) else { throw ValidationError("--near-duplicate-bits is -1 (off) to 64") }
+        let problems = prepareOptions.optionProblems
+        if !problems.isEmpty {
+            throw ValidationError(problems.map { $0.description(naming: { Self.flags[$0] }) }.joined(separator: "; "))
+        }
     }
 
-    /// The library's ranges: the command line refuses what `Preparer` would.
-    typealias Limits = PrepareOptions.Limits
+    /// The flag of each library option these commands set, by its path in `PrepareOptions`.
+    static let flags: [String: String] = [
+        "maxSide": "--max-side", "minSide": "--min-side", "quality": "--quality", "minQuality": "--min-quality",
+        "maxBytes": "--max-bytes", "maxTotalBytes": "--max-total", "minImages": "--min-images", "maxImages": "--max-images",
+        "thresholds.minSharpness": "--min-sharpness", "thresholds.nearDuplicateBits": "--near-duplicate-bits",
+        "thresholds.minMeanLuma": "--min-brightness", "thresholds.maxClippedShare": "--max-clipped",
+        "thresholds.minColorfulness": "--min-colorfulness",
+        "personChecks.cnnInputSide": "--face-input-side", "personChecks.detectionSide": "--face-detection-side",
+        "personChecks.otherPersonFraction": "--other-person-fraction", "personChecks.minFaceHeight": "--min-face-height",
+        "personChecks.closeUpFraction": "--close-up-fraction", "personChecks.fullBodyFraction": "--full-body-fraction",
+        "personChecks.maxIdentityDistance": "--max-identity-distance",
+    ]
 
     var prepareOptions: PrepareOptions {
         var options = PrepareOptions()

@@ -28,8 +28,14 @@ enum SetReportRenderer {
         lines.append("")
         lines.append(summary(manifest))
         if let people = personSummary(manifest) { lines.append(people) }
-        for finding in manifest.findings { lines.append("  \(finding.severity.rawValue): \(finding.message)") }
+        for finding in manifest.findings { lines.append("  \(finding.severity.rawValue): \(finding.message)\(hint(for: finding))") }
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// What the command's user can do about a set finding, with the flag (the manifest states
+    /// only the fact).
+    static func hint(for finding: Finding) -> String {
+        finding.code == .tooManyImages ? " (choose the best, or raise --max-images)" : ""
     }
 
     static func summary(_ manifest: Manifest) -> String {

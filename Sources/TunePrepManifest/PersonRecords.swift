@@ -21,37 +21,6 @@ public struct Face: Codable, Sendable, Equatable {
         self.height = height
         self.confidence = confidence
     }
-
-    /// True when `other`'s centre lies inside this box.
-    func contains(centreOf other: Face) -> Bool {
-        let cx = other.x + other.width / 2, cy = other.y + other.height / 2
-        return cx >= x && cx < x + width && cy >= y && cy < y + height
-    }
-
-    /// Intersection over union of the two boxes (0 apart, 1 the same box).
-    func overlap(_ other: Face) -> Double {
-        let w = min(x + width, other.x + other.width) - max(x, other.x)
-        let h = min(y + height, other.y + other.height) - max(y, other.y)
-        guard w > 0, h > 0 else { return 0 }
-        let both = Double(width * height + other.width * other.height - w * h)
-        return both > 0 ? Double(w * h) / both : 0
-    }
-
-    /// The edges of a `width` x `height` image this box is cut by: crossed by more than
-    /// `tolerance` of the face's size, or (the CNN boxes only what it sees) touched by a box much
-    /// narrower (left, right) or flatter (top, bottom) than a whole face, whose box is about 0.7
-    /// as wide as it is tall.
-    func cutEdges(imageWidth: Int, imageHeight: Int, tolerance: Double) -> [String] {
-        let dx = Double(width) * tolerance, dy = Double(height) * tolerance
-        let near = 0.03 * Double(height)
-        let narrow = Double(width) < 0.5 * Double(height), flat = Double(height) < 1.0 * Double(width)
-        var sides: [String] = []
-        if Double(y) < -dy || (flat && Double(y) <= near) { sides.append("top") }
-        if Double(y + height) > Double(imageHeight) + dy || (flat && Double(y + height) >= Double(imageHeight) - near) { sides.append("bottom") }
-        if Double(x) < -dx || (narrow && Double(x) <= near) { sides.append("left") }
-        if Double(x + width) > Double(imageWidth) + dx || (narrow && Double(x + width) >= Double(imageWidth) - near) { sides.append("right") }
-        return sides
-    }
 }
 
 /// How much of the person a photo shows, judged from the main face's size and place in the frame.
@@ -86,7 +55,7 @@ public struct PersonReport: Codable, Sendable, Equatable {
 /// The thresholds of the person checks, recorded in the manifest. The defaults were measured on
 /// the photos the README names (see "Person checks").
 public struct PersonCheckOptions: Codable, Sendable, Equatable {
-    /// Run the person checks at all (`--no-person-checks` turns them off together).
+    /// Run the person checks at all (false turns them all off together).
     public var enabled: Bool = true
     /// The CNN detector (CenterFace) reads a copy of the output scaled to fit this many pixels on
     /// its long side (by three quarters of it on the short side). It finds faces from about 10 px

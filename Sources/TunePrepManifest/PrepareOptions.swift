@@ -1,5 +1,6 @@
 /// Everything that decides what a prepared image looks like and which checks pass. Recorded in
-/// the manifest, so a staged set says how it was made.
+/// the manifest, so a staged set says how it was made. TunePrep checks the ranges
+/// (`PrepareOptions.problems`) before it reads any photo.
 public struct PrepareOptions: Codable, Sendable, Equatable {
     /// Longest side of an output, in pixels; images are never upscaled.
     public var maxSide: Int = 2048
@@ -68,14 +69,6 @@ public struct PrepareOptions: Codable, Sendable, Equatable {
         case yuv444 = "444"
         /// Colour at half resolution each way: smaller files.
         case yuv420 = "420"
-
-        func keepsFullChroma(atQuality quality: Int) -> Bool {
-            switch self {
-            case .auto: quality >= 90
-            case .yuv444: true
-            case .yuv420: false
-            }
-        }
     }
 }
 

@@ -1,7 +1,8 @@
 import Foundation
 
 /// `manifest.json` of a staged set: what was asked, what came out, and why anything was left out.
-/// Keys are snake_case on disk; use `Manifest.makeEncoder()` / `makeDecoder()`.
+/// Keys are snake_case on disk; use `Manifest.makeEncoder()` / `makeDecoder()` to write and decode
+/// one, and ``read(from:)`` to read a staged set's, checked (StagedSetReading.swift).
 public struct Manifest: Codable, Sendable, Equatable {
     /// The manifest layout version this build writes.
     public static let currentSchemaVersion = 1
@@ -29,12 +30,24 @@ public struct Manifest: Codable, Sendable, Equatable {
     /// a power loss) before they could clean up, removed by this run, by name; nil when none.
     public var removedLeftovers: [String]? = nil
 
+    /// Makes a manifest; the pipeline writes it, readers use ``read(from:)``.
+    package init(
+        schemaVersion: Int, tool: Tool, setId: String, options: PrepareOptions, images: [Image], summary: Summary,
+        findings: [Finding], personChecks: PersonChecksSummary? = nil, removedLeftovers: [String]? = nil
+    ) {
+        (self.schemaVersion, self.tool, self.setId, self.options, self.images, self.summary, self.findings, self.personChecks, self.removedLeftovers) =
+            (schemaVersion, tool, setId, options, images, summary, findings, personChecks, removedLeftovers)
+    }
+
     /// The name and version of the program that wrote a manifest.
     public struct Tool: Codable, Sendable, Equatable {
         /// Program name, e.g. `tuneprep`.
         public var name: String
         /// Program version string.
         public var version: String
+
+        /// Names the program that wrote a manifest.
+        package init(name: String, version: String) { (self.name, self.version) = (name, version) }
     }
 
     /// Whether a photo made it into the staged set.
@@ -75,6 +88,16 @@ public struct Manifest: Codable, Sendable, Equatable {
         /// The faces found, the framing and the identity distance; nil when the person checks
         /// were off or did not reach this photo (rejected before them).
         public var person: PersonReport? = nil
+
+        /// Makes a photo's row from what became of it.
+        package init(
+            source: String, sourceSha256: String?, sourceBytes: Int?, sourceFormat: String?, sourceWidth: Int?,
+            sourceHeight: Int?, verdict: Verdict, output: Output?, orientationApplied: Int, colorProfile: String?,
+            scores: QualityScores?, findings: [Finding], person: PersonReport? = nil
+        ) {
+            (self.source, self.sourceSha256, self.sourceBytes, self.sourceFormat, self.sourceWidth, self.sourceHeight, self.verdict, self.output, self.orientationApplied, self.colorProfile, self.scores, self.findings, self.person) =
+                (source, sourceSha256, sourceBytes, sourceFormat, sourceWidth, sourceHeight, verdict, output, orientationApplied, colorProfile, scores, findings, person)
+        }
     }
 
     /// The JPEG written for a staged photo.
@@ -89,8 +112,15 @@ public struct Manifest: Codable, Sendable, Equatable {
         public var height: Int
         /// Size of the written JPEG in bytes.
         public var bytes: Int
-        /// JPEG quality (1-100) actually used; below the requested one when lowered to fit `--max-bytes`.
+        /// JPEG quality (1-100) actually used; below the requested one when lowered to fit
+        /// ``PrepareOptions/maxBytes``.
         public var quality: Int
+
+        /// Describes a written JPEG.
+        package init(name: String, sha256: String, width: Int, height: Int, bytes: Int, quality: Int) {
+            (self.name, self.sha256, self.width, self.height, self.bytes, self.quality) =
+                (name, sha256, width, height, bytes, quality)
+        }
     }
 
     /// Totals over the whole set.
@@ -107,6 +137,12 @@ public struct Manifest: Codable, Sendable, Equatable {
         public var totalBytes: Int
         /// True when the set passed every set-level check and can be submitted.
         public var usable: Bool
+
+        /// Makes the totals.
+        package init(inputs: Int, staged: Int, rejected: Int, warnings: Int, totalBytes: Int, usable: Bool) {
+            (self.inputs, self.staged, self.rejected, self.warnings, self.totalBytes, self.usable) =
+                (inputs, staged, rejected, warnings, totalBytes, usable)
+        }
     }
 
     /// A JSON encoder for manifests: snake_case keys, pretty-printed with sorted keys.
