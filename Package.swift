@@ -115,13 +115,22 @@ let package = Package(
             .product(name: "MultipartKit", package: "multipart-kit"),
         ]),
         .testTarget(name: "AstriaClientTests", dependencies: [
-            "AstriaClient", "AstriaMockServer", "TunePrep", "TunePrepSamples", "TunePrepDigest",
+            "AstriaClient", "AstriaMockServer", "TunePrep", "TunePrepSamples", "TunePrepDigest", "TunePrepTestSupport",
             .product(name: "MultipartKit", package: "multipart-kit"),
-            // A scripted, recording HTTP peer: what the client sends where (the key), waits on a fake clock.
-            .product(name: "Hummingbird", package: "hummingbird"),
         ]),
+        // What the test targets share: fixtures, a mock server per test, and a scripted, recording
+        // HTTP peer (what the client sends where, waits on a fake clock). Not part of any product.
+        .target(
+            name: "TunePrepTestSupport",
+            dependencies: [
+                "AstriaMockServer", "TunePrep", "TunePrepDigest", .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            path: "Tests/TestSupport"
+        ),
         // The CLI as a user runs it (the built binary), and its text renderers (@testable import tuneprep).
-        .testTarget(name: "tuneprepTests", dependencies: ["TunePrep", "TunePrepSamples", "tuneprep"]),
+        .testTarget(name: "tuneprepTests", dependencies: [
+            "TunePrep", "TunePrepSamples", "tuneprep", "AstriaClient", "AstriaMockServer", "TunePrepTestSupport",
+        ]),
     ],
     cxxLanguageStandard: .cxx17
 )

@@ -18,16 +18,10 @@ struct CheckCommand: AsyncParsableCommand {
         let preparer = photoOptions.preparer
         let photos = photoOptions.photos
         let progress = ProgressLine(quiet: photoOptions.quiet)
-        let manifest: Manifest
-        do {
-            manifest = try await Interrupt.cancelling {
-                try await preparer.check(photos, progress: { progress.update($0) })
-            }
-        } catch {
-            progress.finish()
-            throw error
+        let manifest = try await CommandRunner.run {
+            defer { progress.finish() }
+            return try await preparer.check(photos, progress: { progress.update($0) })
         }
-        progress.finish()
         print(json ? try SetReportRenderer.json(manifest) : SetReportRenderer.table(manifest), terminator: "")
         if !manifest.summary.usable { throw ExitCode(1) }
     }

@@ -32,20 +32,11 @@ struct PrepareCommand: AsyncParsableCommand {
         let destination = URL(fileURLWithPath: out)
         let force = force
         let progress = ProgressLine(quiet: photoOptions.quiet)
-        let set: StagedSet
-        do {
-            set = try await Interrupt.cancelling {
-                try await preparer.prepare(photos, into: destination, force: force, progress: { progress.update($0) })
-            }
-        } catch StagingError.outputExists(let path) {
-            progress.finish()
-            // The library says what exists; the hint is the command's, which has the flag.
-            throw CommandFailure(.usage, "\(StagingError.outputExists(path)) (use --force to replace it)")
-        } catch {
-            progress.finish()
-            throw error
+        let set = try await CommandRunner.run {
+            // The live line ends before any message is printed.
+            defer { progress.finish() }
+            return try await preparer.prepare(photos, into: destination, force: force, progress: { progress.update($0) })
         }
-        progress.finish()
         // The manifest as written: it also names the leftovers of killed runs removed on the way.
         let manifest = set.manifest
         let report = json ? try SetReportRenderer.json(manifest) : SetReportRenderer.table(manifest) + Self.leftoversLine(manifest)

@@ -40,7 +40,7 @@ struct PromptsCommand: AsyncParsableCommand {
 
         func run() async throws {
             let command = self
-            try await CommandRunner.run(json: json) {
+            try await CommandRunner.run {
                 let listing = try await command.astria.client().allPromptsListing(tuneID: command.tuneID)
                 if command.json {
                     printJSON(listing.items)
@@ -70,7 +70,7 @@ struct PromptsCommand: AsyncParsableCommand {
 
         func run() async throws {
             let command = self
-            try await CommandRunner.run(json: json) {
+            try await CommandRunner.run {
                 let prompt = try await command.astria.client().prompt(tuneID: command.which.tuneID, id: command.which.id)
                 if command.json { return printJSON(prompt) }
                 printPrompt(prompt)
@@ -93,7 +93,7 @@ struct PromptsCommand: AsyncParsableCommand {
         func run() async throws {
             let command = self
             let (tuneID, id) = (which.tuneID, which.id)
-            try await CommandRunner.run(json: json) {
+            try await CommandRunner.run {
                 try await command.astria.client().deletePrompt(tuneID: tuneID, id: id)
                 if command.json {
                     JSONLines.write(["event": "deleted", "tune_id": tuneID, "prompt_id": id])
@@ -137,7 +137,7 @@ struct PromptsCommand: AsyncParsableCommand {
         func run() async throws {
             let command = self
             let remaining = RemainingIDs(ids)
-            try await CommandRunner.run(json: json, resume: { remaining.resumeHint("tuneprep prompts wait \(command.tuneID)") }) {
+            try await CommandRunner.run(resume: { remaining.resumeHint("tuneprep prompts wait \(command.tuneID)") }) {
                 let client = try command.astria.client()
                 for id in command.ids {
                     let prompt = try await waitForPrompt(client, tuneID: command.tuneID, id: id, options: command.wait, json: command.json)

@@ -53,7 +53,7 @@ extension PromptsCommand {
         func run() async throws {
             let command = self
             let created = CreatedID()
-            try await CommandRunner.run(json: json, resume: {
+            try await CommandRunner.run(resume: {
                 created.id.map { "prompt \($0) was created; to wait for it: tuneprep prompts wait \(command.tuneID) \($0)" }
             }) {
                 let client = try command.astria.client()

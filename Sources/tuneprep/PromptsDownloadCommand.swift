@@ -45,7 +45,7 @@ extension PromptsCommand {
 
         func run() async throws {
             let command = self
-            try await CommandRunner.run(json: json) { try await command.download() }
+            try await CommandRunner.run { try await command.download() }
         }
 
         private func download() async throws {

@@ -130,7 +130,7 @@ struct SubmitCommand: AsyncParsableCommand {
     func run() async throws {
         let command = self
         let created = CreatedID()
-        try await CommandRunner.run(json: json, resume: {
+        try await CommandRunner.run(resume: {
             created.id.map { "tune \($0) was created; to wait for it: tuneprep tunes wait \($0)" }
         }) {
             guard let creation = try await command.submit() else { return }

@@ -18,7 +18,9 @@ struct TunePrepCommand: AsyncParsableCommand {
     )
 
     /// ArgumentParser exits 64 on usage errors; TunePrep documents 2 for usage and I/O errors
-    /// and 1 for failed checks, which commands signal by throwing `ExitCode(1)`.
+    /// and 1 for failed checks, which commands signal by throwing `ExitCode(1)`. A failure the
+    /// command did not already explain ends through the same mapping as every command's run
+    /// (`CommandEnding`); help and version end as ArgumentParser ends them.
     static func main() async {
         do {
             var command = try parseAsRoot()
@@ -29,14 +31,9 @@ struct TunePrepCommand: AsyncParsableCommand {
             }
         } catch let code as ExitCode {
             exit(withError: code)
-        } catch let failure as CommandFailure {
-            // A runtime failure already explained: its line, never the usage text.
-            FileHandle.standardError.write(Data("tuneprep: \(failure.message)\n".utf8))
-            Foundation.exit(failure.status.rawValue)
         } catch {
             if exitCode(for: error) == .success { exit(withError: error) }
-            FileHandle.standardError.write(Data(("tuneprep: " + fullMessage(for: error) + "\n").utf8))
-            Foundation.exit(2)
+            exit(withError: CommandEnding(error).print())
         }
     }
 }

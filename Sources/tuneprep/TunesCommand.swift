@@ -39,7 +39,7 @@ struct TunesCommand: AsyncParsableCommand {
 
         func run() async throws {
             let command = self
-            try await CommandRunner.run(json: json) {
+            try await CommandRunner.run {
                 let client = try command.astria.client()
                 let listing = command.all
                     ? try await client.allTunesListing(pageSize: command.limit)
@@ -78,7 +78,7 @@ struct TunesCommand: AsyncParsableCommand {
 
         func run() async throws {
             let command = self
-            try await CommandRunner.run(json: json) {
+            try await CommandRunner.run {
                 let tune = try await command.astria.client().tune(id: command.id)
                 if command.json { return printJSON(tune) }
                 let rows: [(String, String?)] = [
@@ -114,7 +114,7 @@ struct TunesCommand: AsyncParsableCommand {
 
         func run() async throws {
             let command = self
-            try await CommandRunner.run(json: json) {
+            try await CommandRunner.run {
                 try await command.astria.client().deleteTune(id: command.id)
                 if command.json { JSONLines.write(["event": "deleted", "tune_id": command.id]) } else { print("deleted tune \(command.id)") }
             }
@@ -136,7 +136,7 @@ struct TunesCommand: AsyncParsableCommand {
 
         func run() async throws {
             let command = self
-            try await CommandRunner.run(json: json) {
+            try await CommandRunner.run {
                 let listing = try await command.astria.client().packListing(gallery: command.gallery)
                 if command.json {
                     printJSON(listing.items)

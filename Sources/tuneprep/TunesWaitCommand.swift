@@ -39,7 +39,7 @@ extension TunesCommand {
         func run() async throws {
             let command = self
             let remaining = RemainingIDs(ids)
-            try await CommandRunner.run(json: json, resume: { remaining.resumeHint("tuneprep tunes wait") }) {
+            try await CommandRunner.run(resume: { remaining.resumeHint("tuneprep tunes wait") }) {
                 let client = try command.astria.client()
                 var firstFailure: AstriaError?
                 for id in command.ids {
@@ -56,7 +56,7 @@ extension TunesCommand {
                         if case .cancelled = error.underlying { throw error }
                         remaining.done(id)
                         if command.ids.count == 1 { throw error }
-                        CommandRunner.printError(CommandHints.message(for: error))
+                        for line in CommandEnding(error).lines { CommandRunner.printError(line) }
                         firstFailure = firstFailure ?? error
                     }
                 }

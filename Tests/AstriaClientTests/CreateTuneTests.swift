@@ -2,6 +2,7 @@
 import AstriaMockServer
 import Foundation
 import Testing
+import TunePrepTestSupport
 
 /// The client against the real in-process AstriaMockServer on loopback (which parses every body
 /// with MultipartKit and applies Rails' parameter rules).

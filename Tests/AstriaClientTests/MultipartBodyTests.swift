@@ -1,6 +1,7 @@
 @testable import AstriaClient
 import Foundation
 import Testing
+import TunePrepTestSupport
 
 /// The encoder's output, read back by MultipartKit: names, values, filenames and file bytes.
 @Suite struct MultipartBodyTests {

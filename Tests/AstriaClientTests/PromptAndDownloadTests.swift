@@ -2,6 +2,7 @@
 import Foundation
 import Synchronization
 import Testing
+import TunePrepTestSupport
 import TunePrepSamples
 
 /// Prompt creation's check before resending, and picture downloads, against scripted peers that

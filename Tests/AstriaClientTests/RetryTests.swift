@@ -3,6 +3,7 @@ import AstriaMockServer
 import Foundation
 import Synchronization
 import Testing
+import TunePrepTestSupport
 
 /// The service's retry rules, against injected faults, with waits recorded instead of slept.
 @Suite struct RetryTests {

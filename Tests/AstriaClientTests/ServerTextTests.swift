@@ -3,6 +3,7 @@ import CCurl
 import AstriaMockServer
 import Foundation
 import Testing
+import TunePrepTestSupport
 
 /// What the client shows of the server's answers: control characters escaped, honest 504
 /// messages, and list entries that cannot be read named rather than dropped.
@@ -122,9 +123,6 @@ import Testing
 }
 
 /// Whether `text` holds a C0 or C1 control character (the scalars themselves, not their escapes).
-func hasControlCharacters(_ text: String) -> Bool {
-    text.unicodeScalars.contains { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) }
-}
 
 /// A one-answer HTTP server on loopback: every request gets the same status and JSON body, for
 /// answers the mock server never gives (malformed lists).

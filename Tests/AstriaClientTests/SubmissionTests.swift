@@ -2,6 +2,7 @@
 import AstriaMockServer
 import Foundation
 import Testing
+import TunePrepTestSupport
 import TunePrep
 import TunePrepSamples
 

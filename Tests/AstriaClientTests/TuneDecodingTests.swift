@@ -1,6 +1,7 @@
 import AstriaClient
 import Foundation
 import Testing
+import TunePrepTestSupport
 
 @Suite struct TuneDecodingTests {
     @Test func decodesTheDocumentedListLeniently() throws {

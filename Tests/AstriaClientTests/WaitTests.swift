@@ -2,6 +2,7 @@
 import Foundation
 import Synchronization
 import Testing
+import TunePrepTestSupport
 
 /// The waits, on a fake clock against a scripted service: when requests go, how 429s and failures
 /// slow them, and how a wait ends (trained, overdue, deleted, timed out, failed, cancelled).

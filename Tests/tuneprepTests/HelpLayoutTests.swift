@@ -15,7 +15,7 @@ struct HelpLayoutTests {
     @Test("--help of every command: paragraphs unbroken, a blank line before one \"Exit status\", [<options>], named placeholders, plain defaults",
           arguments: commands)
     func layout(_ command: [String]) throws {
-        let result = try CommandRunner.run(command + ["--help"], environment: ["COLUMNS": String(Self.width)])
+        let result = try TuneprepBinary.run(command + ["--help"], environment: ["COLUMNS": String(Self.width)])
         let name = (["tuneprep"] + command).joined(separator: " ")
         #expect(result.status == 0, "\(name): \(result.stderr)")
         let lines = result.stdout.components(separatedBy: "\n")
@@ -52,7 +52,7 @@ struct HelpLayoutTests {
     func topLevelSummaryMatchesTheCommands() throws {
         let environment = ["COLUMNS": "1000"]
         func exitStatus(_ command: [String]) throws -> [String: String] {
-            let help = try CommandRunner.run(command + ["--help"], environment: environment).stdout
+            let help = try TuneprepBinary.run(command + ["--help"], environment: environment).stdout
             let line = try #require(help.components(separatedBy: "\n").first { $0.hasPrefix("Exit status: ") })
             var codes: [String: String] = [:]
             let entry = try Regex(#"(?:: |, )([0-9]+) "#)
@@ -74,7 +74,7 @@ struct HelpLayoutTests {
 
     @Test("completion: files and folders for every path, the four --branch values")
     func completionKinds() throws {
-        let dump = try CommandRunner.run(["--experimental-dump-help"])
+        let dump = try TuneprepBinary.run(["--experimental-dump-help"])
         #expect(dump.status == 0)
         let root = try #require(try JSONSerialization.jsonObject(with: Data(dump.stdout.utf8)) as? [String: Any])
         var kinds: [String: String] = [:]  // "command --option" or "command <value>" -> kind
@@ -116,11 +116,11 @@ struct HelpLayoutTests {
             print("skipped: no /bin/bash")
             return
         }
-        let folder = try CommandRunner.temporaryDirectory()
+        let folder = try TuneprepBinary.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: folder) }
         try FileManager.default.createDirectory(at: folder.appendingPathComponent("photos"), withIntermediateDirectories: true)
         try Data().write(to: folder.appendingPathComponent("a.jpg"))
-        let script = try CommandRunner.run(["--generate-completion-script", "bash"]).stdout
+        let script = try TuneprepBinary.run(["--generate-completion-script", "bash"]).stdout
         try script.write(to: folder.appendingPathComponent("completion.bash"), atomically: true, encoding: .utf8)
         // Calls the completion function as bash does on TAB, and prints what it offers.
         let driver = """
@@ -137,7 +137,7 @@ struct HelpLayoutTests {
         bash.arguments = ["-c", driver]
         bash.currentDirectoryURL = folder
         var environment = ProcessInfo.processInfo.environment
-        environment["PATH"] = CommandRunner.executable.deletingLastPathComponent().path + ":" + (environment["PATH"] ?? "/usr/bin:/bin")
+        environment["PATH"] = TuneprepBinary.executable.deletingLastPathComponent().path + ":" + (environment["PATH"] ?? "/usr/bin:/bin")
         bash.environment = environment
         let out = Pipe()
         bash.standardOutput = out

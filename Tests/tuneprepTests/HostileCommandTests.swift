@@ -15,7 +15,7 @@ struct HostileCommandTests {
     ) throws -> (result: CommandResult, timedOut: Bool) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = ["-c", "\(limits); exec \"$0\" \"$@\"", CommandRunner.executable.path] + arguments
+        process.arguments = ["-c", "\(limits); exec \"$0\" \"$@\"", TuneprepBinary.executable.path] + arguments
         process.currentDirectoryURL = directory
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
@@ -41,7 +41,7 @@ struct HostileCommandTests {
     }
 
     private func samples() throws -> URL {
-        let folder = try CommandRunner.temporaryDirectory()
+        let folder = try TuneprepBinary.temporaryDirectory()
         try SampleSet.write(to: folder.appendingPathComponent("photos"))
         return folder
     }
@@ -144,7 +144,7 @@ struct HostileCommandTests {
               ["serve-mock", "--retry-after", "-1"],
           ])
     func numericRanges(arguments: [String]) throws {
-        let folder = try CommandRunner.temporaryDirectory()
+        let folder = try TuneprepBinary.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: folder) }
         try FileManager.default.createDirectory(at: folder.appendingPathComponent("photos"), withIntermediateDirectories: true)
         // With a key and a local address, so that only the range check can stop the command.

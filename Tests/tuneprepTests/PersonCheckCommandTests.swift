@@ -48,7 +48,7 @@ struct PersonCheckCommandTests {
     @Test("a group photo, a photo without a face and a stranger among one person's photos are each named",
           .enabled(if: available, "photos of people or the identity models are absent: run scripts/install-test-photos.sh and scripts/install-models.sh"))
     func namesEachProblem() throws {
-        let folder = try CommandRunner.temporaryDirectory()
+        let folder = try TuneprepBinary.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: folder) }
         let photos = folder.appendingPathComponent("photos")
         try FileManager.default.createDirectory(at: photos, withIntermediateDirectories: true)
@@ -60,7 +60,7 @@ struct PersonCheckCommandTests {
         try Self.pair(Self.people.appendingPathComponent("obama.jpg"), Self.matplotlib.appendingPathComponent("grace_hopper.jpg"))
             .write(to: photos.appendingPathComponent("group.jpg"))
 
-        let result = try CommandRunner.run(["check", "photos", "--min-side", "256", "--no-quality-checks"], in: folder)
+        let result = try TuneprepBinary.run(["check", "photos", "--min-side", "256", "--no-quality-checks"], in: folder)
         let lines = result.stdout.split(separator: "\n").map(String.init)
         func line(_ name: String) -> String { lines.first { $0.hasPrefix("photos/\(name)") } ?? "" }
         #expect(lines.first?.contains("FACES") == true, "\(result.stdout)")
@@ -72,7 +72,7 @@ struct PersonCheckCommandTests {
         }
         #expect(lines.contains { $0.contains("framing: ") && $0.contains("same person checked") }, "\(result.stdout)")
 
-        let json = try CommandRunner.run(["check", "photos", "--min-side", "256", "--no-quality-checks", "--json", "--quiet"], in: folder)
+        let json = try TuneprepBinary.run(["check", "photos", "--min-side", "256", "--no-quality-checks", "--json", "--quiet"], in: folder)
         let manifest = try Manifest.makeDecoder().decode(Manifest.self, from: Data(json.stdout.utf8))
         #expect(manifest.personChecks?.identityChecked == true)
         let group = manifest.images.first { $0.source.hasSuffix("group.jpg") }

@@ -62,10 +62,10 @@ struct ProgressTextTests {
 
     @Test("check's progress names photos \"decoded\", so a duplicate dropped at the end is never called ok")
     func checkNeverSaysOk() throws {
-        let folder = try CommandRunner.temporaryDirectory()
+        let folder = try TuneprepBinary.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: folder) }
         try SampleSet.write(to: folder.appendingPathComponent("photos"))
-        let result = try CommandRunner.run(["check", "photos", "--no-person-checks", "--workers", "2"], in: folder)
+        let result = try TuneprepBinary.run(["check", "photos", "--no-person-checks", "--workers", "2"], in: folder)
         let progress = result.stderr.split(separator: "\n").map(String.init).filter { $0.hasPrefix("[") }
         #expect(progress.count == 9, "\(result.stderr)")
         #expect(progress.contains("[\(progress.firstIndex { $0.contains("08-duplicate-of-01.jpg") }.map { $0 + 1 } ?? 0)/9] photos/08-duplicate-of-01.jpg: decoded"))
@@ -76,7 +76,7 @@ struct ProgressTextTests {
 
     @Test("the library reports each photo's start and finish, with the photos in flight")
     func libraryEvents() async throws {
-        let folder = try CommandRunner.temporaryDirectory()
+        let folder = try TuneprepBinary.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: folder) }
         try SampleSet.write(to: folder.appendingPathComponent("photos"))
         var options = PrepareOptions()

@@ -5,9 +5,9 @@ import Testing
 
 /// `tuneprep serve-mock` run as the user runs it: the built binary, a real port, curl, SIGTERM.
 @Suite struct ServeMockCommandTests {
-    /// The `tuneprep` binary built next to this test bundle (found by the target's CommandRunner).
+    /// The `tuneprep` binary built next to this test bundle (found by the target's TuneprepBinary).
     static func binary() throws -> URL {
-        let binary = CommandRunner.executable
+        let binary = TuneprepBinary.executable
         guard FileManager.default.isExecutableFile(atPath: binary.path) else {
             throw CLIError(message: "tuneprep binary not found at \(binary.path); run `swift build` first")
         }

@@ -10,7 +10,7 @@ struct StopSignalTests {
     /// Distinct photos (no duplicates, so each is worked on), enough that the run is still going
     /// when the first output is written.
     private func photos(count: Int = 24) throws -> URL {
-        let folder = try CommandRunner.temporaryDirectory()
+        let folder = try TuneprepBinary.temporaryDirectory()
         let photos = folder.appendingPathComponent("photos")
         try FileManager.default.createDirectory(at: photos, withIntermediateDirectories: true)
         for i in 0..<count {
@@ -26,7 +26,7 @@ struct StopSignalTests {
         let err = folder.appendingPathComponent("stderr.txt")
         FileManager.default.createFile(atPath: err.path, contents: nil)
         let process = Process()
-        process.executableURL = CommandRunner.executable
+        process.executableURL = TuneprepBinary.executable
         process.arguments = ["prepare", "--no-person-checks", "--workers", "1", "photos", "--out", "out/set"]
         process.currentDirectoryURL = folder
         process.standardOutput = FileHandle.nullDevice
@@ -93,7 +93,7 @@ struct StopSignalTests {
         process.waitUntilExit()
         #expect(FileManager.default.fileExists(atPath: staging.path), "SIGKILL leaves the staging folder")
 
-        let next = try CommandRunner.run(["prepare", "--no-person-checks", "photos", "--out", "out/set"], in: folder)
+        let next = try TuneprepBinary.run(["prepare", "--no-person-checks", "photos", "--out", "out/set"], in: folder)
         #expect(next.status == 0, "\(next.stderr)")
         #expect(next.stderr.contains("removed 1 folder left by an earlier run that was killed: \(staging.lastPathComponent)"), "\(next.stderr)")
         #expect(try FileManager.default.contentsOfDirectory(atPath: out.path) == ["set"])
@@ -126,7 +126,7 @@ struct StopSignalTests {
         try manager.setAttributes([.modificationDate: Date(timeIntervalSince1970: 1_000_000_000)],
                                   ofItemAtPath: out.appendingPathComponent(reusedName).path)
 
-        let run = try CommandRunner.run(["prepare", "--no-person-checks", "photos", "--out", "out/set"], in: folder)
+        let run = try TuneprepBinary.run(["prepare", "--no-person-checks", "photos", "--out", "out/set"], in: folder)
         #expect(run.status == 0, "\(run.stderr)")
         let left = Set(try manager.contentsOfDirectory(atPath: out.path))
         #expect(left == ["set", liveName, otherSet], "\(left)")

@@ -1,7 +1,6 @@
 import ArgumentParser
 import Dispatch
 import Foundation
-import TunePrep
 
 /// The signals that stop a run cleanly: SIGINT (Ctrl-C), SIGTERM (how a service manager, a job
 /// worker or a container runtime stops a process) and SIGHUP (the terminal went away). Each exits
@@ -113,29 +112,5 @@ private final class PendingCancel: @unchecked Sendable {
     func attach(_ action: @escaping @Sendable () -> Void) {
         let already = lock.withLock { self.action = action; return requested }
         if already { action() }
-    }
-}
-
-/// Runs an operation so that Ctrl-C, SIGTERM or SIGHUP cancels it: `prepare` and `check` stop
-/// between photos and clean up (no half-written set), then exit 130, 143 or 129.
-enum Interrupt {
-    static func cancelling<T: Sendable>(
-        _ operation: @escaping @Sendable () async throws -> T
-    ) async throws -> T {
-        let (task, watcher) = InterruptWatcher.watching { try await operation() }
-        defer { watcher.stop() }
-        do {
-            return try await task.value
-        } catch StagingError.cancelled {
-            let status = watcher.status
-            FileHandle.standardError.write(Data("tuneprep: \(status.helpWords); nothing was written\n".utf8))
-            throw ExitCode(status.rawValue)
-        } catch let error as StagingError {
-            // Inputs that name no photo are a usage error (exit 2): one line, nothing written.
-            switch error {
-            case .noInputs, .inputNotFound, .noPhotosFound: throw CommandFailure(.usage, error.description)
-            default: throw error
-            }
-        }
     }
 }

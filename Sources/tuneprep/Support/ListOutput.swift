@@ -1,7 +1,8 @@
 import AstriaClient
 import Foundation
 
-// How the list and show commands (`tunes`, `prompts`) print what the service answered.
+// How the list and show commands (`tunes`, `prompts`) print what the service answered, and the
+// NDJSON events of every command with --json.
 
 func shortDate(_ date: Date) -> String {
     String(AstriaDate.format(date).prefix(16)).replacingOccurrences(of: "T", with: " ")
@@ -31,4 +32,17 @@ func printTable(_ header: [String], _ rows: [[String]], unreadable: Int = 0) {
         print(row.enumerated().map { i, cell in i == row.count - 1 ? cell : cell.padding(toLength: widths[i], withPad: " ", startingAt: 0) }.joined(separator: "  "))
     }
     if rows.isEmpty && unreadable == 0 { FileHandle.standardError.write(Data("(no entries)\n".utf8)) }
+}
+
+/// Writes one JSON object per line to stdout (NDJSON).
+enum JSONLines {
+    static func write(_ object: [String: Any]) {
+        guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]) else { return }
+        FileHandle.standardOutput.write(data + Data("\n".utf8))
+    }
+
+    static func object<T: Encodable>(_ value: T) -> Any {
+        guard let data = try? JSONEncoder().encode(value), let object = try? JSONSerialization.jsonObject(with: data) else { return NSNull() }
+        return object
+    }
 }

@@ -3,6 +3,7 @@ import AstriaMockServer
 import Foundation
 import Synchronization
 import Testing
+import TunePrepTestSupport
 import TunePrep
 
 /// `tuneprep submit` and `tuneprep tunes`, run as the built binary against an in-process
@@ -342,7 +343,8 @@ import TunePrep
         try await withServer { server in
             var request = TuneRequest(title: "evil\u{1B}[2J\r\nsubmitted tune 99", name: "man")
             request.images = try writeImages(["1.jpg"], in: try temporaryFolder()).map { url throws(AstriaError) in try TuneRequest.Image(path: url.path) }
-            let id = try await makeClient(server).createTune(request, idempotent: true).id
+            let client = try AstriaAPI(configuration: AstriaConfiguration(baseURL: server.baseURL.absoluteString, apiKey: APIKey(fakeKey)!))
+            let id = try await client.createTune(request, idempotent: true).id
             let base = ["--base-url", server.baseURL.absoluteString]
             for run in [try await tuneprep(["tunes", "list"] + base), try await tuneprep(["tunes", "show", String(id)] + base)] {
                 #expect(run.code == 0, "\(run.stderr)")
@@ -353,17 +355,18 @@ import TunePrep
     }
 
     @Test func tunesListNamesUnreadableEntriesAndFails() async throws {
-        let server = try CannedServer(status: 200, body: ServerTextTests.badList)
-        defer { server.stop() }
+        let badList = #"[{"id": 1, "title": "fine"}, {"id": 9223372036854775808, "title": "big"}, {"id": "abc"}, "nope", {"title": "no id"}, {"id": 2.5}]"#
+        let server = try await ScriptedServer.start { _ in ScriptedServer.Answer(body: Data(badList.utf8)) }
         let run = try await tuneprep(["tunes", "list", "--base-url", server.baseURL, "--max-attempts", "1"])
         #expect(run.code == 1, "\(run.stderr)")
         #expect(run.stdout.contains("fine"))
         #expect(run.stderr.contains("entry 2: id 9223372036854775808 is above"))
         #expect(run.stderr.contains("5 tunes of the service's answer could not be read"))
-        let allBad = try CannedServer(status: 200, body: #"[{"id": "x"}]"#)
-        defer { allBad.stop() }
+        let allBad = try await ScriptedServer.start { _ in ScriptedServer.Answer(body: Data(#"[{"id": "x"}]"#.utf8)) }
         let none = try await tuneprep(["tunes", "list", "--base-url", allBad.baseURL, "--max-attempts", "1"])
         #expect(none.code == 1 && !none.stderr.contains("(no entries)"), "\(none.stderr)")
+        await server.stop()
+        await allBad.stop()
     }
 
     @Test func tunesListShowDelete() async throws {

@@ -2,6 +2,7 @@ import AstriaClient
 import AstriaMockServer
 import Foundation
 import Testing
+import TunePrepTestSupport
 
 /// `tuneprep tunes wait` and `prompts`, run as the built binary against scripted services: how a
 /// wait ends (exit status and words), its JSON events, and a stop that says how to resume.

@@ -8,32 +8,38 @@ import Synchronization
 /// A small HTTP server for tests whose answers a closure decides, recording every request with all
 /// its headers: the recording peer that proves what a client sends where (the key), and the
 /// scripted service for waits whose timing the mock's real timers cannot give.
-final class ScriptedServer: Sendable {
-    struct Hit: Sendable {
-        var method: String
+public final class ScriptedServer: Sendable {
+    public struct Hit: Sendable {
+        public var method: String
         /// Path and query, as sent.
-        var target: String
+        public var target: String
         /// Lower-cased names.
-        var headers: [String: String]
-        var at: Date
+        public var headers: [String: String]
+        public var at: Date
     }
 
-    struct Answer: Sendable {
-        var status: Int = 200
-        var headers: [String: String] = ["Content-Type": "application/json"]
-        var body: Data = Data()
+    public struct Answer: Sendable {
+        public var status: Int = 200
+        public var headers: [String: String] = ["Content-Type": "application/json"]
+        public var body: Data = Data()
 
-        static func json(_ object: Any, status: Int = 200) -> Answer {
+        public init(status: Int = 200, headers: [String: String] = ["Content-Type": "application/json"], body: Data = Data()) {
+            self.status = status
+            self.headers = headers
+            self.body = body
+        }
+
+        public static func json(_ object: Any, status: Int = 200) -> Answer {
             Answer(status: status, body: (try? JSONSerialization.data(withJSONObject: object)) ?? Data())
         }
     }
 
-    let port: Int
-    var baseURL: String { "http://127.0.0.1:\(port)" }
+    public let port: Int
+    public var baseURL: String { "http://127.0.0.1:\(port)" }
     private let hitsStore: HitLog
     private let task: Task<Void, any Error>
 
-    var hits: [Hit] { hitsStore.all }
+    public var hits: [Hit] { hitsStore.all }
 
     final class HitLog: Sendable {
         private let hits = Mutex<[Hit]>([])
@@ -49,7 +55,7 @@ final class ScriptedServer: Sendable {
 
     deinit { task.cancel() }
 
-    static func start(_ answer: @escaping @Sendable (Hit) async -> Answer) async throws -> ScriptedServer {
+    public static func start(_ answer: @escaping @Sendable (Hit) async -> Answer) async throws -> ScriptedServer {
         let hits = HitLog()
         let router = Router()
         let handler: @Sendable (Request, BasicRequestContext) async throws -> Response = { request, _ in
@@ -92,21 +98,21 @@ final class ScriptedServer: Sendable {
         return ScriptedServer(port: port, hits: hits, task: task)
     }
 
-    func stop() async {
+    public func stop() async {
         task.cancel()
         _ = await task.result
     }
 }
 
-enum ScriptedServerError: Error { case notListening }
+public enum ScriptedServerError: Error { case notListening }
 
 /// A clock the waits read and advance instead of sleeping: `sleep` moves `now` forward.
-final class FakeClock: Sendable {
+public final class FakeClock: Sendable {
     private let state: Mutex<(now: Date, sleeps: [Duration])>
-    init(_ start: Date = Date(timeIntervalSince1970: 1_800_000_000)) { state = Mutex((start, [])) }
-    var now: Date { state.withLock { $0.now } }
-    var sleeps: [Duration] { state.withLock { $0.sleeps } }
-    func sleep(_ duration: Duration) {
+    public init(_ start: Date = Date(timeIntervalSince1970: 1_800_000_000)) { state = Mutex((start, [])) }
+    public var now: Date { state.withLock { $0.now } }
+    public var sleeps: [Duration] { state.withLock { $0.sleeps } }
+    public func sleep(_ duration: Duration) {
         state.withLock {
             $0.sleeps.append(duration)
             $0.now = $0.now.addingTimeInterval(Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18)

@@ -7,7 +7,7 @@ struct CommandResult {
     var stderr: String
 }
 
-enum CommandRunner {
+enum TuneprepBinary {
     /// The `tuneprep` executable next to the test bundle (SwiftPM builds both into one folder).
     static let executable: URL = {
         var folder = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
