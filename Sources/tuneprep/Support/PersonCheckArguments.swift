@@ -2,7 +2,8 @@ import ArgumentParser
 import Foundation
 import TunePrep
 
-/// The person checks' switches and thresholds, shared by `prepare` and `check`.
+/// The person checks' switches and thresholds, shared by `prepare` and `check`; their ranges are
+/// the library's, checked with the other options in `PhotoOptions.validate`.
 struct PersonCheckArguments: ParsableArguments {
     @Flag(help: "No person checks (faces, other people, framing, same person).")
     var noPersonChecks = false
@@ -25,17 +26,8 @@ struct PersonCheckArguments: ParsableArguments {
     @Option(help: ArgumentHelp("Folder of the identity models (default: $TUNEPREP_MODELS, else ~/.local/share/tuneprep/models).", valueName: HelpText.folder), completion: .directory)
     var models: String?
 
-    func validate() throws {
-        typealias Limits = PrepareOptions.Limits
-        guard Limits.cnnInputSide.contains(faceInputSide) else { throw ValidationError("--face-input-side must be \(Limits.cnnInputSide.lowerBound)-\(Limits.cnnInputSide.upperBound)") }
-        guard Limits.detectionSide.contains(faceDetectionSide) else { throw ValidationError("--face-detection-side must be \(Limits.detectionSide.lowerBound)-\(Limits.detectionSide.upperBound)") }
-        guard (0...1).contains(otherPersonFraction) else { throw ValidationError("--other-person-fraction is a fraction, 0-1") }
-        guard Limits.minFaceHeight.contains(minFaceHeight) else { throw ValidationError("--min-face-height must be \(Limits.minFaceHeight.lowerBound)-\(Limits.minFaceHeight.upperBound)") }
-        guard (0...1).contains(closeUpFraction), (0...1).contains(fullBodyFraction), fullBodyFraction <= closeUpFraction else {
-            throw ValidationError("need 0 <= --full-body-fraction <= --close-up-fraction <= 1")
-        }
-        guard Limits.maxIdentityDistance.contains(maxIdentityDistance.value) else { throw ValidationError("--max-identity-distance must be 0-\(Int(Limits.maxIdentityDistance.upperBound))") }
-    }
+    // No validate() of its own: PhotoOptions.validate reports the library's problems with these
+    // options (PrepareOptions.optionProblems) under the flags' names.
 
     var options: PersonCheckOptions {
         if noPersonChecks { return .off }
