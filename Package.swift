@@ -111,7 +111,7 @@ let package = Package(
         // The manifest's reader on its own, and what an upload-only consumer builds (dump-package).
         .testTarget(name: "TunePrepManifestTests", dependencies: ["TunePrepManifest"]),
         .testTarget(name: "AstriaMockServerTests", dependencies: [
-            "AstriaMockServer",
+            "AstriaMockServer", "TunePrepTestSupport",
             .product(name: "MultipartKit", package: "multipart-kit"),
         ]),
         .testTarget(name: "AstriaClientTests", dependencies: [

@@ -1,6 +1,7 @@
 import AstriaMockServer
 import Foundation
 import Testing
+import TunePrepTestSupport
 
 /// What a subprocess did.
 struct ProcessResult: Sendable {
@@ -108,20 +109,12 @@ func sha256sum(_ file: URL) async throws -> String {
     return String(result.text.prefix(64))
 }
 
-/// Starts a server for one test and always stops it.
+/// Starts a server for one test (accepting `testKey`, callbacks on) and always stops it.
 func withServer<T>(
     _ options: MockServerOptions = MockServerOptions(apiKey: testKey),
     _ body: (MockAstriaServer) async throws -> T
 ) async throws -> T {
-    let server = try await MockAstriaServer.start(options)
-    do {
-        let value = try await body(server)
-        await server.stop()
-        return value
-    } catch {
-        await server.stop()
-        throw error
-    }
+    try await TunePrepTestSupport.withServer(options, body)
 }
 
 let testKey = "sd_test_0123456789abcdef"

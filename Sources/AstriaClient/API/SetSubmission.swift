@@ -77,7 +77,7 @@ public struct SetSubmission: Sendable {
     public var recordURL: URL
 }
 
-/// A staged set as the uploader reads it: the folder `tuneprep prepare` (TunePrep's `Preparer`)
+/// A staged set as the uploader reads it: the folder TunePrep's `Preparer` (the command line's `prepare`)
 /// wrote, seen through the few manifest fields a submission needs. The manifest is read by
 /// TunePrepManifest (pure Swift), so an upload-only consumer builds none of the imaging code.
 public struct SubmittableSet: Sendable, Equatable {
