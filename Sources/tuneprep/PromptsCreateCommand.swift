@@ -64,7 +64,10 @@ extension PromptsCommand {
                 let display = UploadProgressDisplay(mode: UploadProgressDisplay.mode(json: command.json))
                 let creation: PromptCreation
                 do {
-                    creation = try await client.createPrompt(tuneID: command.tuneID, request) { display.handle($0) }
+                    // A prompt is a few hundred bytes: only its retries are worth showing, not a progress bar.
+                    creation = try await client.createPrompt(tuneID: command.tuneID, request) { event in
+                        if case .retrying = event { display.handle(event) }
+                    }
                     display.close()
                 } catch {
                     display.close()
