@@ -41,15 +41,20 @@ struct Routes: Sendable {
         router.post("_mock/callbacks/**") { request, _ in try await receiveCallback(request) }
     }
 
-    private func createTune(_ request: Request, _ context: MockRequestContext, packID: String?) async throws -> Response {
+    /// A refused body, as the answer to send.
+    private struct BodyRefusal: Error { var response: Response }
+
+    /// Reads a creating request's body (form or JSON; files spooled to disk) and records its
+    /// fields and files in the request's log entry; a body that cannot be read is the answer.
+    private func readBody(
+        _ request: Request, _ context: MockRequestContext, wrapKey: String
+    ) async throws -> Result<ParsedBody, BodyRefusal> {
         let parsed: ParsedBody
         do {
-            parsed = try await BodyParser.parse(request, limit: options.maxBodyBytes, spool: spoolDirectory)
+            parsed = try await BodyParser.parse(request, limit: options.maxBodyBytes, spool: spoolDirectory, wrapKey: wrapKey)
         } catch let error as BodyParser.BadBody {
-            return Responses.error(error.status, error.reason)
+            return .failure(BodyRefusal(response: Responses.error(error.status, error.reason)))
         }
-        // The tune moves the files it keeps; the rest (refused, idempotent hit) go now.
-        defer { for url in parsed.spooled { try? FileManager.default.removeItem(at: url) } }
         context.notes.set(
             fields: parsed.fields,
             files: parsed.files.map {
@@ -59,6 +64,17 @@ struct Routes: Sendable {
                 )
             }
         )
+        return .success(parsed)
+    }
+
+    private func createTune(_ request: Request, _ context: MockRequestContext, packID: String?) async throws -> Response {
+        let parsed: ParsedBody
+        switch try await readBody(request, context, wrapKey: "tune") {
+        case .success(let body): parsed = body
+        case .failure(let refusal): return refusal.response
+        }
+        // The tune moves the files it keeps; the rest (refused, idempotent hit) go now.
+        defer { for url in parsed.spooled { try? FileManager.default.removeItem(at: url) } }
         var pack: Pack?
         if let packID {
             guard let id = Int(packID), let found = Pack.find(id) else {
@@ -135,22 +151,12 @@ struct Routes: Sendable {
 
     private func createPrompt(_ request: Request, _ context: MockRequestContext) async throws -> Response {
         let parsed: ParsedBody
-        do {
-            parsed = try await BodyParser.parse(request, limit: options.maxBodyBytes, spool: spoolDirectory, wrapKey: "prompt")
-        } catch let error as BodyParser.BadBody {
-            return Responses.error(error.status, error.reason)
+        switch try await readBody(request, context, wrapKey: "prompt") {
+        case .success(let body): parsed = body
+        case .failure(let refusal): return refusal.response
         }
         // Files (an input image) are not kept: the mock makes no use of them.
         defer { for url in parsed.spooled { try? FileManager.default.removeItem(at: url) } }
-        context.notes.set(
-            fields: parsed.fields,
-            files: parsed.files.map {
-                RecordedFile(
-                    fieldName: $0.fieldName, filename: $0.filename, contentType: $0.contentType,
-                    byteCount: $0.byteCount, sha256: $0.sha256
-                )
-            }
-        )
         guard let tuneID = tuneID(context.parameters.get("id")), await store.tune(tuneID) != nil else {
             return Responses.error(.notFound, "Not found")
         }
