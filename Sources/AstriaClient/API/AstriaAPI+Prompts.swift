@@ -38,7 +38,6 @@ extension AstriaAPI {
         // The newest prompt before this call: anything newer that matches was made by it.
         let newestBefore = try await promptListing(tuneID: tuneID, limit: 1).items.first?.id ?? 0
         var attempts = 0
-        var uncertain = false
         while true {
             do throws(AstriaError) {
                 let sent = try await send("POST", path, body: body, idempotent: false, events: events)
@@ -50,7 +49,6 @@ extension AstriaAPI {
             } catch {
                 attempts += Self.attempts(in: error)
                 guard Self.mayHaveBeenProcessed(error) else { throw error }
-                uncertain = true
                 guard attempts < policy.maxAttempts else { throw error }
                 events?(.retrying(RetryNotice(
                     failedAttempt: attempts, maxAttempts: policy.maxAttempts, wait: policy.idempotentWait,
@@ -58,7 +56,7 @@ extension AstriaAPI {
                 )))
                 do { try await policy.sleep(policy.idempotentWait) } catch { throw .cancelled(bodySent: true) }
                 if let found = try await promptCreated(tuneID: tuneID, after: newestBefore, matching: request) {
-                    return PromptCreation(prompt: found, attempts: attempts, foundAfterUncertainAttempt: uncertain)
+                    return PromptCreation(prompt: found, attempts: attempts, foundAfterUncertainAttempt: true)
                 }
             }
         }

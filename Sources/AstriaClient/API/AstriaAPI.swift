@@ -204,6 +204,8 @@ public struct AstriaAPI: Sendable {
                 throw .cancelled(bodySent: outcome.bodySent)
             case .failure(.file(let path, let reason)):
                 throw .file(path: path, reason: reason)
+            case .failure(.refused(let reason)):  // only downloads judge headers; kept for completeness
+                throw .decoding(what: "\(method) \(path)", detail: reason, body: "")
             case .failure(.responseTooLarge(let limit)):
                 throw .decoding(what: "\(method) \(path)", detail: "the answer is larger than \(limit) bytes", body: "")
             case .failure(.curl(let curl)):

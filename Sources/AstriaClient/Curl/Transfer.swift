@@ -1,6 +1,7 @@
 import CTunePrepCurl
 import Foundation
 import Synchronization
+import SystemPackage
 
 /// One HTTP exchange as libcurl should perform it.
 struct HTTPRequest: Sendable {
@@ -15,10 +16,12 @@ struct HTTPRequest: Sendable {
 
 /// Where a download's body goes: an open file, written as it arrives (never whole in memory).
 struct DownloadTarget: Sendable {
-    /// An open, writable file descriptor; the caller closes it.
-    var descriptor: Int32
+    /// An open, writable file; the caller closes it.
+    var file: FileDescriptor
     /// A larger body fails the transfer.
     var maxBytes: Int64
+    /// Judges the answer's headers before its first byte is written: why it is not wanted, or nil.
+    var accept: @Sendable (_ headers: [String: String]) -> String?
     /// Bytes received so far, from libcurl's progress callback.
     var onBytes: (@Sendable (Int64) -> Void)?
 }
@@ -37,6 +40,8 @@ struct TransferOutcome: Sendable {
         case file(path: String, reason: String)
         case cancelled
         case responseTooLarge(Int)
+        /// A download whose headers its `accept` refused; nothing was written.
+        case refused(String)
     }
 
     var result: Result<HTTPResponse, Failure>
@@ -270,19 +275,19 @@ private let writeCallback: CTunePrepCurl_data_callback = { buffer, size, count, 
     let length = size * count
     guard let buffer else { return 0 }
     if let download = context.download, (200..<300).contains(context.status) {
+        if context.written == 0, let refusal = download.accept(context.headers) {
+            context.failure = .refused(refusal)
+            return 0
+        }
         guard context.written + Int64(length) <= download.maxBytes else {
             context.failure = .responseTooLarge(Int(download.maxBytes))
             return 0
         }
-        var offset = 0
-        while offset < length {
-            let n = write(download.descriptor, buffer + offset, length - offset)
-            if n < 0 && errno == EINTR { continue }
-            guard n > 0 else {
-                context.failure = .file(path: "", reason: String(cString: strerror(errno)))
-                return 0
-            }
-            offset += n
+        do {
+            _ = try download.file.writeAll(UnsafeRawBufferPointer(start: buffer, count: length))
+        } catch {
+            context.failure = .file(path: "", reason: "\(error)")
+            return 0
         }
         context.written += Int64(length)
         return length

@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import SystemPackage
 
 extension AstriaAPI {
     /// Saves every picture of `prompts` into `directory` (created if missing), streaming each one
@@ -22,7 +23,7 @@ extension AstriaAPI {
         do {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         } catch {
-            throw .file(path: folder, reason: "cannot create the folder: \(plainReason(error))")
+            throw .file(path: folder, reason: "cannot create the folder: \(plainFileError(error))")
         }
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), isDirectory.boolValue else {
@@ -159,17 +160,33 @@ final class PictureDownload: Sendable {
     static let pictureTypes: Set<String> = ["image/jpeg", "image/jpg", "image/png", "image/webp"]
     static let genericTypes: Set<String> = ["application/octet-stream", "binary/octet-stream", ""]
 
+    /// Why an answer with these headers is not a picture (its content type), or nil.
+    @Sendable static func refusal(of headers: [String: String]) -> String? {
+        let type = (headers["content-type"] ?? "").split(separator: ";").first.map {
+            $0.trimmingCharacters(in: .whitespaces).lowercased()
+        } ?? ""
+        return pictureTypes.contains(type) || genericTypes.contains(type) ? nil : "served as \(sanitizedForTerminal(type)), not a picture"
+    }
+
     private func attemptFetch(_ job: Job, attempt: Int) async -> Attempt {
         let temporary = job.folder + "/." + job.stem + ".part-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-        guard descriptor >= 0 else { return .failed("cannot create \(temporary): \(String(cString: strerror(errno)))") }
+        let file: FileDescriptor
+        do {
+            file = try FileDescriptor.open(
+                FilePath(temporary), .writeOnly, options: [.create, .exclusiveCreate, .closeOnExec],
+                permissions: [.ownerReadWrite, .groupRead, .otherRead])
+        } catch {
+            return .failed("cannot create \(temporary): \(error)")
+        }
         var keep = false
         defer {
-            close(descriptor)
+            try? file.close()
             if !keep { unlink(temporary) }
         }
         let key = "\(job.promptID)-\(job.index)"
-        let target = DownloadTarget(descriptor: descriptor, maxBytes: options.maxPictureBytes) { bytes in
+        // The content type is judged before the first byte is written: an error page served as
+        // 200 is refused without being stored.
+        let target = DownloadTarget(file: file, maxBytes: options.maxPictureBytes, accept: Self.refusal(of:)) { bytes in
             self.count(key, bytes)
         }
         // No Authorization header: the key goes to the API's host only, never to storage.
@@ -184,6 +201,8 @@ final class PictureDownload: Sendable {
         case .failure(.cancelled): return .cancelled
         case .failure(.responseTooLarge(let limit)):
             return .failed("larger than \(limit) bytes, the limit")
+        case .failure(.refused(let reason)):
+            return .failed(reason)
         case .failure(.file(_, let reason)):
             return .failed("cannot write \(temporary): \(reason)")
         case .failure(.curl(let failure)):
@@ -200,16 +219,12 @@ final class PictureDownload: Sendable {
             }
             return .failed(reason)
         }
-        let type = (response.headers["content-type"] ?? "").split(separator: ";").first.map {
-            $0.trimmingCharacters(in: .whitespaces).lowercased()
-        } ?? ""
-        guard Self.pictureTypes.contains(type) || Self.genericTypes.contains(type) else {
-            return .failed("served as \(sanitizedForTerminal(type)), not a picture")
-        }
+        // An empty body never reached the write callback's check.
+        if let refusal = Self.refusal(of: response.headers) { return .failed(refusal) }
         if let declared = response.headers["content-length"].flatMap(Int64.init), declared != outcome.bytesWritten {
             return .transient("\(outcome.bytesWritten) bytes of \(declared) arrived", retryAfter: nil)
         }
-        guard fsync(descriptor) == 0 else { return .failed("cannot write \(temporary): \(String(cString: strerror(errno)))") }
+        guard fsync(file.rawValue) == 0 else { return .failed("cannot write \(temporary): \(Errno(rawValue: errno))") }
         let format: PictureCheck.Format
         switch PictureCheck.check(path: temporary) {
         case .success(let found): format = found
@@ -220,7 +235,7 @@ final class PictureDownload: Sendable {
         }
         if let problem = options.verify?(temporary) { return .failed("not a usable picture: \(problem)") }
         let path = job.folder + "/" + job.stem + "." + format.rawValue
-        guard rename(temporary, path) == 0 else { return .failed("cannot rename into \(path): \(String(cString: strerror(errno)))") }
+        guard rename(temporary, path) == 0 else { return .failed("cannot rename into \(path): \(Errno(rawValue: errno))") }
         keep = true
         Self.syncFolder(job.folder)
         return .saved(PictureFile(promptID: job.promptID, index: job.index, url: job.url, path: path, bytes: outcome.bytesWritten))
@@ -240,10 +255,9 @@ final class PictureDownload: Sendable {
 
     /// The rename is durable once the folder's entry is on disk.
     static func syncFolder(_ folder: String) {
-        let descriptor = open(folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard descriptor >= 0 else { return }
-        _ = fsync(descriptor)
-        close(descriptor)
+        guard let directory = try? FileDescriptor.open(FilePath(folder), .readOnly, options: [.directory, .closeOnExec]) else { return }
+        _ = fsync(directory.rawValue)
+        try? directory.close()
     }
 
     /// Removes temporary files of earlier runs that were killed (their process is gone); a run
@@ -257,13 +271,4 @@ final class PictureDownload: Sendable {
             unlink(folder + "/" + name)
         }
     }
-}
-
-/// An error's text without Foundation's wrapping ("The operation couldn't be completed...").
-func plainReason(_ error: any Error) -> String {
-    let nsError = error as NSError
-    if let underlying = nsError.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
-        return String(cString: strerror(Int32(underlying.code)))
-    }
-    return nsError.localizedDescription
 }

@@ -88,6 +88,7 @@ extension AstriaAPI {
         let start = policy.now()
         let deadline = policy.timeout.map { start.addingTimeInterval(seconds($0)) }
         var interval = seconds(policy.minInterval)
+        let longest = max(seconds(policy.maxInterval), interval)
         var failures = 0
 
         func pause(until wake: Date, _ reason: String) async throws(AstriaError) {
@@ -116,7 +117,7 @@ extension AstriaAPI {
                     switch error.underlying {
                     case .rateLimited(let retryAfter):
                         // Never spin on 429s: the interval at least doubles and Retry-After is honoured.
-                        interval = min(interval * 2, max(seconds(policy.maxInterval), interval))
+                        interval = min(interval * 2, longest)
                         let wait = max(interval, retryAfter.map(seconds) ?? 0)
                         try await pause(until: now.addingTimeInterval(wait), "rate limited (429)")
                     case .http(404, _, _):
@@ -147,7 +148,7 @@ extension AstriaAPI {
                 try await pause(until: time, reason)
             case .interval:
                 try await pause(until: now.addingTimeInterval(interval), "polling every \(Int(interval.rounded())) s")
-                interval = min(interval * policy.growth, max(seconds(policy.maxInterval), seconds(policy.minInterval)))
+                interval = min(interval * policy.growth, longest)
             }
             current = try await answer()
         }
