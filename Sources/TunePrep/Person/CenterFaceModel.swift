@@ -51,8 +51,9 @@ public final class CenterFaceModel: @unchecked Sendable {
     }
 
     /// The network's input for an image of `width` x `height`: `longSide` by three quarters of it
-    /// (rounded up to the network's multiple of 32), turned to the image's orientation. One input
-    /// size per orientation, so at most two networks per worker exist.
+    /// (rounded up to the network's multiple of 32), turned to the image's orientation. The C side
+    /// holds one network at a time, rebuilt when the orientation changes (one per size would
+    /// double the peak memory of a set that mixes them).
     static func inputSize(width: Int, height: Int, longSide: Int) -> (width: Int, height: Int) {
         let long = max(32, (longSide + 31) / 32 * 32)
         let short = max(32, (long * 3 / 4 + 31) / 32 * 32)
@@ -79,7 +80,7 @@ public final class CenterFaceModel: @unchecked Sendable {
     /// The second look, for a photo in which the first found no face: the photo at 1.8 times the
     /// first pass's scale (at most its own size), cut into four tiles of the same input size that
     /// overlap by 64-128 px (at twice the scale it would take nine), so a face 0.55 as tall as the
-    /// first pass could see is found, by the same networks (no more memory). The first pass's
+    /// first pass could see is found, by the same network (no more memory). The first pass's
     /// faces are merged in; overlapping boxes keep the surest.
     func detectCloser(_ image: PixelBuffer, inputLongSide: Int, threshold: Double, first: [DetectedFace]) throws(FaceAnalysisError) -> [DetectedFace] {
         let input = Self.inputSize(width: image.width, height: image.height, longSide: inputLongSide)
