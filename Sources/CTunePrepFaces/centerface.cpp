@@ -2,6 +2,7 @@
 // this file: each entry point catches them and returns a status plus a message (the header's
 // contract). dlib lives in faces.cpp; the two never share a translation unit.
 #include "CTunePrepFaces.h"
+#include "network_slot.hpp"
 #include "report.hpp"
 
 #include <opencv2/core.hpp>
@@ -11,19 +12,18 @@
 #include <malloc.h>
 
 #include <algorithm>
-#include <condition_variable>
 #include <cmath>
 #include <cstring>
 #include <fstream>
 #include <iterator>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <vector>
 
 namespace {
 
 using tuneprep_faces::first_line;
+using tuneprep_faces::network_slot;
 using tuneprep_faces::guarded;
 using tuneprep_faces::say;
 
@@ -46,54 +46,9 @@ float overlap(const CTunePrepFaces_cnn_face &a, const CTunePrepFaces_cnn_face &b
 }  // namespace
 
 struct CTunePrepFaces_cnn {
-    // The model's bytes, kept so that a network is parsed from memory, not the disk.
+    // The model's bytes, kept so that a network is parsed from memory, not the disk. The network
+    // itself lives in the shared slot (network_slot.hpp).
     std::vector<uchar> model;
-    // One network at a time, bound to one input size for life (OpenCV 4.6 gives wrong outputs
-    // when a network is fed a second size) and used by one caller at a time. A network holds its
-    // activations, about 70 MB at 640x480: one per worker, or one per orientation, multiplied the
-    // peak (a set mixing portrait and landscape photos grew by 179 MB, against 100 MB for either
-    // alone). So the workers take turns at the one network, each pass runs on OpenCV's threads,
-    // and a caller needing the other size replaces it (about 45 ms of parsing and first-pass
-    // setup, against about 105 ms a pass).
-    std::mutex lock;
-    std::condition_variable idle;
-    bool busy = false;
-    int width = 0;
-    int height = 0;
-    cv::dnn::Net net;
-
-    // Waits for the network, then makes it one of `width` x `height`. The caller must call
-    // `release` when its pass is over, whatever happened.
-    cv::dnn::Net &acquire(int input_width, int input_height) {
-        std::unique_lock<std::mutex> hold(lock);
-        idle.wait(hold, [&] { return !busy; });
-        busy = true;
-        const bool rebuild = net.empty() || width != input_width || height != input_height;
-        hold.unlock();
-        if (rebuild) {
-            try {
-                net = cv::dnn::Net();  // the old one's activations go before the new one's come
-                width = height = 0;
-                net = cv::dnn::readNetFromONNX(reinterpret_cast<const char *>(model.data()), model.size());
-                net.setPreferableBackend(cv::dnn::DNN_BACKEND_OPENCV);
-                net.setPreferableTarget(cv::dnn::DNN_TARGET_CPU);
-                width = input_width;
-                height = input_height;
-            } catch (...) {
-                release();
-                throw;
-            }
-        }
-        return net;
-    }
-
-    void release() {
-        {
-            std::lock_guard<std::mutex> hold(lock);
-            busy = false;
-        }
-        idle.notify_one();
-    }
 };
 
 extern "C" int CTunePrepFaces_cnn_load(const char *path, CTunePrepFaces_cnn **out, CTunePrepFaces_report *report) {
@@ -134,16 +89,15 @@ extern "C" int CTunePrepFaces_cnn_load(const char *path, CTunePrepFaces_cnn **ou
     });
 }
 
-extern "C" void CTunePrepFaces_cnn_free(CTunePrepFaces_cnn *cnn) { delete cnn; }
+extern "C" void CTunePrepFaces_cnn_free(CTunePrepFaces_cnn *cnn) {
+    if (cnn == nullptr) return;
+    network_slot::shared().forget(cnn);
+    delete cnn;
+}
 
 extern "C" void CTunePrepFaces_cnn_rest(CTunePrepFaces_cnn *cnn) {
     if (cnn == nullptr) return;
-    {
-        std::unique_lock<std::mutex> hold(cnn->lock);
-        cnn->idle.wait(hold, [&] { return !cnn->busy; });
-        cnn->net = cv::dnn::Net();
-        cnn->width = cnn->height = 0;
-    }
+    network_slot::shared().forget(nullptr);
     malloc_trim(0);
 }
 
@@ -170,11 +124,9 @@ extern "C" int CTunePrepFaces_cnn_detect(
         cv::Mat blob = cv::dnn::blobFromImage(input, 1.0, cv::Size(), cv::Scalar(), false, false, CV_32F);
         std::vector<cv::Mat> outputs;
         {
-            auto &net = cnn->acquire(input_width, input_height);
-            struct turn_over {
-                CTunePrepFaces_cnn *cnn;
-                ~turn_over() { cnn->release(); }
-            } over{cnn};
+            auto &slot = network_slot::shared();
+            auto &net = slot.acquire(cnn, cnn->model, tuneprep_faces::model_format::onnx, input_width, input_height);
+            network_slot::turn over{slot};
             net.setInput(blob, input_name);
             net.forward(outputs, output_names);
             // The outputs may share the network's buffers, which the next caller's pass reuses.

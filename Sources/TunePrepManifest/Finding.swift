@@ -124,4 +124,6 @@ extension FindingCode {
     /// Raised on the set (warning) when the CNN face detector's model is absent or unreadable, so
     /// the HOG detector ran instead (it misses small, turned and cut-off faces).
     public static let faceDetectorFallback = FindingCode("face-detector-fallback")
+    /// The body pose network is absent or unreadable: full-body framing came from the face alone.
+    public static let framingFromFaceOnly = FindingCode("framing-from-face-only")
 }

@@ -146,6 +146,11 @@ public struct PersonChecksSummary: Codable, Sendable, Equatable {
     public var detector: String?
     /// Why the CNN did not run (its model is absent or unreadable); nil when it ran.
     public var detectorFallback: String?
+    /// The body pose network that helped tell full-body framing (`mobilenet_thin`); nil when
+    /// framing came from the face alone, and then `poseMissing` says why.
+    public var pose: String?
+    /// Why the pose network did not run (its file is absent or unreadable); nil when it ran.
+    public var poseMissing: String?
     /// Whether the identity check ran; when it did not, `identitySkipped` says why.
     public var identityChecked: Bool
     /// Why the identity check did not run (e.g. no models); nil when it ran.
@@ -162,10 +167,12 @@ public struct PersonChecksSummary: Codable, Sendable, Equatable {
     /// Makes a summary from the identity outcome and the framing counts.
     public init(
         identityChecked: Bool, identitySkipped: String?, consensus: String?, closeUps: Int, halfBody: Int, fullBody: Int,
-        detector: String? = nil, detectorFallback: String? = nil
+        detector: String? = nil, detectorFallback: String? = nil, pose: String? = nil, poseMissing: String? = nil
     ) {
         self.detector = detector
         self.detectorFallback = detectorFallback
+        self.pose = pose
+        self.poseMissing = poseMissing
         self.identityChecked = identityChecked
         self.identitySkipped = identitySkipped
         self.consensus = consensus

@@ -34,6 +34,14 @@ enum PackagePhotos {
     }
     static let crowdsSkipReason: Comment = "the CenterFace model or the group photos are absent: run scripts/install-models.sh and scripts/install-test-photos.sh"
 
+    /// opencv-doc's messi5.jpg (a player kicking), and whether the pose network is installed.
+    static var kickPhoto: URL { faceRecognition.deletingLastPathComponent().appendingPathComponent("opencv/messi5.jpg") }
+    static var bodiesAvailable: Bool {
+        CenterFaceModelFile.available && (try? PoseModel.shared().get()) != nil
+            && FileManager.default.fileExists(atPath: kickPhoto.path)
+    }
+    static let bodiesSkipReason: Comment = "the CenterFace model, the pose network or opencv-doc's messi5.jpg is absent: run scripts/install-models.sh and scripts/install-test-photos.sh"
+
     /// `image` cut to the box `x`, `y`, `width`, `height`.
     static func crop(_ image: PixelBuffer, _ x: Int, _ y: Int, _ width: Int, _ height: Int) -> PixelBuffer {
         let cut = PixelBuffer(width: width, height: height)
@@ -394,6 +402,37 @@ struct PersonChecksTests {
         let landscape = inspect(try Fixtures.write(Fixtures.jpeg(frame), "landscape.jpg", in: folder))
         #expect(landscape.person?.framing == .fullBody, "\(String(describing: landscape.person))")
         #expect(!codes(landscape).contains(.noFace) && !codes(landscape).contains(.severalPeople), "\(landscape.findings)")
+    }
+
+    @Test("a kicking player is full-body by his legs, where the face alone said half-body; a knees-up shot stays half-body",
+          .enabled(if: PackagePhotos.bodiesAvailable, PackagePhotos.bodiesSkipReason))
+    func legsDecideFullBody() async throws {
+        let folder = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        // The crop of benchmarks/person_accuracy/make_sets.py: lunging low, 4.7 face heights of
+        // room below his face, as much as the knees-up shot's.
+        let messi = try PackagePhotos.decode(PackagePhotos.kickPhoto)
+        let kick = Resampler.resize(PackagePhotos.crop(messi, 30, 10, 450, 320), width: 1536, height: 1092)
+        let kickFile = try Fixtures.write(Fixtures.jpeg(kick), "kick.jpg", in: folder)
+        let kneesUp = PackagePhotos.faceRecognition.appendingPathComponent("obama3.jpg")
+        let kicked = inspect(kickFile)
+        let face = try #require(kicked.person?.faces.first)
+        #expect(PersonChecks.framing(of: face, in: kick, options: Self.options().personChecks) == .halfBody,
+                "the face's rule alone: what the pose network corrects")
+        #expect(kicked.person?.framing == .fullBody, "\(String(describing: kicked.person))")
+        #expect(inspect(kneesUp).person?.framing == .halfBody)
+
+        // Without the pose network: the face's rule, and the set says so.
+        let detectorOnly = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: detectorOnly) }
+        try FileManager.default.createSymbolicLink(
+            at: detectorOnly.appendingPathComponent(CenterFaceModel.file),
+            withDestinationURL: IdentityModel.defaultDirectory().appendingPathComponent(CenterFaceModel.file))
+        let manifest = try await Preparer(options: Self.options(), modelsDirectory: detectorOnly).check([kickFile.path])
+        #expect(manifest.images.first?.person?.framing == .halfBody)
+        let summary = try #require(manifest.personChecks)
+        #expect(summary.pose == nil && summary.poseMissing?.contains(PoseModel.file) == true, "\(summary)")
+        #expect(manifest.findings.contains { $0.code == .framingFromFaceOnly && $0.severity == .warning })
     }
 
     @Test("--no-person-checks (PersonCheckOptions.off) runs none of them")

