@@ -4,11 +4,12 @@
 #   off       --no-person-checks
 #   detect    person checks with the face detector's model only (--models on a folder holding just
 #             centerface.onnx): detection without the identity models
-#   full      person checks with the identity models (the default)
+#   full      person checks with every model installed (the default): the identity models, and
+#             the body pose network on photos whose framing the face alone cannot tell
 #   pillow    Pillow's draft pipeline (benchmarks/pillow_prepare.py, no person checks at all), the
 #             peer the person checks' speed is held to
 # It prints images/s, the CPU cost per photo of detection (detect - off) and of the identity
-# descriptor (full - detect, per photo with a face), and the peak memory of each mode.
+# descriptor and pose network (full - detect, per photo with a face), and the peak memory of each mode.
 #   bash benchmarks/person_checks.sh [--repeat N] [--workers N] [FOLDER...]
 # Default folders: .bench/corpus (made by benchmarks/run.sh), the packaged photos of people
 # (scripts/install-test-photos.sh), and both in one set. Needs a release build in .build-bench (run.sh makes it).

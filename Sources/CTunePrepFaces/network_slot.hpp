@@ -13,6 +13,8 @@
 
 #include <opencv2/dnn.hpp>
 
+#include <malloc.h>
+
 #include <condition_variable>
 #include <mutex>
 #include <vector>
@@ -41,6 +43,9 @@ public:
             try {
                 net_ = cv::dnn::Net();  // the old activations go before the new ones come
                 owner_ = nullptr;
+                // And back to the system: the new network's buffers have other sizes, so the
+                // freed ones would otherwise stay in the heap beside them.
+                malloc_trim(0);
                 const char *bytes = reinterpret_cast<const char *>(model.data());
                 net_ = format == model_format::onnx ? cv::dnn::readNetFromONNX(bytes, model.size())
                                                     : cv::dnn::readNetFromTensorflow(bytes, model.size());
