@@ -12,6 +12,7 @@
 #include <malloc.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <memory>
@@ -247,6 +248,47 @@ extern "C" int CTunePrepFaces_landmarks_chip(
         // 25% padding: the framing the network was trained on.
         dlib::matrix<dlib::rgb_pixel> aligned;
         dlib::extract_image_chip(view, dlib::get_face_chip_details(shape, CTunePrepFaces_CHIP_SIDE, 0.25), aligned);
+        if (aligned.nr() != CTunePrepFaces_CHIP_SIDE || aligned.nc() != CTunePrepFaces_CHIP_SIDE) {
+            say(report, "face alignment gave a chip of the wrong size");
+            return static_cast<int>(CTunePrepFaces_FAILED);
+        }
+        std::memcpy(chip, &aligned(0, 0), sizeof(dlib::rgb_pixel) * CTunePrepFaces_CHIP_SIDE * CTunePrepFaces_CHIP_SIDE);
+        return static_cast<int>(CTunePrepFaces_OK);
+    });
+}
+
+extern "C" int CTunePrepFaces_eyes_chip(
+    const uint8_t *rgb, int32_t width, int32_t height, int32_t stride, float left_x, float left_y, float right_x,
+    float right_y, uint8_t *chip, CTunePrepFaces_report *report) {
+    const bool eyes_valid = std::isfinite(left_x) && std::isfinite(left_y) && std::isfinite(right_x) && std::isfinite(right_y)
+        && std::hypot(right_x - left_x, right_y - left_y) >= 1;
+    if (chip == nullptr || !valid_image(rgb, width, height, stride) || !eyes_valid) {
+        say(report, "bad arguments to the face chip");
+        return CTunePrepFaces_BAD_ARGUMENT;
+    }
+    return guarded(report, "face alignment", CTunePrepFaces_FAILED, [&] {
+        rgb_view view{rgb, height, width, stride};
+        // Where dlib's 5-point alignment puts the eyes: the middle of each eye's two corners in its
+        // mean face (dlib's get_face_chip_details), with the same 25% padding. The eyes fix a
+        // similarity transform, so the chip is the one dlib's alignment would give for these eyes.
+        const double padding = 0.25, side = CTunePrepFaces_CHIP_SIDE;
+        auto in_chip = [&](double x, double y) {
+            return dlib::dpoint((padding + x) / (2 * padding + 1) * side, (padding + y) / (2 * padding + 1) * side);
+        };
+        // A third point, the eye line's middle moved square to it by its length, on both sides:
+        // from two points alone dlib's least-squares fit can return a mirrored transform.
+        auto with_third = [](dlib::dpoint left, dlib::dpoint right) {
+            const dlib::dpoint middle = (left + right) / 2, along = right - left;
+            return std::vector<dlib::dpoint>{left, right, middle + dlib::dpoint(-along.y(), along.x())};
+        };
+        const std::vector<dlib::dpoint> chip_points = with_third(
+            in_chip((0.1205750620789 + 0.3340850613712) / 2, (0.2137274526848 + 0.2290642403242) / 2),
+            in_chip((0.8595674595992 + 0.6460604764104) / 2, (0.2134981538014 + 0.2289674387677) / 2));
+        const std::vector<dlib::dpoint> image_points = with_third(dlib::dpoint(left_x, left_y), dlib::dpoint(right_x, right_y));
+        dlib::matrix<dlib::rgb_pixel> aligned;
+        dlib::extract_image_chip(
+            view, dlib::chip_details(chip_points, image_points, dlib::chip_dims(CTunePrepFaces_CHIP_SIDE, CTunePrepFaces_CHIP_SIDE)),
+            aligned);
         if (aligned.nr() != CTunePrepFaces_CHIP_SIDE || aligned.nc() != CTunePrepFaces_CHIP_SIDE) {
             say(report, "face alignment gave a chip of the wrong size");
             return static_cast<int>(CTunePrepFaces_FAILED);

@@ -65,6 +65,13 @@ int CTunePrepFaces_landmarks_chip(
     const CTunePrepFaces_landmarks *landmarks, const uint8_t *rgb, int32_t width, int32_t height, int32_t stride,
     CTunePrepFaces_face box, uint8_t *chip, CTunePrepFaces_report *report);
 
+// The aligned chip of a face whose eye centres are known (the CNN's landmarks: the eye on the
+// image's left, then the one on its right), written to `chip`: the similarity that puts the eyes
+// where dlib's 5-point alignment puts them. Needs no model; safe from several threads.
+int CTunePrepFaces_eyes_chip(
+    const uint8_t *rgb, int32_t width, int32_t height, int32_t stride, float left_x, float left_y, float right_x,
+    float right_y, uint8_t *chip, CTunePrepFaces_report *report);
+
 typedef struct CTunePrepFaces_network CTunePrepFaces_network;
 
 // Loads the descriptor network and keeps OpenBLAS to one thread; on failure *out stays NULL.

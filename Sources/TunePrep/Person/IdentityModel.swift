@@ -8,13 +8,15 @@ import Foundation
 /// `~/.local/share/tuneprep/models`; `scripts/install-models.sh` puts them there. Nothing is
 /// ever downloaded at run time.
 ///
-/// The two are never in memory together, so a run's peak grows by the larger one, not by both:
-/// a batch of faces is aligned by the shape predictor (about 70 ms to load), which is then freed
-/// before the network loads. The network is loaded once per process and kept.
+/// Faces the CNN found are aligned from its eye landmarks, with no model. HOG's faces are aligned
+/// by the shape predictor (about 70 ms to load), loaded only for them and freed before the
+/// network loads, so the two are never in memory together. The network is loaded once per
+/// process and kept.
 public final class IdentityModel: @unchecked Sendable {
     /// Environment variable naming the models folder; it wins over the default location.
     public static let environmentVariable = "TUNEPREP_MODELS"
-    /// File name of dlib's 5-point shape predictor, which aligns a face before its descriptor is taken.
+    /// File name of dlib's 5-point shape predictor, which aligns a face without landmarks (HOG's)
+    /// before its descriptor is taken.
     public static let shapePredictorFile = "shape_predictor_5_face_landmarks.dat"
     /// File name of dlib's ResNet face descriptor network.
     public static let descriptorModelFile = "dlib_face_recognition_resnet_model_v1.dat"
@@ -86,29 +88,36 @@ public final class IdentityModel: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         guard !crops.isEmpty else { return [] }
-        let side = Int(CTunePrepFaces_CHIP_SIDE)
-        var chips: [Result<[UInt8], FaceAnalysisError>] = []
-        try withLandmarks { landmarks throws(FaceAnalysisError) in
-            for crop in crops {
-                var chip = [UInt8](repeating: 0, count: side * side * 3)
-                var report = CTunePrepFaces_report()
-                let box = CTunePrepFaces_face(
-                    left: Int32(crop.face.x), top: Int32(crop.face.y), width: Int32(crop.face.width),
-                    height: Int32(crop.face.height), confidence: crop.face.confidence, pose: 0)
-                let status = chip.withUnsafeMutableBufferPointer { buffer in
-                    CTunePrepFaces_landmarks_chip(
-                        landmarks, crop.image.pixels, Int32(crop.image.width), Int32(crop.image.height),
-                        Int32(crop.image.stride), box, buffer.baseAddress, &report)
+        // Faces the CNN found come with their eyes: aligned from them, with no model. HOG's faces
+        // have no landmarks: aligned by the shape predictor, loaded only when one needs it.
+        var chips = [Result<[UInt8], FaceAnalysisError>?](repeating: nil, count: crops.count)
+        for (i, crop) in crops.enumerated() {
+            guard let eyes = crop.eyes else { continue }
+            chips[i] = Self.chip { chip, report in
+                CTunePrepFaces_eyes_chip(
+                    crop.image.pixels, Int32(crop.image.width), Int32(crop.image.height), Int32(crop.image.stride),
+                    Float(eyes.left.x), Float(eyes.left.y), Float(eyes.right.x), Float(eyes.right.y), chip, report)
+            }
+        }
+        if chips.contains(where: { $0 == nil }) {
+            try withLandmarks { landmarks throws(FaceAnalysisError) in
+                for (i, crop) in crops.enumerated() where chips[i] == nil {
+                    let box = CTunePrepFaces_face(
+                        left: Int32(crop.face.x), top: Int32(crop.face.y), width: Int32(crop.face.width),
+                        height: Int32(crop.face.height), confidence: crop.face.confidence, pose: 0)
+                    chips[i] = Self.chip { chip, report in
+                        CTunePrepFaces_landmarks_chip(
+                            landmarks, crop.image.pixels, Int32(crop.image.width), Int32(crop.image.height),
+                            Int32(crop.image.stride), box, chip, report)
+                    }
                 }
-                chips.append(status == Int32(CTunePrepFaces_OK.rawValue)
-                    ? .success(chip) : .failure(.descriptorFailed(reason: FaceReport.message(report))))
             }
         }
         crops = []
         let network = try loadedNetwork()
         defer { CTunePrepFaces_network_rest(network) }
         return chips.map { chip in
-            chip.flatMap { bytes in
+            chip!.flatMap { bytes in
                 var values = [Float](repeating: 0, count: Self.descriptorLength)
                 var report = CTunePrepFaces_report()
                 let status = values.withUnsafeMutableBufferPointer { buffer in
@@ -118,6 +127,17 @@ public final class IdentityModel: @unchecked Sendable {
                     ? .success(values) : .failure(.descriptorFailed(reason: FaceReport.message(report)))
             }
         }
+    }
+
+    /// One aligned chip from `align` (a C call writing the chip and a report).
+    private static func chip(
+        _ align: (UnsafeMutablePointer<UInt8>?, UnsafeMutablePointer<CTunePrepFaces_report>) -> Int32
+    ) -> Result<[UInt8], FaceAnalysisError> {
+        let side = Int(CTunePrepFaces_CHIP_SIDE)
+        var chip = [UInt8](repeating: 0, count: side * side * 3)
+        var report = CTunePrepFaces_report()
+        let status = chip.withUnsafeMutableBufferPointer { align($0.baseAddress, &report) }
+        return status == Int32(CTunePrepFaces_OK.rawValue) ? .success(chip) : .failure(.descriptorFailed(reason: FaceReport.message(report)))
     }
 
     /// Runs `body` with the shape predictor loaded, and frees it after.
@@ -168,8 +188,11 @@ struct FaceCrop: Sendable {
     var image: PixelBuffer
     /// The face in `image`'s pixels.
     var face: Face
+    /// The eye centres in `image`'s pixels, from the CNN's landmarks (the eye on the image's left
+    /// first); nil for HOG's faces.
+    var eyes: (left: FacePoint, right: FacePoint)?
 
-    init(of face: Face, in source: PixelBuffer) {
+    init(of face: Face, in source: PixelBuffer, landmarks: [FacePoint]? = nil) {
         let pad = Int((Double(max(face.width, face.height)) * Self.margin).rounded())
         let left = max(0, face.x - pad), top = max(0, face.y - pad)
         let right = min(source.width, face.x + face.width + pad), bottom = min(source.height, face.y + face.height + pad)
@@ -187,5 +210,9 @@ struct FaceCrop: Sendable {
             x: Int((Double(face.x - left) * sx).rounded()), y: Int((Double(face.y - top) * sy).rounded()),
             width: max(1, Int((Double(face.width) * sx).rounded())), height: max(1, Int((Double(face.height) * sy).rounded())),
             confidence: face.confidence)
+        if let marks = landmarks, marks.count == 5 {
+            let place = { (p: FacePoint) in FacePoint(x: (p.x - Double(left)) * sx, y: (p.y - Double(top)) * sy) }
+            eyes = (place(marks[0]), place(marks[1]))
+        }
     }
 }

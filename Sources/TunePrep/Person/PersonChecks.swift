@@ -83,7 +83,7 @@ enum PersonChecks {
         }
         return PhotoResult(
             report: PersonReport(faces: [main] + others, framing: framing),
-            findings: findings, faceCrop: keepFace ? FaceCrop(of: main, in: image) : nil)
+            findings: findings, faceCrop: keepFace ? FaceCrop(of: main, in: image, landmarks: found[mainIndex].landmarks) : nil)
     }
 
     /// The room below the face, in face heights.
