@@ -6,7 +6,6 @@
 #include "report.hpp"
 
 #include <opencv2/core.hpp>
-#include <opencv2/core/utils/logger.hpp>
 #include <opencv2/dnn.hpp>
 
 #include <malloc.h>
@@ -14,15 +13,12 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
-#include <fstream>
-#include <iterator>
 #include <memory>
 #include <string>
 #include <vector>
 
 namespace {
 
-using tuneprep_faces::first_line;
 using tuneprep_faces::network_slot;
 using tuneprep_faces::guarded;
 using tuneprep_faces::say;
@@ -58,26 +54,10 @@ extern "C" int CTunePrepFaces_cnn_load(const char *path, CTunePrepFaces_cnn **ou
     }
     *out = nullptr;
     return guarded(report, std::string("cannot load the face detector ") + path, CTunePrepFaces_MODEL_ERROR, [&]() -> int {
-        // The workers take turns at the network (see above), so a pass uses OpenCV's threads, up to
-        // two (past that, the other workers' decoding would be starved). Its warnings would reach
-        // the user's terminal: errors come back as exceptions.
-        cv::setNumThreads(std::min(2, std::max(1, cv::getNumberOfCPUs())));
-        cv::utils::logging::setLogLevel(cv::utils::logging::LOG_LEVEL_ERROR);
-        std::ifstream file(path, std::ios::binary);
-        if (!file) {
-            say(report, std::string("cannot read ") + path + ": " + std::strerror(errno));
-            return CTunePrepFaces_MODEL_ERROR;
-        }
         auto cnn = std::make_unique<CTunePrepFaces_cnn>();
-        cnn->model.assign(std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>());
-        // Parsing now finds a file that is not this model before any photo is read.
         cv::dnn::Net probe;
-        try {
-            probe = cv::dnn::readNetFromONNX(reinterpret_cast<const char *>(cnn->model.data()), cnn->model.size());
-        } catch (const cv::Exception &error) {
-            say(report, std::string(path) + " is not an ONNX model OpenCV can read: " + first_line(error.err));
-            return CTunePrepFaces_MODEL_ERROR;
-        }
+        const int read = tuneprep_faces::read_model(path, tuneprep_faces::model_format::onnx, cnn->model, probe, report);
+        if (read != CTunePrepFaces_OK) return read;
         for (const auto &name : output_names) {
             if (probe.getLayerId(name) < 0) {
                 say(report, std::string(path) + " is not the CenterFace model (it has no output " + name + ")");

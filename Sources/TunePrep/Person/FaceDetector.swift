@@ -106,6 +106,22 @@ extension FaceDetector {
 }
 
 enum FaceReport {
+    /// The handle a C loader gives for the model file at `path`; `missing` when there is no file,
+    /// `modelUnreadable` with the C side's message when it cannot be loaded.
+    static func load(
+        _ path: String, missing: FaceAnalysisError,
+        with loader: (UnsafePointer<CChar>?, UnsafeMutablePointer<OpaquePointer?>?, UnsafeMutablePointer<CTunePrepFaces_report>?) -> Int32
+    ) throws(FaceAnalysisError) -> OpaquePointer {
+        guard FileManager.default.fileExists(atPath: path) else { throw missing }
+        var report = CTunePrepFaces_report()
+        var loaded: OpaquePointer?
+        let status = path.withCString { loader($0, &loaded, &report) }
+        guard status == Int32(CTunePrepFaces_OK.rawValue), let loaded else {
+            throw .modelUnreadable(reason: message(report))
+        }
+        return loaded
+    }
+
     static func message(_ report: CTunePrepFaces_report) -> String {
         withUnsafeBytes(of: report.message) { raw in
             let bytes = raw.bindMemory(to: UInt8.self)

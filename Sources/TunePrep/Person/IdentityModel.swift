@@ -58,18 +58,12 @@ public final class IdentityModel: @unchecked Sendable {
         if case .success(let pointer)? = network { CTunePrepFaces_network_free(pointer) }
     }
 
-    private static let cacheLock = NSLock()
-    nonisolated(unsafe) private static var cache: [String: Result<IdentityModel, FaceAnalysisError>] = [:]
+    private static let cache = ModelCache<IdentityModel>()
 
     /// The models of `directory`, one instance for the life of the process (a failure is
     /// remembered too, so a run reports it once and does not retry per photo).
     public static func shared(directory: URL = defaultDirectory()) -> Result<IdentityModel, FaceAnalysisError> {
-        cacheLock.lock()
-        defer { cacheLock.unlock() }
-        if let known = cache[directory.path] { return known }
-        let loaded = Result { () throws(FaceAnalysisError) in try IdentityModel(directory: directory) }
-        cache[directory.path] = loaded
-        return loaded
+        cache.model(in: directory) { (folder) throws(FaceAnalysisError) in try IdentityModel(directory: folder) }
     }
 
     /// Loads both models now (about 0.3 s), so a file dlib cannot read is found before any photo

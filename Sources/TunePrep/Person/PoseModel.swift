@@ -20,33 +20,18 @@ public final class PoseModel: @unchecked Sendable {
     /// Reads and parses the graph now, so a wrong or damaged file is reported before any photo.
     public init(directory: URL) throws(FaceAnalysisError) {
         let path = directory.appendingPathComponent(Self.file).path
-        guard FileManager.default.fileExists(atPath: path) else {
-            throw .poseModelNotFound(path: path)
-        }
-        var report = CTunePrepFaces_report()
-        var loaded: OpaquePointer?
-        let status = CTunePrepFaces_pose_load(path, &loaded, &report)
-        guard status == Int32(CTunePrepFaces_OK.rawValue), let loaded else {
-            throw .modelUnreadable(reason: FaceReport.message(report))
-        }
+        handle = try FaceReport.load(path, missing: .poseModelNotFound(path: path), with: CTunePrepFaces_pose_load)
         self.path = path
-        handle = loaded
     }
 
     deinit { CTunePrepFaces_pose_free(handle) }
 
-    private static let cacheLock = NSLock()
-    nonisolated(unsafe) private static var cache: [String: Result<PoseModel, FaceAnalysisError>] = [:]
+    private static let cache = ModelCache<PoseModel>()
 
     /// The graph of `directory`, loaded once for the life of the process (a failure is
     /// remembered too, so a run reports it once).
     public static func shared(directory: URL = IdentityModel.defaultDirectory()) -> Result<PoseModel, FaceAnalysisError> {
-        cacheLock.lock()
-        defer { cacheLock.unlock() }
-        if let known = cache[directory.path] { return known }
-        let loaded = Result { () throws(FaceAnalysisError) in try PoseModel(directory: directory) }
-        cache[directory.path] = loaded
-        return loaded
+        cache.model(in: directory) { (folder) throws(FaceAnalysisError) in try PoseModel(directory: folder) }
     }
 
     /// What the network saw of a person's legs: its surest ankle and knee (0-1, either side) and
