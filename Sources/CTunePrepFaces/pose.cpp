@@ -25,7 +25,7 @@ using tuneprep_faces::say;
 const char *const output_name = "Openpose/concat_stage7";
 constexpr int stride = 8;
 constexpr int parts = 57;
-constexpr int right_ankle = 10, left_ankle = 13, right_knee = 9, left_knee = 12;
+constexpr int right_ankle = 10, left_ankle = 13;
 
 }  // namespace
 
@@ -111,8 +111,6 @@ extern "C" int CTunePrepFaces_pose_legs(
         };
         surest(right_ankle, &found->ankle, &found->ankle_y);
         surest(left_ankle, &found->ankle, &found->ankle_y);
-        surest(right_knee, &found->knee, &found->knee_y);
-        surest(left_knee, &found->knee, &found->knee_y);
         return CTunePrepFaces_OK;
     });
 }

