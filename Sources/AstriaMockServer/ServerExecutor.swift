@@ -7,9 +7,10 @@ import Foundation
 /// small CI machine a few tests doing long synchronous work (decoding images, say) can occupy it
 /// for minutes; a server on the pool would then stop answering and its clients would time out.
 /// On these threads it keeps answering however busy the pool is.
-final class ServerExecutor: TaskExecutor, @unchecked Sendable {
-    /// Shared by every server in the process; the threads live as long as the process.
-    static let shared = ServerExecutor(threads: max(4, ProcessInfo.processInfo.activeProcessorCount))
+package final class ServerExecutor: TaskExecutor, @unchecked Sendable {
+    /// Shared by every server in the process (the tests' scripted peers too); the threads live as
+    /// long as the process.
+    package static let shared = ServerExecutor(threads: max(4, ProcessInfo.processInfo.activeProcessorCount))
 
     private let condition = NSCondition()
     private var jobs: [UnownedJob] = []
@@ -23,7 +24,7 @@ final class ServerExecutor: TaskExecutor, @unchecked Sendable {
         }
     }
 
-    func enqueue(_ job: consuming ExecutorJob) {
+    package func enqueue(_ job: consuming ExecutorJob) {
         let job = UnownedJob(job)
         condition.lock()
         jobs.append(job)

@@ -1,3 +1,4 @@
+import AstriaMockServer
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -86,7 +87,9 @@ public final class ScriptedServer: Sendable {
             },
             logger: Logger(label: "scripted", factory: { _ in SwiftLogNoOpLogHandler() })
         )
-        let task = Task {
+        // On the mock server's threads, not the test process's cooperative pool: tests that decode
+        // images can hold that pool for seconds, and a wait's timing would then measure them.
+        let task = Task(executorPreference: ServerExecutor.shared) {
             defer { continuation.finish() }
             try await app.run()
         }

@@ -40,8 +40,10 @@ import TunePrepTestSupport
         let several = try await runner.tuneprep(["tunes", "wait", "1", "4"] + base)
         #expect(several.code == 10 && several.stdout.contains("tune 1 trained"), "\(several.all)")
         // A tune whose eta is an hour away is not polled again before it: one request, then the timeout.
+        // (The first answer must come within the limit for the wait to begin: 5 s leaves room for a
+        // loaded CI machine.)
         let before = server.hits.filter { $0.target == "/tunes/3" }.count
-        let early = try await runner.tuneprep(["tunes", "wait", "3", "--timeout", "2", "--json"] + base)
+        let early = try await runner.tuneprep(["tunes", "wait", "3", "--timeout", "5", "--json"] + base)
         #expect(early.code == 11, "\(early.all)")
         // The time limit ends the wait with one last look at its end.
         #expect(server.hits.filter { $0.target == "/tunes/3" }.count - before == 2)
