@@ -55,15 +55,9 @@ extern "C" int CTunePrepFaces_cnn_load(const char *path, CTunePrepFaces_cnn **ou
     *out = nullptr;
     return guarded(report, std::string("cannot load the face detector ") + path, CTunePrepFaces_MODEL_ERROR, [&]() -> int {
         auto cnn = std::make_unique<CTunePrepFaces_cnn>();
-        cv::dnn::Net probe;
-        const int read = tuneprep_faces::read_model(path, tuneprep_faces::model_format::onnx, cnn->model, probe, report);
+        const int read = tuneprep_faces::read_model(path, tuneprep_faces::model_format::onnx, output_names,
+                                                    "the CenterFace model", cnn->model, report);
         if (read != CTunePrepFaces_OK) return read;
-        for (const auto &name : output_names) {
-            if (probe.getLayerId(name) < 0) {
-                say(report, std::string(path) + " is not the CenterFace model (it has no output " + name + ")");
-                return CTunePrepFaces_MODEL_ERROR;
-            }
-        }
         *out = cnn.release();
         return CTunePrepFaces_OK;
     });

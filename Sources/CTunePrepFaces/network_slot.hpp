@@ -33,14 +33,14 @@ namespace tuneprep_faces {
 
 enum class model_format { onnx, tensorflow };
 
-// Reads the model file at `path` into `bytes` and parses it once into `probe`, so a file that is
-// not such a model fails before any photo is read (the caller checks its layers). Returns
+// Reads the model file at `path` into `bytes` and parses it once, checking that it has every
+// layer in `layers`, so a file that is not `what` fails before any photo is read. Returns
 // CTunePrepFaces_OK or CTunePrepFaces_MODEL_ERROR with the reason. Also sets OpenCV up for the
 // passes, whichever model loads first: the workers take turns at the network, so a pass uses
 // OpenCV's threads, up to two (past that, the other workers' decoding would be starved); its
 // warnings would reach the user's terminal, and errors come back as exceptions anyway.
-inline int read_model(const char *path, model_format format, std::vector<uchar> &bytes, cv::dnn::Net &probe,
-                      CTunePrepFaces_report *report) {
+inline int read_model(const char *path, model_format format, const std::vector<std::string> &layers, const char *what,
+                      std::vector<uchar> &bytes, CTunePrepFaces_report *report) {
     cv::setNumThreads(std::min(2, std::max(1, cv::getNumberOfCPUs())));
     cv::utils::logging::setLogLevel(cv::utils::logging::LOG_LEVEL_ERROR);
     std::ifstream file(path, std::ios::binary);
@@ -50,6 +50,7 @@ inline int read_model(const char *path, model_format format, std::vector<uchar> 
     }
     bytes.assign(std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>());
     const char *data = reinterpret_cast<const char *>(bytes.data());
+    cv::dnn::Net probe;
     try {
         probe = format == model_format::onnx ? cv::dnn::readNetFromONNX(data, bytes.size())
                                              : cv::dnn::readNetFromTensorflow(data, bytes.size());
@@ -57,6 +58,12 @@ inline int read_model(const char *path, model_format format, std::vector<uchar> 
         say(report, std::string(path) + (format == model_format::onnx ? " is not an ONNX model" : " is not a TensorFlow graph")
                         + " OpenCV can read: " + first_line(error.err));
         return CTunePrepFaces_MODEL_ERROR;
+    }
+    for (const auto &layer : layers) {
+        if (probe.getLayerId(layer) < 0) {
+            say(report, std::string(path) + " is not " + what + " (it has no layer " + layer + ")");
+            return CTunePrepFaces_MODEL_ERROR;
+        }
     }
     return CTunePrepFaces_OK;
 }

