@@ -63,38 +63,29 @@ public final class MockAstriaServer: Sendable {
         Routes(options: options, store: store, journal: journal, dataDirectory: dataDirectory, address: address, startedAt: Date())
             .register(on: router)
 
-        let (ports, portContinuation) = AsyncStream<Int>.makeStream()
         let maxBody = options.maxBodyBytes
         let connections = ConnectionRegistry()
         let headerTimeout = TimeAmount(options.headerTimeout)
-        let app = Application(
-            router: router,
-            server: .http1(configuration: .init(
-                additionalChannelHandlers: [
-                    ExpectContinueHandler(maxBodyBytes: maxBody),
-                    ConnectionGuard(headerTimeout: headerTimeout, registry: connections),
-                ],
-                // A body held back by the injected latency (read after it) is not an idle client.
-                idleTimeout: TimeAmount(options.idleTimeout + options.faults.latency))),
-            configuration: .init(
-                address: .hostname(options.host, port: options.port), serverName: nil,
-                // Room for a burst of connections while the limit closes stalled ones.
-                backlog: max(256, options.maxConnections),
-                availableConnectionsDelegate: ConnectionLimit(limit: options.maxConnections, registry: connections)),
-            onServerRunning: { channel in
-                portContinuation.yield(channel.localAddress?.port ?? 0)
-                portContinuation.finish()
-            },
-            logger: Logger(label: "astria-mock", factory: { _ in SwiftLogNoOpLogHandler() })
-        )
-        // On the server's own threads: its child tasks (every connection) and the actors they call
-        // follow, so a busy cooperative pool in the host process cannot stall the server.
-        let task = Task(executorPreference: ServerExecutor.shared) {
-            defer { portContinuation.finish() }
-            try await app.run()
+        let (listening, task) = await ServerExecutor.launch { onServerRunning in
+            Application(
+                router: router,
+                server: .http1(configuration: .init(
+                    additionalChannelHandlers: [
+                        ExpectContinueHandler(maxBodyBytes: maxBody),
+                        ConnectionGuard(headerTimeout: headerTimeout, registry: connections),
+                    ],
+                    // A body held back by the injected latency (read after it) is not an idle client.
+                    idleTimeout: TimeAmount(options.idleTimeout + options.faults.latency))),
+                configuration: .init(
+                    address: .hostname(options.host, port: options.port), serverName: nil,
+                    // Room for a burst of connections while the limit closes stalled ones.
+                    backlog: max(256, options.maxConnections),
+                    availableConnectionsDelegate: ConnectionLimit(limit: options.maxConnections, registry: connections)),
+                onServerRunning: onServerRunning,
+                logger: Logger(label: "astria-mock", factory: { _ in SwiftLogNoOpLogHandler() })
+            )
         }
-        var iterator = ports.makeAsyncIterator()
-        guard let port = await iterator.next(), port > 0 else {
+        guard let port = listening else {
             let reason: String
             switch await task.result {
             case .failure(let error): reason = Self.plainStartFailure(error, host: options.host, port: options.port)

@@ -1,4 +1,6 @@
 import Foundation
+import Hummingbird
+import NIOCore
 
 /// Threads of the mock server's own, on which its tasks (connections, handlers, training timers,
 /// callbacks) and the actors they call run instead of Swift's global cooperative pool.
@@ -48,5 +50,30 @@ package final class ServerExecutor: TaskExecutor, @unchecked Sendable {
             condition.unlock()
             job.runSynchronously(on: asUnownedTaskExecutor())
         }
+    }
+}
+
+extension ServerExecutor {
+    /// Runs the application `makeApp` builds on these threads and waits until it listens.
+    /// `makeApp` is given the `onServerRunning` its application must call. Returns the port (nil
+    /// when the application stopped first: the task's result says why) and the task running it.
+    /// The mock server and the tests' scripted peers both start this way.
+    package static func launch<App: ApplicationProtocol>(
+        _ makeApp: (_ onServerRunning: @escaping @Sendable (any Channel) async -> Void) -> App
+    ) async -> (port: Int?, task: Task<Void, any Error>) {
+        let (ports, continuation) = AsyncStream<Int>.makeStream()
+        let app = makeApp { channel in
+            continuation.yield(channel.localAddress?.port ?? 0)
+            continuation.finish()
+        }
+        // The application's child tasks (every connection) and the actors they call follow this
+        // preference, so a busy cooperative pool in the host process cannot stall the server.
+        let task = Task(executorPreference: shared) {
+            defer { continuation.finish() }
+            try await app.run()
+        }
+        var iterator = ports.makeAsyncIterator()
+        let port = await iterator.next()
+        return (port.flatMap { $0 > 0 ? $0 : nil }, task)
     }
 }

@@ -77,24 +77,17 @@ public final class ScriptedServer: Sendable {
             router.on("/", method: method, use: handler)
             router.on("**", method: method, use: handler)
         }
-        let (ports, continuation) = AsyncStream<Int>.makeStream()
-        let app = Application(
-            router: router,
-            configuration: .init(address: .hostname("127.0.0.1", port: 0), serverName: nil),
-            onServerRunning: { channel in
-                continuation.yield(channel.localAddress?.port ?? 0)
-                continuation.finish()
-            },
-            logger: Logger(label: "scripted", factory: { _ in SwiftLogNoOpLogHandler() })
-        )
         // On the mock server's threads, not the test process's cooperative pool: tests that decode
         // images can hold that pool for seconds, and a wait's timing would then measure them.
-        let task = Task(executorPreference: ServerExecutor.shared) {
-            defer { continuation.finish() }
-            try await app.run()
+        let (listening, task) = await ServerExecutor.launch { onServerRunning in
+            Application(
+                router: router,
+                configuration: .init(address: .hostname("127.0.0.1", port: 0), serverName: nil),
+                onServerRunning: onServerRunning,
+                logger: Logger(label: "scripted", factory: { _ in SwiftLogNoOpLogHandler() })
+            )
         }
-        var iterator = ports.makeAsyncIterator()
-        guard let port = await iterator.next(), port > 0 else {
+        guard let port = listening else {
             task.cancel()
             throw ScriptedServerError.notListening
         }
