@@ -57,7 +57,7 @@ enum SetReportRenderer {
         let identity = p.identityChecked
             ? "same person checked against \(p.consensus ?? "the consensus")"
             : "same person NOT checked (\(p.identitySkipped ?? "unknown reason"))"
-        let detector = p.detectorFallback != nil ? "faces by HOG (the CNN's model is absent)" : "faces by \(p.detector ?? "hog")"
+        let detector = p.detectorFallback != nil ? "faces by HOG (the CNN's model did not load)" : "faces by \(p.detector ?? "hog")"
         let body = p.poseMissing != nil ? " (from the face alone: the pose network did not load)" : ""
         return "\(detector); framing\(body): \(p.closeUps) close-up, \(p.halfBody) half-body, \(p.fullBody) full-body; \(identity)"
     }
